@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The "cpns" key type (Documentation/keys.rst).  Secrets live in the
+ * payload; nothing of it can be read from userspace.
+ */
+#ifndef _CPNS_KEY_H
+#define _CPNS_KEY_H
+
+#include <linux/key.h>
+#include <linux/key-type.h>
+#include <linux/rcupdate.h>
+#include "profile.h"
+
+enum cpns_key_kind {
+	CPNS_KEY_PSK,		/* "psk:<GwID>", 32 bytes, from userspace */
+	CPNS_KEY_TK,		/* "tk:<EntityID>", 16..64 bytes, from userspace */
+	CPNS_KEY_MASTER,	/* "master:<name>", 32 bytes, from userspace */
+	CPNS_KEY_CHAIN,		/* "chain:<EntityID>", minted by the module */
+	CPNS_KEY_EUK,		/* "euk:<EntityID>", minted by the module */
+};
+
+/* A GW's chain: compact form, epoch key, delivery state. */
+struct cpns_chain_state {
+	u8 top[CPNS_HASH_LEN];		/* EUKey[n] */
+	u8 kek[CPNS_KEY_LEN];		/* KEK_E */
+	u8 chain_id[CPNS_CHAIN_ID_LEN];
+	u32 epoch;			/* E */
+	u16 n;
+	u16 delivered;			/* last confirmed index, 0: none */
+	u16 pending;			/* index of the outstanding delivery, 0: none */
+	u8 challenge[CPNS_CHALLENGE_LEN]; /* of the outstanding delivery */
+};
+
+/* A PNE's current key. */
+struct cpns_euk_state {
+	u8 euk[CPNS_HASH_LEN];		/* EUKey[index] */
+	u8 chain_id[CPNS_CHAIN_ID_LEN];
+	u32 epoch;
+	u16 index;
+	u16 n;
+};
+
+struct cpns_key_payload {
+	struct rcu_head rcu;
+	enum cpns_key_kind kind;
+	u16 len;			/* bytes of secret[] in use (psk/tk/master) */
+	union {
+		u8 secret[CPNS_TK_MAX_LEN];
+		struct cpns_chain_state chain;
+		struct cpns_euk_state euk;
+	};
+};
+
+extern struct key_type cpns_key_type;
+
+int cpns_key_init(void);
+void cpns_key_exit(void);
+
+/*
+ * Resolve a keyring serial (KEY_SPEC_* allowed) for the caller, with
+ * KEY_NEED_WRITE when @write, else KEY_NEED_SEARCH.  Returns the ref or
+ * an ERR_PTR (-ENOKEY, -EACCES, -EKEYREVOKED, ...).  key_ref_put() it.
+ */
+key_ref_t cpns_keyring_get(s32 serial, bool write);
+
+/*
+ * Search @keyring (recursively, caller's credentials) for the cpns key
+ * "<kind prefix><id>", take its semaphore (write when @write) and check
+ * it is still valid.  Returns the key with the semaphore held; release
+ * with cpns_key_put().  -ENOKEY when absent, -EKEYREVOKED/-EKEYEXPIRED.
+ * The payload is then cpns_key_payload(key), never NULL.
+ */
+struct key *cpns_key_get(key_ref_t keyring, enum cpns_key_kind kind,
+			 const struct cpns_id *id, bool write);
+void cpns_key_put(struct key *key, bool write);
+
+static inline struct cpns_key_payload *cpns_key_payload(struct key *key)
+{
+	return rcu_dereference_protected(key->payload.rcu_data0,
+					 lockdep_is_held(&key->sem));
+}
+
+/* Allocation and zeroing release of a payload. */
+struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind);
+void cpns_payload_free(struct cpns_key_payload *p);
+
+/*
+ * Create "<prefix><id>" (chain or euk kinds only) in @keyring, which must
+ * have been got with write permission, or replace the payload of the key
+ * of that name already linked there.  Takes ownership of @p on success
+ * and on failure (it is zeroed and freed).  Returns the key's serial or
+ * a negative errno.
+ */
+s32 cpns_key_mint(key_ref_t keyring, enum cpns_key_kind kind,
+		  const struct cpns_id *id, struct cpns_key_payload *p);
+
+/*
+ * Replace the payload of @key, held with cpns_key_get(..., write = true),
+ * by @p (same kind); the old one is zeroed and freed after an RCU grace
+ * period.  Takes ownership of @p.
+ */
+void cpns_key_replace(struct key *key, struct cpns_key_payload *p);
+
+#endif /* _CPNS_KEY_H */
