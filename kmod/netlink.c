@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "cpns".  Each command has a policy of its own
+ * listing exactly the attributes it takes: with strict validation anything
+ * else is refused with "Unsupported attribute".  Key-sized attributes have
+ * exact lengths; identifiers are checked for the profile's character set.
+ */
+
+#include <linux/atomic.h>
+#include <linux/key.h>
+#include "cpns.h"
+#include "netlink.h"
+
+static struct genl_family cpns_family;
+
+static atomic64_t cpns_counters[__CPNS_COUNTER_A_MAX];
+
+void cpns_count(int counter)
+{
+	if (counter > CPNS_COUNTER_A_PAD && counter <= CPNS_COUNTER_A_MAX)
+		atomic64_inc(&cpns_counters[counter]);
+}
+
+static int cpns_validate_id(const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	if (!cpns_id_valid(nla_data(attr), nla_len(attr))) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "identifier must be 1..64 bytes of [A-Za-z0-9._:@-]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cpns_validate_claim_code(const struct nlattr *attr,
+				    struct netlink_ext_ack *extack)
+{
+	if (!cpns_claim_code_valid(nla_data(attr), nla_len(attr))) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "claim code must be 8..64 bytes of [A-Za-z0-9-]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define CPNS_POLICY_ID NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, CPNS_ID_MAX_LEN)
+#define CPNS_POLICY_CLAIM_CODE \
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_claim_code, CPNS_CLAIM_CODE_MAX_LEN)
+#define CPNS_POLICY_SEALED NLA_POLICY_RANGE(NLA_BINARY, CPNS_SEALED_MIN, CPNS_SEALED_MAX)
+#define CPNS_POLICY_RECORD NLA_POLICY_RANGE(NLA_BINARY, CPNS_SEALED_MIN, CPNS_SEALED_MAX)
+
+static const struct nla_policy cpns_info_policy[CPNS_A_MAX + 1] = {
+};
+
+static const struct nla_policy cpns_gw_request_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
+	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_HPW]		= NLA_POLICY_EXACT_LEN(CPNS_HASH_LEN),
+	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
+};
+
+static const struct nla_policy cpns_gw_response_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
+	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
+	[CPNS_A_TIME]		= { .type = NLA_U64 },
+	[CPNS_A_STATUS]		= NLA_POLICY_MAX(NLA_U8, CPNS_INTERNAL),
+	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
+};
+
+static const struct nla_policy cpns_gw_deliver_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+};
+
+static const struct nla_policy cpns_gw_confirm_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_INDEX]		= NLA_POLICY_MIN(NLA_U16, 1),
+	[CPNS_A_CODE]		= { .type = NLA_U8 },
+	[CPNS_A_CONFIRM]	= NLA_POLICY_EXACT_LEN(CPNS_HASH_LEN),
+};
+
+static const struct nla_policy cpns_pne_accept_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_INDEX]		= { .type = NLA_U16 },
+	[CPNS_A_N]		= { .type = NLA_U16 },
+	[CPNS_A_CHALLENGE]	= NLA_POLICY_EXACT_LEN(CPNS_CHALLENGE_LEN),
+	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
+};
+
+static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_PASSWORD]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_PASSWORD_MAX_LEN),
+};
+
+static const struct nla_policy cpns_srv_seal_entity_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_TK]		= NLA_POLICY_RANGE(NLA_BINARY, CPNS_TK_MIN_LEN, CPNS_TK_MAX_LEN),
+	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
+};
+
+static const struct nla_policy cpns_srv_open_request_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	/* Its form is check 1 of the profile, answered MALFORMED, not EINVAL. */
+	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, 255),
+	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
+	[CPNS_A_TIME]		= { .type = NLA_U64 },
+	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
+};
+
+static const struct nla_policy cpns_srv_respond_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
+	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
+	[CPNS_A_TIME]		= { .type = NLA_U64 },
+	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
+	[CPNS_A_STATUS]		= NLA_POLICY_MAX(NLA_U8, CPNS_INTERNAL),
+	[CPNS_A_USER_RECORD]	= CPNS_POLICY_RECORD,
+	[CPNS_A_ENTITY_RECORD]	= CPNS_POLICY_RECORD,
+	[CPNS_A_OWNER]		= CPNS_POLICY_ID,
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_N]		= NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static int cpns_get_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	msg = cpns_reply_new(info, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, CPNS_A_VERSION, CPNS_VERSION) ||
+	    nla_put_string(msg, CPNS_A_PROFILE, CPNS_PROFILE))
+		goto err_msgsize;
+	nest = nla_nest_start(msg, CPNS_A_COUNTERS);
+	if (!nest)
+		goto err_msgsize;
+	for (i = CPNS_COUNTER_A_PAD + 1; i <= CPNS_COUNTER_A_MAX; i++)
+		if (nla_put_u64_64bit(msg, i, atomic64_read(&cpns_counters[i]),
+				      CPNS_COUNTER_A_PAD))
+			goto err_msgsize;
+	nla_nest_end(msg, nest);
+	return cpns_reply_send(msg, hdr, info);
+
+err_msgsize:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+typedef int (*cpns_doit_t)(struct sk_buff *skb, struct genl_info *info);
+
+static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
+	[CPNS_CMD_GET_INFO]		= cpns_get_info,
+	[CPNS_CMD_GW_REQUEST]		= cpns_gw_request,
+	[CPNS_CMD_GW_RESPONSE]		= cpns_gw_response,
+	[CPNS_CMD_GW_DELIVER]		= cpns_gw_deliver,
+	[CPNS_CMD_GW_CONFIRM]		= cpns_gw_confirm,
+	[CPNS_CMD_PNE_ACCEPT]		= cpns_pne_accept,
+	[CPNS_CMD_SRV_SEAL_USER]	= cpns_srv_seal_user,
+	[CPNS_CMD_SRV_SEAL_ENTITY]	= cpns_srv_seal_entity,
+	[CPNS_CMD_SRV_OPEN_REQUEST]	= cpns_srv_open_request,
+	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
+};
+
+/* One entry point for every command, to count what was answered and refused. */
+static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	int ret;
+
+	if (cmd >= ARRAY_SIZE(cpns_handlers) || !cpns_handlers[cmd])
+		return -EOPNOTSUPP;
+	ret = cpns_handlers[cmd](skb, info);
+	cpns_count(ret ? CPNS_COUNTER_A_ERRORS : CPNS_COUNTER_A_OPS);
+	return ret;
+}
+
+#define CPNS_OP(_cmd, _policy) {				\
+	.cmd = (_cmd),						\
+	.doit = cpns_doit,					\
+	.policy = (_policy),					\
+	.maxattr = CPNS_A_MAX,					\
+	.flags = GENL_UNS_ADMIN_PERM,				\
+}
+
+static const struct genl_ops cpns_ops[] = {
+	CPNS_OP(CPNS_CMD_GET_INFO, cpns_info_policy),
+	CPNS_OP(CPNS_CMD_GW_REQUEST, cpns_gw_request_policy),
+	CPNS_OP(CPNS_CMD_GW_RESPONSE, cpns_gw_response_policy),
+	CPNS_OP(CPNS_CMD_GW_DELIVER, cpns_gw_deliver_policy),
+	CPNS_OP(CPNS_CMD_GW_CONFIRM, cpns_gw_confirm_policy),
+	CPNS_OP(CPNS_CMD_PNE_ACCEPT, cpns_pne_accept_policy),
+	CPNS_OP(CPNS_CMD_SRV_SEAL_USER, cpns_srv_seal_user_policy),
+	CPNS_OP(CPNS_CMD_SRV_SEAL_ENTITY, cpns_srv_seal_entity_policy),
+	CPNS_OP(CPNS_CMD_SRV_OPEN_REQUEST, cpns_srv_open_request_policy),
+	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
+};
+
+enum cpns_mcgrp {
+	CPNS_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group cpns_mcgrps[] = {
+	[CPNS_MCGRP_EVENTS] = { .name = CPNS_GENL_MCGRP_EVENTS,
+				.flags = GENL_UNS_ADMIN_PERM },
+};
+
+static struct genl_family cpns_family __ro_after_init = {
+	.name		= CPNS_GENL_NAME,
+	.version	= CPNS_GENL_VERSION,
+	.maxattr	= CPNS_A_MAX,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= cpns_ops,
+	.n_ops		= ARRAY_SIZE(cpns_ops),
+	.resv_start_op	= CPNS_CMD_EVENT,
+	.mcgrps		= cpns_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(cpns_mcgrps),
+};
+
+int cpns_attr_id(struct genl_info *info, int attr, struct cpns_id *id)
+{
+	if (GENL_REQ_ATTR_CHECK(info, attr))
+		return -EINVAL;
+	return cpns_id_set(id, nla_data(info->attrs[attr]),
+			   nla_len(info->attrs[attr]));
+}
+
+int cpns_attr_id_opt(struct genl_info *info, int attr, struct cpns_id *id)
+{
+	id->len = 0;
+	if (!info->attrs[attr])
+		return 0;
+	return cpns_id_set(id, nla_data(info->attrs[attr]),
+			   nla_len(info->attrs[attr]));
+}
+
+bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (GENL_REQ_ATTR_CHECK(info, attrs[i]))
+			return true;
+	return false;
+}
+
+key_ref_t cpns_attr_keyring(struct genl_info *info)
+{
+	key_ref_t ref;
+
+	if (GENL_REQ_ATTR_CHECK(info, CPNS_A_KEYRING))
+		return ERR_PTR(-EINVAL);
+	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), false);
+	if (IS_ERR(ref))
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_KEYRING],
+				    "keyring not found or not searchable");
+	return ref;
+}
+
+#define CPNS_KEY_MSGS(p) { p " key not found", p " key revoked", p " key expired" }
+
+/* 6.1 has no formatted extack: one message per kind and failure. */
+static const char *const cpns_key_msgs[][3] = {
+	[CPNS_KEY_PSK]		= CPNS_KEY_MSGS("psk:"),
+	[CPNS_KEY_TK]		= CPNS_KEY_MSGS("tk:"),
+	[CPNS_KEY_MASTER]	= CPNS_KEY_MSGS("master:"),
+	[CPNS_KEY_CHAIN]	= CPNS_KEY_MSGS("chain:"),
+	[CPNS_KEY_EUK]		= CPNS_KEY_MSGS("euk:"),
+};
+
+void cpns_key_err(struct genl_info *info, enum cpns_key_kind kind, long err)
+{
+	if (info->extack)
+		info->extack->_msg = cpns_key_msgs[kind][err == -EKEYREVOKED ? 1 :
+							 err == -EKEYEXPIRED ? 2 : 0];
+}
+
+struct key *cpns_attr_key(struct genl_info *info, key_ref_t keyring,
+			  enum cpns_key_kind kind, const struct cpns_id *id,
+			  bool write)
+{
+	struct key *key = cpns_key_get(keyring, kind, id, write);
+
+	if (IS_ERR(key))
+		cpns_key_err(info, kind, PTR_ERR(key));
+	return key;
+}
+
+struct sk_buff *cpns_reply_new(struct genl_info *info, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put_reply(skb, info, &cpns_family, 0, info->genlhdr->cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+int cpns_reply_send(struct sk_buff *skb, void *hdr, struct genl_info *info)
+{
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+static int cpns_put_id(struct sk_buff *skb, int attr, const struct cpns_id *id)
+{
+	return id ? nla_put(skb, attr, id->len, id->b) : 0;
+}
+
+static int cpns_event_fill(struct sk_buff *skb, const struct cpns_ev *ev)
+{
+	if (nla_put_u8(skb, CPNS_A_EVENT, ev->type) ||
+	    cpns_put_id(skb, CPNS_A_GW_ID, ev->gw) ||
+	    cpns_put_id(skb, CPNS_A_USER_ID, ev->user) ||
+	    cpns_put_id(skb, CPNS_A_ENTITY_ID, ev->entity))
+		return -EMSGSIZE;
+	if (ev->chain_id &&
+	    nla_put(skb, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN, ev->chain_id))
+		return -EMSGSIZE;
+	if (((ev->has & CPNS_EV_EPOCH) && nla_put_u32(skb, CPNS_A_EPOCH, ev->epoch)) ||
+	    ((ev->has & CPNS_EV_INDEX) && nla_put_u16(skb, CPNS_A_INDEX, ev->index)) ||
+	    ((ev->has & CPNS_EV_N) && nla_put_u16(skb, CPNS_A_N, ev->n)) ||
+	    ((ev->has & CPNS_EV_STATUS) && nla_put_u8(skb, CPNS_A_STATUS, ev->status)) ||
+	    ((ev->has & CPNS_EV_CODE) && nla_put_u8(skb, CPNS_A_CODE, ev->code)) ||
+	    ((ev->has & CPNS_EV_KIND) && nla_put_u8(skb, CPNS_A_ACCEPT_KIND, ev->kind)) ||
+	    ((ev->has & CPNS_EV_SERIAL) && nla_put_s32(skb, CPNS_A_KEY_SERIAL, ev->serial)) ||
+	    ((ev->has & CPNS_EV_VERIFIED) && nla_put_flag(skb, CPNS_A_VERIFIED)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+void cpns_notify(struct genl_info *info, const struct cpns_ev *ev)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&cpns_family, genl_info_net(info), CPNS_MCGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &cpns_family, 0, CPNS_CMD_EVENT);
+	if (!hdr || cpns_event_fill(skb, ev)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&cpns_family, genl_info_net(info), skb, 0,
+				CPNS_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+int __init cpns_genl_init(void)
+{
+	return genl_register_family(&cpns_family);
+}
+
+void cpns_genl_exit(void)
+{
+	genl_unregister_family(&cpns_family);
+}
