@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpnsctl monitor: the module's events ("events" multicast group), one
+ * readable line each, until SIGINT/SIGTERM or --count events.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+
+#include "cpnsctl.h"
+#include "names.h"
+#include "nl.h"
+#include "util.h"
+
+struct monitor {
+	uint64_t count;		/* 0: unlimited */
+	uint64_t seen;
+};
+
+static void print_id(FILE *f, const char *label, struct nlattr *a)
+{
+	if (a)
+		fprintf(f, " %s=%.*s", label, nla_len(a), (const char *)nla_data(a));
+}
+
+/*
+ * "RESPONSE entity=pne-1 gw=gw1 user=alice status=STALE unverified"
+ * "ACCEPTED entity=pne-1 epoch=2 index=1 n=100 kind=FIRST key=1234"
+ */
+void cpns_event_print(FILE *f, struct nlattr **tb)
+{
+	int ev = tb[CPNS_A_EVENT] ? nla_get_u8(tb[CPNS_A_EVENT]) : 0;
+	char hex[2 * CPNS_CHAIN_ID_LEN + 1];
+
+	fprintf(f, "%s", cpns_event_str(ev));
+	print_id(f, "entity", tb[CPNS_A_ENTITY_ID]);
+	print_id(f, "gw", tb[CPNS_A_GW_ID]);
+	print_id(f, "user", tb[CPNS_A_USER_ID]);
+	if (tb[CPNS_A_EPOCH])
+		fprintf(f, " epoch=%u", nla_get_u32(tb[CPNS_A_EPOCH]));
+	if (tb[CPNS_A_INDEX])
+		fprintf(f, " index=%u", nla_get_u16(tb[CPNS_A_INDEX]));
+	if (tb[CPNS_A_N])
+		fprintf(f, " n=%u", nla_get_u16(tb[CPNS_A_N]));
+	if (tb[CPNS_A_STATUS])
+		fprintf(f, " status=%s", cpns_status_str(nla_get_u8(tb[CPNS_A_STATUS])));
+	if (tb[CPNS_A_VERIFIED])
+		fprintf(f, " verified");
+	else if (ev == CPNS_EVENT_RESPONSE)
+		fprintf(f, " unverified");
+	if (tb[CPNS_A_CODE])
+		fprintf(f, " code=%s", cpns_code_str(nla_get_u8(tb[CPNS_A_CODE])));
+	if (tb[CPNS_A_ACCEPT_KIND])
+		fprintf(f, " kind=%s", cpns_accept_kind_str(nla_get_u8(tb[CPNS_A_ACCEPT_KIND])));
+	if (tb[CPNS_A_CHAIN_ID])
+		fprintf(f, " chain=%s", hex_encode(hex, nla_data(tb[CPNS_A_CHAIN_ID]),
+					       CPNS_CHAIN_ID_LEN));
+	if (tb[CPNS_A_KEY_SERIAL])
+		fprintf(f, " key=%d", (int32_t)nla_get_u32(tb[CPNS_A_KEY_SERIAL]));
+	fprintf(f, "\n");
+}
+
+static int on_event(struct nlattr **tb, void *arg)
+{
+	struct monitor *m = arg;
+
+	cpns_event_print(stdout, tb);
+	m->seen++;
+	return m->count && m->seen >= m->count;
+}
+
+static int usage(FILE *f, const char *name)
+{
+	fprintf(f, "Usage: cpnsctl %s [-c|--count N]\n\n"
+		"Prints each event of the cpns module as one line, until interrupted\n"
+		"(SIGINT, SIGTERM) or, with --count, after N events.  Events are those of\n"
+		"this network namespace.\n", name);
+	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
+}
+
+int monitor_main(int argc, char *argv[])
+{
+	struct monitor m = { 0 };
+	struct pollfd pfd[2];
+	struct cpns_nl *nl;
+	sigset_t mask;
+	int i, err, sfd, ret = CPNSCTL_EXIT_OK;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			return usage(stdout, argv[0]);
+		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) &&
+			   i + 1 < argc) {
+			if (parse_u64(argv[++i], 1, UINT64_MAX, &m.count)) {
+				fprintf(stderr, "cpnsctl: %s: invalid count: `%s'\n",
+					argv[0], argv[i]);
+				return usage(stderr, argv[0]);
+			}
+		} else {
+			fprintf(stderr, "cpnsctl: %s: invalid argument: `%s'\n",
+				argv[0], argv[i]);
+			return usage(stderr, argv[0]);
+		}
+	}
+
+	err = cpns_nl_open(&nl);
+	if (err) {
+		warn("cpns module: %s", err == -ENOENT ?
+		     "not loaded and could not be loaded" : strerror(-err));
+		return cpnsctl_exit_open(err);
+	}
+	err = cpns_nl_subscribe(nl);
+	if (err) {
+		cpns_nl_perror(nl, "subscribe to events", err);
+		cpns_nl_close(nl);
+		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : cpnsctl_exit_errno(err);
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		warn("signalfd: %s", strerror(errno));
+		cpns_nl_close(nl);
+		return CPNSCTL_EXIT_IO;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	pfd[0] = (struct pollfd){ .fd = cpns_nl_event_fd(nl), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			warn("poll: %s", strerror(errno));
+			ret = CPNSCTL_EXIT_IO;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!pfd[0].revents)
+			continue;
+		err = cpns_nl_recv_events(nl, on_event, &m);
+		if (err == 1)
+			break;
+		if (err == -ENOBUFS) {
+			warn("events lost: the socket overran");
+		} else if (err) {
+			warn("events: %s", strerror(-err));
+			ret = CPNSCTL_EXIT_IO;
+			break;
+		}
+	}
+	close(sfd);
+	cpns_nl_close(nl);
+	return ret;
+}
