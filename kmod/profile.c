@@ -283,8 +283,8 @@ int cpns_kek(const u8 *tk, size_t tklen, const struct cpns_id *entity, u32 e,
 	ipart.len = cpns_bld_done(&b);
 	if (!ipart.len)
 		return -EINVAL;
-	return cpns_hkdf(tk, tklen, L_KEK_SALT, sizeof(L_KEK_SALT) - 1,
-			 &ipart, 1, out);
+	return cpns_hkdf(tk, tklen, (const u8 *)L_KEK_SALT,
+			 sizeof(L_KEK_SALT) - 1, &ipart, 1, out);
 }
 
 /**
@@ -575,7 +575,7 @@ int cpns_confirm(const u8 euk[CPNS_HASH_LEN], const struct cpns_id *entity,
 	if (!mpart.len)
 		return -EINVAL;
 
-	err = cpns_hkdf(euk, CPNS_HASH_LEN, L_CONFIRM_SALT,
+	err = cpns_hkdf(euk, CPNS_HASH_LEN, (const u8 *)L_CONFIRM_SALT,
 			sizeof(L_CONFIRM_SALT) - 1, &info, 1, kc);
 	if (!err)
 		err = cpns_hmac(kc, sizeof(kc), &mpart, 1, out);

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The API of kmod/crypto.h over the userspace reference, so that
+ * kmod/profile.c itself (labels, builders, parsers) can be checked on the
+ * host against the vectors.  kmod/crypto.c runs only in the VM tests.
+ */
+
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include "../../../kmod/crypto.h"
+#include "ref.h"
+
+void memzero_explicit(void *p, size_t len)
+{
+	ref_wipe(p, len);
+}
+
+static u8 *concat(const struct cpns_buf *parts, unsigned int n, size_t *len)
+{
+	unsigned int k;
+	size_t off = 0;
+	u8 *m;
+
+	for (*len = 0, k = 0; k < n; k++)
+		*len += parts[k].len;
+	m = malloc(*len + 1);
+	if (!m)
+		abort();
+	for (k = 0; k < n; k++) {
+		if (parts[k].len)
+			memcpy(m + off, parts[k].p, parts[k].len);
+		off += parts[k].len;
+	}
+	return m;
+}
+
+int cpns_sha256(const struct cpns_buf *parts, unsigned int n,
+		u8 out[CPNS_HASH_LEN])
+{
+	size_t len;
+	u8 *m = concat(parts, n, &len);
+
+	ref_sha256(m, len, out);
+	free(m);
+	return 0;
+}
+
+int cpns_sha256_iter(const u8 in[CPNS_HASH_LEN], unsigned int count,
+		     u8 out[CPNS_HASH_LEN])
+{
+	ref_sha256_iter(in, count, out);
+	return 0;
+}
+
+int cpns_hmac(const u8 *key, size_t keylen, const struct cpns_buf *parts,
+	      unsigned int n, u8 out[CPNS_HASH_LEN])
+{
+	size_t len;
+	u8 *m = concat(parts, n, &len);
+
+	ref_hmac(key, keylen, m, len, out);
+	free(m);
+	return 0;
+}
+
+int cpns_hkdf(const u8 *ikm, size_t ikmlen, const u8 *salt, size_t saltlen,
+	      const struct cpns_buf *info, unsigned int n, u8 out[CPNS_KEY_LEN])
+{
+	size_t len;
+	u8 *m;
+
+	if (saltlen < 14)
+		return -EINVAL;
+	m = concat(info, n, &len);
+	ref_hkdf(ikm, ikmlen, salt, saltlen, m, len, out);
+	free(m);
+	return 0;
+}
