@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPNS Server's SQLite store (store.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct store {
+	sqlite3 *db;
+	char err[256];
+};
+
+static const char schema_v1[] =
+	"CREATE TABLE settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
+	"CREATE TABLE gws ("
+	"  gw_id TEXT PRIMARY KEY,"
+	"  added INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  user_id TEXT PRIMARY KEY,"
+	"  record BLOB NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE entities ("
+	"  entity_id TEXT PRIMARY KEY,"
+	"  record BLOB NOT NULL,"
+	"  owner TEXT,"
+	"  epoch INTEGER NOT NULL DEFAULT 0,"
+	"  chain_record BLOB,"
+	"  chain_id BLOB,"
+	"  n INTEGER,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE replay ("
+	"  gw_id TEXT NOT NULL,"
+	"  rand BLOB NOT NULL,"
+	"  t INTEGER NOT NULL,"
+	"  PRIMARY KEY (gw_id, rand));"
+	"CREATE INDEX replay_t ON replay(t);"
+	"CREATE TABLE failures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id TEXT NOT NULL,"
+	"  gw_id TEXT NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	"CREATE INDEX failures_user ON failures(user_id, time);"
+	"CREATE INDEX failures_gw ON failures(gw_id, time);"
+	"INSERT INTO settings VALUES ('user_limit', 5), ('gw_limit', 20),"
+	"  ('window', 900), ('chain_length', 64);"
+	"PRAGMA user_version = 1;";
+
+static int sql_err(struct store *st, int rc)
+{
+	snprintf(st->err, sizeof(st->err), "%s", sqlite3_errmsg(st->db));
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
+const char *store_errmsg(const struct store *st)
+{
+	return st ? st->err : "";
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_err(st, rc);
+}
+
+static int prep(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_err(st, rc);
+}
+
+static int bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	return sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+}
+
+/* Step a statement that returns no row; finalizes it. */
+static int step_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	rc = rc == SQLITE_DONE ? 0 : sql_err(st, rc);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st)
+{
+	int rc = exec(st, "COMMIT");
+
+	if (rc)
+		store_rollback(st);
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A transaction of our own unless the caller holds one. */
+static int tx_begin(struct store *st, bool *own)
+{
+	*own = sqlite3_get_autocommit(st->db) != 0;
+	return *own ? store_begin(st) : 0;
+}
+
+static int tx_end(struct store *st, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+static int user_version(struct store *st, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "PRAGMA user_version", &s);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = sql_err(st, rc);
+		if (!rc)
+			rc = -EIO;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_open(const char *path, struct store **stp)
+{
+	struct store *st;
+	int64_t v = 0;
+	int rc, fd;
+
+	*stp = NULL;
+	/* The file is created private; SQLite's WAL files inherit this mode. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = st->db ? sql_err(st, rc) : -ENOMEM;
+		goto err;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	rc = exec(st, "PRAGMA journal_mode = WAL");
+	if (!rc)
+		rc = exec(st, "PRAGMA synchronous = FULL");
+	if (!rc)
+		rc = exec(st, "PRAGMA foreign_keys = ON");
+	if (!rc)
+		rc = exec(st, "PRAGMA secure_delete = ON");
+	if (rc)
+		goto err;
+	rc = store_begin(st);
+	if (rc)
+		goto err;
+	rc = user_version(st, &v);
+	if (!rc && v == 0)
+		rc = exec(st, schema_v1);
+	else if (!rc && v != STORE_SCHEMA_VERSION) {
+		snprintf(st->err, sizeof(st->err),
+			 "database schema version %lld, this cpnsctl knows %d",
+			 (long long)v, STORE_SCHEMA_VERSION);
+		rc = -EPROTONOSUPPORT;
+	}
+	rc = tx_end(st, true, rc);
+	if (rc)
+		goto err;
+	*stp = st;
+	return 0;
+err:
+	/* The caller reads the reason before store_close(): keep @st. */
+	if (st->db) {
+		*stp = st;
+		return rc;
+	}
+	free(st);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	store_rollback(st);
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+int store_get_setting(struct store *st, const char *name, int64_t *value)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "SELECT value FROM settings WHERE name = ?", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_set_setting(struct store *st, const char *name, int64_t value)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (strcmp(name, "user_limit") && strcmp(name, "gw_limit") &&
+	    strcmp(name, "window") && strcmp(name, "chain_length"))
+		return -EINVAL;
+	rc = prep(st, "INSERT OR REPLACE INTO settings VALUES (?, ?)", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, value);
+	return step_done(st, s);
+}
+
+int store_add_gw(struct store *st, const char *gw_id, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "INSERT INTO gws VALUES (?, ?)", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, gw_id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(st, s);
+}
+
+int store_has_gw(struct store *st, const char *gw_id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "SELECT 1 FROM gws WHERE gw_id = ?", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, gw_id);
+	rc = sqlite3_step(s);
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sql_err(st, rc);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_put_user(struct store *st, const char *user_id, const uint8_t *rec,
+		   size_t len, bool replace, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!len || len > STORE_RECORD_MAX)
+		return -EINVAL;
+	rc = prep(st, replace ? "INSERT OR REPLACE INTO users VALUES (?, ?, ?)"
+			      : "INSERT INTO users VALUES (?, ?, ?)", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, user_id);
+	sqlite3_bind_blob(s, 2, rec, len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	return step_done(st, s);
+}
+
+static int copy_blob(sqlite3_stmt *s, int col, uint8_t *dst, size_t room,
+		     size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, col);
+	size_t l = sqlite3_column_bytes(s, col);
+
+	if (l > room)
+		return -EOVERFLOW;
+	if (l)
+		memcpy(dst, p, l);
+	*len = l;
+	return 0;
+}
+
+int store_get_user(struct store *st, const char *user_id, uint8_t *rec,
+		   size_t *len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "SELECT record FROM users WHERE user_id = ?", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, user_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = copy_blob(s, 0, rec, *len, len);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+#define ENTITY_COLS "entity_id, record, owner, epoch, chain_record, chain_id, n, updated"
+
+static int row_entity(sqlite3_stmt *s, struct store_entity *e)
+{
+	const char *t;
+	size_t l;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	t = (const char *)sqlite3_column_text(s, 0);
+	snprintf(e->entity_id, sizeof(e->entity_id), "%s", t ? t : "");
+	rc = copy_blob(s, 1, e->record, sizeof(e->record), &e->record_len);
+	if (rc)
+		return rc;
+	t = (const char *)sqlite3_column_text(s, 2);
+	snprintf(e->owner, sizeof(e->owner), "%s", t ? t : "");
+	e->epoch = (uint32_t)sqlite3_column_int64(s, 3);
+	rc = copy_blob(s, 4, e->chain_record, sizeof(e->chain_record),
+		       &e->chain_record_len);
+	if (rc)
+		return rc;
+	l = sqlite3_column_bytes(s, 5);
+	if (l == CPNS_CHAIN_ID_LEN) {
+		memcpy(e->chain_id, sqlite3_column_blob(s, 5), l);
+		e->has_chain = true;
+	}
+	e->n = (uint16_t)sqlite3_column_int64(s, 6);
+	e->updated = sqlite3_column_int64(s, 7);
+	return 0;
+}
+
+int store_get_entity(struct store *st, const char *entity_id,
+		     struct store_entity *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, "SELECT " ENTITY_COLS " FROM entities WHERE entity_id = ?",
+		  &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, entity_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = row_entity(s, e);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_commit_chain(struct store *st, const char *entity_id,
+		       uint32_t old_epoch, uint32_t new_epoch,
+		       const char *owner, const uint8_t *chain_record,
+		       size_t chain_record_len,
+		       const uint8_t chain_id[CPNS_CHAIN_ID_LEN], uint16_t n,
+		       int64_t now)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	if (new_epoch <= old_epoch || !chain_record_len ||
+	    chain_record_len > STORE_RECORD_MAX || !owner || !*owner || !n)
+		return -EINVAL;
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	rc = prep(st, "UPDATE entities SET epoch = ?, owner = ?, "
+		  "chain_record = ?, chain_id = ?, n = ?, updated = ? "
+		  "WHERE entity_id = ? AND epoch = ?", &s);
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, new_epoch);
+		bind_text(s, 2, owner);
+		sqlite3_bind_blob(s, 3, chain_record, chain_record_len,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, chain_id, CPNS_CHAIN_ID_LEN,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, n);
+		sqlite3_bind_int64(s, 6, now);
+		bind_text(s, 7, entity_id);
+		sqlite3_bind_int64(s, 8, old_epoch);
+		rc = step_done(st, s);
+		if (!rc && sqlite3_changes(st->db) != 1)
+			rc = -ESTALE;
+	}
+	return tx_end(st, own, rc);
+}
+
+int store_import(struct store *st, const struct store_import_entry *ents,
+		 size_t count, int64_t now, size_t *bad)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	bool own;
+	int rc;
+
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	rc = prep(st, "INSERT INTO entities (entity_id, record, epoch, updated)"
+		  " VALUES (?, ?, 0, ?)", &s);
+	for (i = 0; !rc && i < count; i++) {
+		if (!ents[i].record_len ||
+		    ents[i].record_len > STORE_RECORD_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		bind_text(s, 1, ents[i].entity_id);
+		sqlite3_bind_blob(s, 2, ents[i].record, ents[i].record_len,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, now);
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? 0 : sql_err(st, rc);
+		if (rc)
+			break;
+	}
+	if (rc && bad)
+		*bad = i;
+	sqlite3_finalize(s);
+	return tx_end(st, own, rc);
+}
+
+int store_list_entities(struct store *st, store_entity_fn fn, void *arg)
+{
+	struct store_entity *e;
+	sqlite3_stmt *s;
+	int rc;
+
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	rc = prep(st, "SELECT " ENTITY_COLS " FROM entities ORDER BY entity_id",
+		  &s);
+	if (rc) {
+		free(e);
+		return rc;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = row_entity(s, e);
+		if (rc || fn(e, arg))
+			break;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		rc = 0;
+	else if (rc > 0)
+		rc = sql_err(st, rc);
+	sqlite3_finalize(s);
+	free(e);
+	return rc;
+}
+
+int store_replay_check_insert(struct store *st, const char *gw_id,
+			      const uint8_t rand[CPNS_RAND_LEN], uint64_t t,
+			      int64_t now)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	if (t > INT64_MAX)
+		return -EINVAL;
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	/* Only entries that check 1 already refuses as STALE may go. */
+	rc = prep(st, "DELETE FROM replay WHERE ? > t + ?", &s);
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, CPNS_TIME_WINDOW);
+		rc = step_done(st, s);
+	}
+	if (!rc)
+		rc = prep(st, "SELECT 1 FROM replay WHERE gw_id = ? AND rand = ?",
+			  &s);
+	if (!rc) {
+		bind_text(s, 1, gw_id);
+		sqlite3_bind_blob(s, 2, rand, CPNS_RAND_LEN, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
+		     sql_err(st, rc);
+		sqlite3_finalize(s);
+	}
+	if (rc == 0) {
+		rc = prep(st, "INSERT INTO replay VALUES (?, ?, ?)", &s);
+		if (!rc) {
+			bind_text(s, 1, gw_id);
+			sqlite3_bind_blob(s, 2, rand, CPNS_RAND_LEN,
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, (int64_t)t);
+			rc = step_done(st, s);
+			if (rc == -EEXIST)	/* the key says it is there */
+				rc = 1;
+		}
+	}
+	if (rc == 1) {
+		/* A replay changes nothing but the pruning, kept. */
+		rc = tx_end(st, own, 0);
+		return rc ? rc : 1;
+	}
+	return tx_end(st, own, rc);
+}
+
+static int count_since(struct store *st, const char *sql, const char *id,
+		       int64_t since, int64_t *count)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = prep(st, sql, &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = sql_err(st, rc);
+		if (!rc)
+			rc = -EIO;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_count_failures(struct store *st, const char *user_id,
+			 const char *gw_id, int64_t now, int64_t window,
+			 int64_t *user_count, int64_t *gw_count)
+{
+	int rc;
+
+	rc = count_since(st, "SELECT count(*) FROM failures "
+			 "WHERE user_id = ? AND time > ?", user_id,
+			 now - window, user_count);
+	if (!rc)
+		rc = count_since(st, "SELECT count(*) FROM failures "
+				 "WHERE gw_id = ? AND time > ?", gw_id,
+				 now - window, gw_count);
+	return rc;
+}
+
+int store_add_failure(struct store *st, const char *user_id, const char *gw_id,
+		      int64_t now, int64_t window)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	rc = prep(st, "DELETE FROM failures WHERE time <= ?", &s);
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, now - window);
+		rc = step_done(st, s);
+	}
+	if (!rc)
+		rc = prep(st, "INSERT INTO failures (user_id, gw_id, time) "
+			  "VALUES (?, ?, ?)", &s);
+	if (!rc) {
+		bind_text(s, 1, user_id);
+		bind_text(s, 2, gw_id);
+		sqlite3_bind_int64(s, 3, now);
+		rc = step_done(st, s);
+	}
+	return tx_end(st, own, rc);
+}
+
+int store_count(struct store *st, const char *table, int64_t *count)
+{
+	char sql[64];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (strcmp(table, "users") && strcmp(table, "entities") &&
+	    strcmp(table, "gws") && strcmp(table, "replay") &&
+	    strcmp(table, "failures"))
+		return -EINVAL;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	rc = prep(st, sql, &s);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = sql_err(st, rc);
+		if (!rc)
+			rc = -EIO;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CPNS Server's store: one SQLite database (libsqlite3) holding the
+ * users, the manufacturer's entities, owners, epochs and chains, the
+ * replay cache, the failure counters behind RATE_LIMITED, the known GWs
+ * and the server's settings.
+ *
+ * Secrets are held only as records sealed by the cpns module under the
+ * server's master: key (CPNS_A_USER_RECORD, CPNS_A_ENTITY_RECORD,
+ * CPNS_A_CHAIN_RECORD); this file never sees a secret in clear.  PSK1
+ * lives in the kernel keyring (psk:<GwID>), never here.
+ *
+ * Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), and the
+ * database is opened in WAL mode with a busy timeout, so several server
+ * processes may share it.  The schema version is PRAGMA user_version.
+ * Functions returning int return 0 or a negative errno unless stated:
+ *   -ENOENT   no such row          -EEXIST   the row exists already
+ *   -EBUSY    the database stayed locked past the busy timeout
+ *   -EIO      any other SQLite error (store_errmsg() says which)
+ */
+#ifndef CPNS_STORE_H
+#define CPNS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/cpns.h>
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_RECORD_MAX	1024	/* largest sealed record accepted */
+
+/* Settings, with their defaults (profile 2, check 5; profile 3). */
+#define STORE_DEF_USER_LIMIT	5
+#define STORE_DEF_GW_LIMIT	20
+#define STORE_DEF_WINDOW	900	/* seconds: 15 minutes */
+#define STORE_DEF_CHAIN_LENGTH	64
+
+struct store;
+
+/*
+ * Open (creating it, mode 0600, and its schema if needed) the database at
+ * @path.  -EPROTONOSUPPORT for a schema version this code does not know.
+ * On an error after SQLite opened the file, *stp is still set so that
+ * store_errmsg() can say why: store_close() it.
+ */
+int store_open(const char *path, struct store **stp);
+void store_close(struct store *st);
+/* The last SQLite error message of @st, "" when none. */
+const char *store_errmsg(const struct store *st);
+
+/* Explicit transactions around several calls (BEGIN IMMEDIATE). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Settings: "user_limit", "gw_limit", "window", "chain_length". */
+int store_get_setting(struct store *st, const char *name, int64_t *value);
+int store_set_setting(struct store *st, const char *name, int64_t value);
+
+/* GWs. */
+int store_add_gw(struct store *st, const char *gw_id, int64_t now);
+int store_has_gw(struct store *st, const char *gw_id);	/* 1, 0 or -errno */
+
+/* Users: the record of CPNS_CMD_SRV_SEAL_USER. -EEXIST unless @replace. */
+int store_put_user(struct store *st, const char *user_id, const uint8_t *rec,
+		   size_t len, bool replace, int64_t now);
+/* *len in: room in @rec; out: the record's length. */
+int store_get_user(struct store *st, const char *user_id, uint8_t *rec,
+		   size_t *len);
+
+struct store_entity {
+	char entity_id[CPNS_ID_MAX_LEN + 1];
+	uint8_t record[STORE_RECORD_MAX];	/* CPNS_A_ENTITY_RECORD */
+	size_t record_len;
+	char owner[CPNS_ID_MAX_LEN + 1];	/* "" when unowned */
+	uint32_t epoch;				/* E, 0 before any chain */
+	uint8_t chain_record[STORE_RECORD_MAX];	/* CPNS_A_CHAIN_RECORD */
+	size_t chain_record_len;		/* 0 before any chain */
+	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
+	bool has_chain;
+	uint16_t n;
+	int64_t updated;			/* Unix time of the last change */
+};
+
+int store_get_entity(struct store *st, const char *entity_id,
+		     struct store_entity *e);
+
+/*
+ * Commit a new chain for @entity_id: epoch, chain record, chain id, n and
+ * owner, in one statement, only if the entity's epoch is still
+ * @old_epoch (else -ESTALE: another request moved it meanwhile).
+ */
+int store_commit_chain(struct store *st, const char *entity_id,
+		       uint32_t old_epoch, uint32_t new_epoch,
+		       const char *owner, const uint8_t *chain_record,
+		       size_t chain_record_len,
+		       const uint8_t chain_id[CPNS_CHAIN_ID_LEN], uint16_t n,
+		       int64_t now);
+
+/* One sealed line of a manufacturer's list. */
+struct store_import_entry {
+	const char *entity_id;
+	const uint8_t *record;
+	size_t record_len;
+};
+
+/*
+ * Insert all @count entities in one transaction, or none: -EEXIST (and
+ * *bad = the index of the first entity already in the store) when any is
+ * there already.  @bad may be NULL.
+ */
+int store_import(struct store *st, const struct store_import_entry *ents,
+		 size_t count, int64_t now, size_t *bad);
+
+/* Call @fn for each entity, ordered by id; @fn returning non-zero stops. */
+typedef int (*store_entity_fn)(const struct store_entity *e, void *arg);
+int store_list_entities(struct store *st, store_entity_fn fn, void *arg);
+
+/*
+ * Replay cache (profile 2, check 3), atomic check-and-insert in its own
+ * transaction: entries with now > t + CPNS_TIME_WINDOW are dropped
+ * first; then returns 1 if (gw_id, rand) is present (REPLAY), or inserts
+ * it and returns 0.  Negative errno on failure (nothing inserted).
+ */
+int store_replay_check_insert(struct store *st, const char *gw_id,
+			      const uint8_t rand[CPNS_RAND_LEN], uint64_t t,
+			      int64_t now);
+
+/*
+ * Failures (AUTH_FAILED, CLAIM_FAILED) within the last @window seconds,
+ * for @user_id and for @gw_id.
+ */
+int store_count_failures(struct store *st, const char *user_id,
+			 const char *gw_id, int64_t now, int64_t window,
+			 int64_t *user_count, int64_t *gw_count);
+/* Record a failure; prunes those older than @window. */
+int store_add_failure(struct store *st, const char *user_id, const char *gw_id,
+		      int64_t now, int64_t window);
+
+/* Counts for `server list`. */
+int store_count(struct store *st, const char *table, int64_t *count);
+
+#endif /* CPNS_STORE_H */
