@@ -138,6 +138,11 @@ out_free:
 
 int cpns_nl_open(struct cpns_nl **nlp)
 {
+	return cpns_nl_open_family(nlp, CPNS_GENL_NAME);
+}
+
+int cpns_nl_open_family(struct cpns_nl **nlp, const char *name)
+{
 	struct cpns_nl *nl;
 	int err;
 
@@ -148,7 +153,7 @@ int cpns_nl_open(struct cpns_nl **nlp)
 	if (err)
 		goto out_free;
 	/* CTRL_CMD_GETFAMILY runs request_module("net-pf-16-proto-16-family-cpns"). */
-	nl->family = genl_ctrl_resolve(nl->sk, CPNS_GENL_NAME);
+	nl->family = genl_ctrl_resolve(nl->sk, name);
 	if (nl->family < 0) {
 		err = -cpns_nlerr_to_errno(nl->family);
 		goto out_sock;
@@ -333,9 +338,10 @@ static int req_ack(struct nl_msg *msg, void *arg)
 {
 	struct req_state *st = arg;
 
-	/* An ACK may carry a warning in its TLVs. */
-	cpns_extack_format(st->nl->extack, sizeof(st->nl->extack),
-			   nlmsg_hdr(msg), st->sent);
+	/* An ACK may carry a warning in its TLVs; keep our own message. */
+	if (!st->err)
+		cpns_extack_format(st->nl->extack, sizeof(st->nl->extack),
+				   nlmsg_hdr(msg), st->sent);
 	st->done = 1;
 	return NL_STOP;
 }

@@ -142,8 +142,12 @@ int cpns_nlerr_to_errno(int nlerr);
  * NLMSG_ERROR message (error or ACK) @nlh: the kernel's message, and the
  * name of the attribute it reported missing or pointed at in the
  * request @sent (may be NULL).
+ *
+ * cpns_nl_open_family(): cpns_nl_open() on another family (the tests use
+ * "nlctrl", which every kernel has).
  */
 struct nlmsghdr;
+int cpns_nl_open_family(struct cpns_nl **nlp, const char *name);
 int cpns_nl_parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb);
 void cpns_extack_format(char *buf, size_t size, const struct nlmsghdr *nlh,
 			struct nl_msg *sent);
