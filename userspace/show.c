@@ -213,8 +213,10 @@ static void meta_each(const char *meta, void (*fn)(const char *, const char *, v
 	char buf[160], *tok, *save, *eq;
 	unsigned long len;
 	char num[24];
+	int end = 0;
 
-	if (sscanf(meta, "%lu bytes", &len) == 1) {
+	if (sscanf(meta, "%lu bytes%n", &len, &end) == 1 && end &&
+	    !meta[end]) {
 		snprintf(num, sizeof(num), "%lu", len);
 		fn("length", num, arg);
 		return;
@@ -246,7 +248,9 @@ static void meta_json(const char *k, const char *v, void *arg)
 	printf(", ");
 	json_str(stdout, k);
 	printf(": ");
-	if (all_digits(v) && strlen(v) < 20)
+	/* A number only when it is one: the chain id is hex, even if all digits. */
+	if (strcmp(k, "chain_id") && all_digits(v) && strlen(v) < 20 &&
+	    (v[0] != '0' || !v[1]))
 		printf("%s", v);
 	else
 		json_str(stdout, v);
