@@ -17,7 +17,9 @@ static const struct {
 	{ "version", version_main, "Shows the versions of cpnsctl and of the cpns module" },
 	{ "show", show_main, "Shows the cpns keys this node holds and the module's counters" },
 	{ "monitor", monitor_main, "Prints the module's events as they happen" },
-	/* server, gw and pne: see cpnsctl.8 */
+	{ "server", server_main, "CPNS Server: run the daemon, add GWs and users, import, list" },
+	{ "gw", gw_main, "PN GW: assign a chain from the server, deliver keys to the PNE" },
+	{ "pne", pne_main, "PNE: accept key deliveries from the GW" },
 };
 
 static void show_usage(FILE *f)

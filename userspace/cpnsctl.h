@@ -52,5 +52,8 @@ void cpns_event_print(FILE *f, struct nlattr **tb);
 int version_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);
 int monitor_main(int argc, char *argv[]);
+int server_main(int argc, char *argv[]);
+int gw_main(int argc, char *argv[]);
+int pne_main(int argc, char *argv[]);
 
 #endif /* CPNSCTL_H */

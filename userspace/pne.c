@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpnsctl pne: the PNE role.
+ *
+ *   pne listen  accept DELIVERY frames, let the kernel open each with
+ *               KEK_E derived from tk:<EntityID> (profile 5, 6, 7), answer
+ *               the ACK with its code and Confirm
+ *
+ * One connection at a time: a PNE serves one GW; a silent peer is cut by
+ * the timeout.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/keyctl.h>
+
+#include "cpnsctl.h"
+#include "names.h"
+#include "role.h"
+#include "util.h"
+#include "wire.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+"Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
+"                          [--timeout S]\n"
+"\n"
+"The PNE.  Accepts deliveries on ADDR:PORT for the entities whose TK is the\n"
+"key tk:ENTITY in KEYRING (default @u); the kernel opens each delivery,\n"
+"applies the profile's acceptance rules and keeps the accepted EUKey as\n"
+"euk:ENTITY.  Each outcome is printed by its profile name.  --count N exits\n"
+"after N deliveries have been answered; SIGTERM/SIGINT stop it.\n");
+	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
+}
+
+/* Answer one DELIVERY: fills @ack.  0, or a wire ERROR code. */
+static int pne_accept(struct cpns_nl *nl, int32_t keyring,
+		      const struct cpns_wire_delivery *d,
+		      struct cpns_wire_msg *ack, char *log, size_t loglen)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *msg;
+	int err;
+
+	ack->type = CPNS_WIRE_ACK;
+	/* Rule 1: an identifier that is not well-formed is not ours. */
+	if (!cpns_wire_id_valid(d->entity_id, d->entity_id_len)) {
+		ack->u.ack.code = CPNS_REJECT_ENTITY;
+		snprintf(log, loglen, "%s (not an identifier)",
+			 cpns_code_str(CPNS_REJECT_ENTITY));
+		return 0;
+	}
+	msg = cpns_msg(nl, CPNS_CMD_PNE_ACCEPT);
+	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, keyring) ||
+	    nla_put(msg, CPNS_A_ENTITY_ID, d->entity_id_len, d->entity_id) ||
+	    nla_put_u32(msg, CPNS_A_EPOCH, d->epoch) ||
+	    nla_put_u16(msg, CPNS_A_INDEX, d->index) ||
+	    nla_put_u16(msg, CPNS_A_N, d->n) ||
+	    nla_put(msg, CPNS_A_CHALLENGE, CPNS_CHALLENGE_LEN, d->challenge) ||
+	    nla_put(msg, CPNS_A_SEALED, d->sealed_len, d->sealed)) {
+		nlmsg_free(msg);
+		snprintf(log, loglen, "out of memory");
+		return CPNS_WERR_INTERNAL;
+	}
+	err = role_request(nl, msg, tb, false, "accept");
+	if (err) {
+		snprintf(log, loglen, "module: %s", strerror(-err));
+		return CPNS_WERR_INTERNAL;
+	}
+	if (!tb[CPNS_A_CODE]) {
+		snprintf(log, loglen, "module: no code in its reply");
+		return CPNS_WERR_INTERNAL;
+	}
+	ack->u.ack.code = nla_get_u8(tb[CPNS_A_CODE]);
+	if (ack->u.ack.code == CPNS_ACCEPTED) {
+		if (!tb[CPNS_A_CONFIRM] ||
+		    nla_len(tb[CPNS_A_CONFIRM]) != CPNS_HASH_LEN) {
+			snprintf(log, loglen, "module: no Confirm in its reply");
+			return CPNS_WERR_INTERNAL;
+		}
+		memcpy(ack->u.ack.confirm, nla_data(tb[CPNS_A_CONFIRM]),
+		       CPNS_HASH_LEN);
+		snprintf(log, loglen, "ACCEPTED (%s), euk:%s",
+			 tb[CPNS_A_ACCEPT_KIND] ?
+			 cpns_accept_kind_str(nla_get_u8(tb[CPNS_A_ACCEPT_KIND])) :
+			 "?", d->entity_id);
+		if (tb[CPNS_A_KEY_SERIAL])
+			snprintf(log + strlen(log), loglen - strlen(log),
+				 " key %d", nla_get_s32(tb[CPNS_A_KEY_SERIAL]));
+	} else {
+		snprintf(log, loglen, "%s", cpns_code_str(ack->u.ack.code));
+	}
+	return 0;
+}
+
+static int pne_listen(const char *listen_addr, long count, int32_t keyring,
+		      int timeout)
+{
+	struct sigaction sa = { 0 };
+	struct cpns_wire_msg *m, *ack;
+	struct cpns_nl *nl;
+	char addr[80];
+	long done = 0;
+	int lfd, ret;
+
+	ret = role_nl_open(&nl);
+	if (ret)
+		return ret;
+	lfd = cpns_wire_listen(listen_addr);
+	if (lfd < 0) {
+		warn("pne listen: listen on `%s': %s", listen_addr,
+		     strerror(-lfd));
+		cpns_nl_close(nl);
+		return lfd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
+	}
+	m = calloc(1, sizeof(*m));
+	ack = calloc(1, sizeof(*ack));
+	if (!m || !ack) {
+		ret = CPNSCTL_EXIT_FAIL;
+		goto out;
+	}
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
+	printf("cpns pne: listening on %s (timeout %d s)\n", addr, timeout);
+
+	while (!stop_flag && (count <= 0 || done < count)) {
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		char peer[80], log[200] = "";
+		int fd, err, werr;
+
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		cpns_wire_sockname(fd, true, peer, sizeof(peer));
+		err = cpns_wire_recv(fd, m, timeout, &werr);
+		if (err) {
+			if (werr) {
+				cpns_wire_send_error(fd, werr,
+						     err == -ETIMEDOUT ?
+						     "no complete frame in time" :
+						     cpns_wire_error_name(werr),
+						     2);
+				printf("%s: refused frame: ERROR %s\n", peer,
+				       cpns_wire_error_name(werr));
+			}
+			cpns_wire_close(fd);
+			continue;
+		}
+		if (m->type != CPNS_WIRE_DELIVERY) {
+			cpns_wire_send_error(fd, CPNS_WERR_UNEXPECTED_TYPE,
+					     "a PNE accepts only DELIVERY", 2);
+			printf("%s: refused frame: %s, ERROR UNEXPECTED_TYPE\n",
+			       peer, cpns_wire_type_name(m->type));
+			cpns_wire_close(fd);
+			continue;
+		}
+		memset(ack, 0, sizeof(*ack));
+		werr = pne_accept(nl, keyring, &m->u.del, ack, log, sizeof(log));
+		printf("%s: DELIVERY entity=", peer);
+		role_print_id(stdout, m->u.del.entity_id, m->u.del.entity_id_len);
+		printf(" E=%u i=%u n=%u -> %s\n", m->u.del.epoch,
+		       m->u.del.index, m->u.del.n, log);
+		if (werr)
+			err = cpns_wire_send_error(fd, werr, log, timeout);
+		else
+			err = cpns_wire_send(fd, ack, timeout);
+		if (err)
+			printf("%s: sending the answer: %s\n", peer,
+			       strerror(-err));
+		explicit_bzero(ack, sizeof(*ack));
+		cpns_wire_close(fd);
+		done++;
+	}
+	printf("cpns pne: stopped after %ld deliveries\n", done);
+	ret = CPNSCTL_EXIT_OK;
+out:
+	free(m);
+	free(ack);
+	close(lfd);
+	cpns_nl_close(nl);
+	return ret;
+}
+
+int pne_main(int argc, char *argv[])
+{
+	const char *listen_addr = NULL, *timeout_str = NULL;
+	int32_t keyring = KEY_SPEC_USER_KEYRING;
+	uint64_t count = 0;
+	int i, timeout;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help"))
+		return usage(stdout);
+	if (strcmp(argv[1], "listen")) {
+		warn("pne: invalid subcommand: `%s'", argv[1]);
+		usage(stderr);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return usage(stdout);
+		if (i + 1 >= argc) {
+			warn("pne: invalid argument: `%s'", a);
+			return CPNSCTL_EXIT_USAGE;
+		}
+		if (!strcmp(a, "--listen")) {
+			listen_addr = argv[++i];
+		} else if (!strcmp(a, "--timeout")) {
+			timeout_str = argv[++i];
+		} else if (!strcmp(a, "--keyring")) {
+			if (role_parse_keyring(argv[++i], &keyring))
+				return CPNSCTL_EXIT_USAGE;
+		} else if (!strcmp(a, "--count")) {
+			if (parse_u64(argv[++i], 1, 1000000000, &count)) {
+				warn("pne: invalid count: `%s'", argv[i]);
+				return CPNSCTL_EXIT_USAGE;
+			}
+		} else {
+			warn("pne: invalid argument: `%s'", a);
+			return CPNSCTL_EXIT_USAGE;
+		}
+	}
+	if (!listen_addr) {
+		warn("pne listen: --listen ADDR:PORT is required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (role_parse_timeout(timeout_str, &timeout))
+		return CPNSCTL_EXIT_USAGE;
+	return pne_listen(listen_addr, (long)count, keyring, timeout);
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the role subcommands (role.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/keyctl.h>
+
+#include "cpnsctl.h"
+#include "role.h"
+#include "util.h"
+#include "wire.h"
+
+static const struct {
+	const char *name;
+	int32_t spec;
+} keyrings[] = {
+	{ "@t", KEY_SPEC_THREAD_KEYRING },
+	{ "@p", KEY_SPEC_PROCESS_KEYRING },
+	{ "@s", KEY_SPEC_SESSION_KEYRING },
+	{ "@u", KEY_SPEC_USER_KEYRING },
+	{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
+};
+
+int role_parse_keyring(const char *s, int32_t *out)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keyrings); i++)
+		if (!strcmp(s, keyrings[i].name)) {
+			*out = keyrings[i].spec;
+			return 0;
+		}
+	if (parse_u64(s, 1, INT32_MAX, &v)) {
+		warn("Invalid keyring: `%s' (a serial number, @t, @p, @s, @u or @us)",
+		     s);
+		return -1;
+	}
+	*out = (int32_t)v;
+	return 0;
+}
+
+int role_parse_timeout(const char *s, int *out)
+{
+	uint64_t v;
+	int t;
+
+	if (s) {
+		if (parse_u64(s, 1, CPNS_WIRE_TIMEOUT_MAX, &v)) {
+			warn("Invalid timeout: `%s' (seconds, 1..%d)", s,
+			     CPNS_WIRE_TIMEOUT_MAX);
+			return -1;
+		}
+		*out = (int)v;
+		return 0;
+	}
+	t = cpns_wire_timeout(0);
+	if (t < 0) {
+		warn("Invalid %s: `%s' (seconds, 1..%d)", CPNS_WIRE_TIMEOUT_ENV,
+		     getenv(CPNS_WIRE_TIMEOUT_ENV), CPNS_WIRE_TIMEOUT_MAX);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+int role_nl_open(struct cpns_nl **nl)
+{
+	int err = cpns_nl_open(nl);
+
+	if (!err)
+		return 0;
+	*nl = NULL;
+	warn("cpns module: %s", err == -ENOENT ?
+	     "not loaded and could not be loaded" : strerror(-err));
+	return cpnsctl_exit_open(err);
+}
+
+int role_request(struct cpns_nl *nl, struct nl_msg *msg, struct nlattr **tb,
+		 bool secret, const char *op)
+{
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = cpns_nl_request(nl, msg, tb);
+	if (secret)
+		cpns_msg_free_secret(msg);
+	else
+		nlmsg_free(msg);
+	if (err)
+		cpns_nl_perror(nl, op, err);
+	return err;
+}
+
+int role_exit_errno(int err)
+{
+	return cpnsctl_exit_errno(err);
+}
+
+int role_put_id(struct nl_msg *msg, int attr, const char *id)
+{
+	return nla_put(msg, attr, strlen(id), id) ? -EMSGSIZE : 0;
+}
+
+int64_t role_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void role_print_wire_error(const char *who, const struct cpns_wire_msg *m)
+{
+	const char *name = cpns_wire_error_name(m->u.err.code);
+
+	fprintf(stderr, "cpnsctl: %s answered ERROR %s (%u)", who,
+		name ? name : "unknown", m->u.err.code);
+	if (m->u.err.reason_len) {
+		fputs(": ", stderr);
+		cpns_wire_print_escaped(stderr, m->u.err.reason,
+					m->u.err.reason_len);
+	}
+	fputc('\n', stderr);
+}
+
+void role_print_recv_error(const char *who, int err)
+{
+	switch (err) {
+	case -ENODATA:
+		warn("%s closed the connection without answering", who);
+		break;
+	case -ETIMEDOUT:
+		warn("%s: no answer within the timeout", who);
+		break;
+	case -EPROTO:
+		warn("%s sent a frame that is not protocol v1", who);
+		break;
+	default:
+		warn("%s: %s", who, strerror(-err));
+	}
+}
+
+void role_print_id(FILE *f, const char *p, size_t len)
+{
+	if (cpns_wire_id_valid(p, len)) {
+		fwrite(p, 1, len, f);
+		return;
+	}
+	fputc('`', f);
+	cpns_wire_print_escaped(f, p, len);
+	fputc('\'', f);
+}
