@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cpns: the kernel module (kmod/, built by Kbuild), the tool (userspace/)
+# and the tests (selftests/).
+#
+#   make                 the module for KVER (default: the running kernel)
+#                        and cpnsctl
+#   make module | tool   one of the two
+#   make install         modules_install into extra/, depmod, cpnsctl and
+#                        its man page (DESTDIR, PREFIX)
+#   make dkms-install    register the source with DKMS and build it
+#   make check           every test: host unit tests, then the VM suite
+#                        (T=cpns_basic runs one program; DEBUG=1 streams
+#                        a debug boot; VM_TIMEOUT=seconds)
+#   make demo            the main job, in a VM booting a real kernel
+#   make vm-shell        an interactive shell in the test VM
+#   make bench           the benchmark, when selftests provide one
+#   make style           checkpatch and sparse
+#   make clean
+
+KVER ?= $(shell uname -r)
+# The running kernel may have no build tree (a container, a CI host):
+# then fall back to the newest kernel that has one, like the VM does.
+ifeq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+ifeq ($(origin KVER),file)
+KVER := $(shell scripts/kver.sh 2>/dev/null || uname -r)
+endif
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+DEPMOD ?= depmod
+PREFIX ?= /usr
+DESTDIR ?=
+KSRC ?= /var/cache/cpns/linux-source-6.1
+KSFT ?= $(KSRC)/tools/testing/selftests
+VERSION := $(shell sed -n 's/^\#define CPNS_VERSION "\(.*\)"/\1/p' kmod/cpns.h)
+
+export KSFT
+
+all: module tool
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+module-debug:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 ccflags-y+=-DDEBUG modules
+
+tool:
+	$(MAKE) -C userspace
+
+install: module tool
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+dkms-install: dkms.conf
+	rm -rf $(DESTDIR)/usr/src/cpns-$(VERSION)
+	mkdir -p $(DESTDIR)/usr/src/cpns-$(VERSION)
+	cp -a dkms.conf Kbuild Makefile kmod uapi $(DESTDIR)/usr/src/cpns-$(VERSION)/
+	rm -f $(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.o \
+		$(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.ko \
+		$(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.mod*
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' \
+		$(DESTDIR)/usr/src/cpns-$(VERSION)/dkms.conf
+ifeq ($(DESTDIR),)
+	dkms status cpns/$(VERSION) | grep -q . || dkms add cpns/$(VERSION)
+	dkms build cpns/$(VERSION) -k $(KVER)
+	dkms install cpns/$(VERSION) -k $(KVER)
+endif
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	scripts/check.sh
+
+demo: deps
+	selftests/vm/run.sh demo
+
+vm-shell: deps
+	selftests/vm/run.sh shell
+
+bench: deps
+	@if [ -x selftests/bench.sh ] || grep -q '^bench:' selftests/Makefile 2>/dev/null; then \
+		if grep -q '^bench:' selftests/Makefile; then $(MAKE) -C selftests bench; \
+		else selftests/bench.sh; fi; \
+	else echo "bench: no benchmark yet (selftests/bench.sh)"; fi
+
+style: deps
+	$(KSRC)/scripts/checkpatch.pl --no-tree --show-types --terse \
+		-f kmod/*.[ch] uapi/linux/*.h
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
+	-$(MAKE) -C userspace clean
+	-$(MAKE) -C selftests clean
+	-[ ! -e selftests/host/Makefile ] || $(MAKE) -C selftests/host clean
+	rm -rf build
+
+.PHONY: all module module-debug tool install dkms-install deps check demo \
+	vm-shell bench style clean
