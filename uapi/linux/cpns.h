@@ -39,9 +39,12 @@
  * replaced) in it, which needs write permission on it.
  *
  * Attribute validation is strict: each command accepts exactly the
- * attributes listed under it; any other attribute, a missing required
- * one, a wrong type or a wrong length fails with EINVAL and an extended
- * ACK message naming the attribute.  Identifiers (GwID, UserID,
+ * attributes listed under it.  Any other attribute, a missing required
+ * one, an integer of the wrong size or an identifier with a character
+ * outside its set fails with EINVAL; a byte string whose length, or an
+ * integer whose value, is outside the limits given below fails with
+ * ERANGE (the kernel's netlink validator).  Either way the extended ACK
+ * names the attribute and says why.  Identifiers (GwID, UserID,
  * EntityID, master names) are 1..64 bytes of [A-Za-z0-9._:@-], without a
  * terminating NUL.  Integers are host-endian netlink integers; byte
  * strings are carried as NLA_BINARY exactly as the profile writes them.
@@ -49,7 +52,8 @@
  *
  * Errors (negative errno in the netlink ACK):
  *   EPERM        caller lacks CAP_NET_ADMIN
- *   EINVAL       bad, missing or unknown attribute (extack names it)
+ *   EINVAL       missing, unknown or ill-formed attribute (extack names it)
+ *   ERANGE       an attribute's length or value out of its limits
  *   ENOKEY       a needed key is not found in the caller's keyrings
  *   EKEYREVOKED  the key found has been revoked
  *   EKEYEXPIRED  the key found has expired
