@@ -57,6 +57,14 @@ die() {
 
 [ "${NO_DEPS:-0}" = 1 ] || "$ROOT/scripts/deps.sh"
 
+# One VM run at a time per work directory (a tree may be shared).
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.lock"
+if ! flock -n 9; then
+	say "waiting for another VM run in $BUILD"
+	flock 9
+fi
+
 KVER=${KVER:-$("$ROOT/scripts/kver.sh")}
 KDIR=${KDIR:-/lib/modules/$KVER/build}
 KSFT=${KSFT:-/var/cache/cpns/linux-source-6.1/tools/testing/selftests}
@@ -70,10 +78,18 @@ MODDIR=/lib/modules/$KVER
 if [ -n "${CPNS_KO:-}" ]; then
 	KO=$CPNS_KO
 else
+	# Built in a copy of the sources, so that objects in the tree made for
+	# another kernel (or a concurrent build there) do not interfere.
 	say "building cpns.ko for $KVER"
-	make -s -C "$KDIR" M="$ROOT" W=1 modules >&2 ||
+	SRC=$BUILD/src
+	mkdir -p "$SRC"
+	(cd "$ROOT" && for f in Kbuild kmod/Kbuild kmod/*.[ch] uapi/linux/*.h; do
+		[ -e "$f" ] || continue
+		cmp -s "$f" "$SRC/$f" || install -D -p -m 0644 "$f" "$SRC/$f"
+	done)
+	make -s -C "$KDIR" M="$SRC" W=1 modules >&2 ||
 		die "module build failed for $KVER"
-	KO=$ROOT/kmod/cpns.ko
+	KO=$SRC/kmod/cpns.ko
 fi
 [ -e "$KO" ] || die "no module $KO"
 
@@ -166,6 +182,9 @@ install -D -m 0644 "$KO" "$IMG$MODDIR/extra/cpns.ko"
 for p in $PROGS; do
 	copy_bin "$ROOT/selftests/$p" "/selftests/$p"
 	echo "$p" >>"$IMG/selftests/list"
+done
+for f in $(make -s -C "$ROOT/selftests" KSFT="$KSFT" list-files); do
+	install -m 0644 "$ROOT/selftests/$f" "$IMG/selftests/$f"
 done
 if [ -e "$ROOT/selftests/demo.sh" ]; then
 	copy_bin "$ROOT/selftests/demo.sh" /selftests/demo.sh
