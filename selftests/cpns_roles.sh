@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The three roles of cpnsctl on ONE node, over TCP on 127.0.0.1, against
+# the real module: a smoke test of cpnsctl server/gw/pne, the wire
+# protocol (Documentation/protocol.rst) and the server's store.  All keys
+# share the user keyring here (the GW's chain: and the PNE's euk: have
+# different descriptions), so this is not the three-node isolation test.
+#
+#   server run :7001 <--- gw assign          (REQUEST / RESPONSE)
+#   pne listen :7002 <--- gw deliver         (DELIVERY / ACK)
+#
+# Covers: import (good, duplicate, bad lines), first claim, CLAIM_FAILED,
+# AUTH_FAILED (wrong password, unknown user), NOT_OWNER, UNKNOWN_ENTITY,
+# BAD_GW_AUTH (unverified), REPLAY and a tampered request (raw frames),
+# deliveries and renewals confirmed, REJECT_ENTITY and its retry with the
+# same index, wire errors (garbage, bad version, oversized, silent peer)
+# with a good exchange after them, a server restart keeping owners and
+# epochs, CHAIN_EXHAUSTED, RATE_LIMITED.
+# Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 to skip.
+set -u
+umask 077
+
+D=$(mktemp -d)
+n=0
+fails=0
+SRV=
+PNE=
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+fail() {
+	n=$((n + 1))
+	fails=$((fails + 1))
+	echo "not ok $n $*"
+}
+cleanup() {
+	[ -n "$SRV" ] && kill -TERM "$SRV" 2>/dev/null
+	[ -n "$PNE" ] && kill -TERM "$PNE" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+# expect NAME EXIT-CODE PATTERN -- command...: the command's output (shown
+# as comments) must contain PATTERN and its exit code must be EXIT-CODE.
+expect() {
+	local name=$1 want=$2 pat=$3 rc
+	shift 4
+	"$@" >"$D/out" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$D/out"
+	if [ "$rc" = "$want" ] && grep -q -- "$pat" "$D/out"; then
+		ok "$name"
+	else
+		fail "$name (exit $rc, want $want and \`$pat')"
+	fi
+}
+comment() { sed 's/^/# /'; }
+
+echo "KTAP version 1"
+if ! command -v cpnsctl >/dev/null || ! modprobe cpns 2>/dev/null; then
+	echo "1..0 # SKIP no cpnsctl or no cpns module"
+	exit 4
+fi
+ip link set lo up
+
+TKHEX=a097f8fbc351e5687df242db55ccc05aed6354e8
+head -c 32 /dev/urandom >"$D/psk"
+head -c 32 /dev/urandom >"$D/master"
+printf "$(echo $TKHEX | sed 's/../\\x&/g')" >"$D/tk"
+keyctl padd cpns master:store @u <"$D/master" >/dev/null
+keyctl padd cpns tk:pne-0001 @u <"$D/tk" >/dev/null
+echo 'correct horse battery staple' >"$D/pw"
+echo 'wrong horse' >"$D/badpw"
+echo CLAIM-PUBLIC >"$D/claim"
+echo CLAIM-TWO-22 >"$D/claim2"
+printf '# the manufacturer\npne-0001 %s CLAIM-PUBLIC\npne-0002 %s CLAIM-TWO-22  # two\n' \
+	$TKHEX ${TKHEX}00 >"$D/list"
+printf 'pne-0003 %s CLAIM-3333\npne-0001 %s CLAIM-PUBLIC\n' $TKHEX $TKHEX >"$D/list2"
+printf 'pne-0004 zz CLAIM-4444\npne bad!x %s CLAIM\n' $TKHEX >"$D/list3"
+DB=$D/server.db
+
+# ---------------------------------------------------------------- setup
+expect add-gw 0 "recorded" -- cpnsctl server add-gw gw-public --db "$DB" --psk-file "$D/psk"
+expect add-user 0 "registered" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"
+expect add-user-again 1 "exists already" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"
+expect add-user-bob 0 "registered" -- cpnsctl server add-user bob --db "$DB" --password-file "$D/pw"
+expect import 0 "imported 2" -- cpnsctl server import "$D/list" --db "$DB"
+expect import-duplicate 2 "line 2: EntityID \`pne-0001' is already in the store" -- \
+	cpnsctl server import "$D/list2" --db "$DB"
+expect import-bad-lines 2 "line 2: 4 fields" -- cpnsctl server import "$D/list3" --db "$DB"
+expect import-nothing-from-bad 0 "users: 2, GWs: 1" -- cpnsctl server list --db "$DB"
+if grep -q pne-0003 "$D/out"; then fail "import all or nothing"; else ok "import all or nothing"; fi
+
+cpnsctl server run --listen 127.0.0.1:7001 --db "$DB" --chain-length 8 --timeout 3 >"$D/srv.log" 2>&1 &
+SRV=$!
+cpnsctl pne listen --listen 127.0.0.1:7002 --timeout 3 >"$D/pne.log" 2>&1 &
+PNE=$!
+sleep 1
+
+# ------------------------------------------------------------ assign
+A="cpnsctl gw assign --server 127.0.0.1:7001 --gw-id gw-public"
+expect no-claim-code 1 "status: CLAIM_FAILED$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+expect wrong-password 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user alice --password-file "$D/badpw" --claim-code-file "$D/claim"
+expect unknown-user 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user carol --password-file "$D/pw" --claim-code-file "$D/claim"
+expect first-claim 0 "status: OK$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim"
+expect deliver-1 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+expect renewal-2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+expect not-owner 1 "status: NOT_OWNER$" -- $A --entity pne-0001 --user bob --password-file "$D/pw"
+expect unknown-entity 1 "status: UNKNOWN_ENTITY$" -- $A --entity pne-0009 --user alice --password-file "$D/pw"
+# A GW whose PSK1 the server does not hold (in a session keyring of its own).
+expect bad-gw-auth 1 "status: BAD_GW_AUTH (unverified)" -- keyctl session - bash -c \
+	"keyctl padd cpns psk:gw-rogue @s <'$D/psk' >/dev/null && cpnsctl gw assign --server 127.0.0.1:7001 --gw-id gw-rogue --keyring @s --entity pne-0001 --user alice --password-file '$D/pw'"
+
+# A request captured on its way, then sent twice: OK (epoch 2), then REPLAY.
+nc -l -p 7009 >"$D/req.bin" &
+NC=$!
+sleep 0.3
+cpnsctl gw assign --server 127.0.0.1:7009 --timeout 1 --gw-id gw-public --entity pne-0001 \
+	--user alice --password-file "$D/pw" >/dev/null 2>&1
+kill $NC 2>/dev/null
+wait $NC 2>/dev/null
+status_of() { nc -w 5 127.0.0.1 7001 <"$1" | od -An -tu1 -j12 -N1 | tr -d ' '; }
+s1=$(status_of "$D/req.bin")
+s2=$(status_of "$D/req.bin")
+echo "# captured request of $(wc -c <"$D/req.bin") bytes answered $s1, then $s2"
+if [ "$s1" = 0 ] && [ "$s2" = 4 ]; then ok replay; else fail "replay ($s1, then $s2)"; fi
+# The same request with a byte of its sealed part changed: BAD_GW_AUTH, no seal.
+cp "$D/req.bin" "$D/bad.bin"
+printf '\x00' | dd of="$D/bad.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+s3=$(nc -w 5 127.0.0.1 7001 <"$D/bad.bin" | od -An -tx1 -j12 | tr -d ' \n')
+if [ "$s3" = 030000 ]; then ok tampered-request; else fail "tampered-request ($s3)"; fi
+
+# --------------------------------------------------------------- PNE
+expect claim-2 0 "status: OK$" -- $A --entity pne-0002 --user alice --password-file "$D/pw" --claim-code-file "$D/claim2"
+expect pne-reject-entity 1 "delivered index 1: REJECT_ENTITY" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0002
+expect pne-retry-same-index 1 "EUKey\[1\] of" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0002
+
+# --------------------------------------------------------------- wire
+# An ERROR frame's header without its length, then its code.
+werr() { od -An -tx1 | tr -d ' \n' | sed -E 's/^(.{16}).{8}(.{2}).*/\1 \2/'; }
+e=$(printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 5 127.0.0.1 7001 | werr)
+[ "$e" = "43504e5301050000 01" ] && ok "garbage: ERROR MALFORMED_FRAME" || fail "garbage ($e)"
+e=$(printf 'CPNS\x02\x03\x00\x00\x00\x00\x00\x00' | nc -w 5 127.0.0.1 7002 | werr)
+[ "$e" = "43504e5301050000 02" ] && ok "version 2: ERROR UNSUPPORTED_VERSION" || fail "version ($e)"
+e=$(printf 'CPNS\x01\x03\x00\x00\x7f\x00\x00\x00' | nc -w 5 127.0.0.1 7002 | werr)
+[ "$e" = "43504e5301050000 03" ] && ok "oversized: ERROR FRAME_TOO_LARGE" || fail "oversized ($e)"
+e=$(printf 'CPNS\x01\x02\x00\x00\x00\x00\x00\x03\x00\x00\x00' | nc -w 5 127.0.0.1 7001 | werr)
+[ "$e" = "43504e5301050000 04" ] && ok "RESPONSE to a server: ERROR UNEXPECTED_TYPE" || fail "type ($e)"
+e=$(printf 'CPNS\x01\x01\x00\x00\x00\x00\x00\x40\x00' | nc -w 5 127.0.0.1 7001 | werr)
+[ "$e" = "43504e5301050000 01" ] && ok "truncated: ERROR MALFORMED_FRAME" || fail "truncated ($e)"
+# A silent peer holds a connection while a good exchange goes through.
+(sleep 6 | nc 127.0.0.1 7001 | werr >"$D/silent") &
+SILENT=$!
+sleep 0.5
+expect reassign-while-silent-peer 0 "status: OK$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+expect deliver-new-epoch 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+wait $SILENT
+e=$(cat "$D/silent")
+[ "$e" = "43504e5301050000 05" ] && ok "silent peer: ERROR TIMEOUT" || fail "silent peer ($e)"
+expect list-json 0 '"entity": "pne-0001", "owner": "alice", "epoch": 3' -- cpnsctl server list --db "$DB" -j
+
+# ------------------------------------------------------------ restart
+kill -TERM $SRV
+wait $SRV
+SRV=
+cpnsctl server run --listen 127.0.0.1:7001 --db "$DB" --chain-length 2 >>"$D/srv.log" 2>&1 &
+SRV=$!
+sleep 1
+expect after-restart 0 "E 4, n 2" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+expect d1 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+expect d2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+expect chain-exhausted 1 "CHAIN_EXHAUSTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+s4=$(status_of "$D/req.bin")
+[ "$s4" = 4 ] || [ "$s4" = 2 ] && ok "replay cache or STALE after restart ($s4)" || fail "replay after restart ($s4)"
+for i in 1 2 3 4 5; do
+	$A --entity pne-0002 --user bob --password-file "$D/badpw" >/dev/null 2>&1
+done
+expect rate-limited 1 "status: RATE_LIMITED$" -- $A --entity pne-0002 --user bob --password-file "$D/pw"
+
+kill -TERM $SRV $PNE
+wait $SRV $PNE
+SRV=
+PNE=
+echo "# server log:"
+comment <"$D/srv.log"
+echo "# PNE log:"
+comment <"$D/pne.log"
+keyctl show @u | comment
+echo "1..$n"
+[ "$fails" = 0 ]
