@@ -177,6 +177,23 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
 };
 
+/* Attributes that carry a secret from userspace: wiped in the request once used. */
+static const int cpns_secret_attrs[] = {
+	CPNS_A_HPW, CPNS_A_PASSWORD, CPNS_A_CLAIM_CODE, CPNS_A_TK,
+};
+
+static void cpns_wipe_secrets(struct genl_info *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpns_secret_attrs); i++) {
+		struct nlattr *attr = info->attrs[cpns_secret_attrs[i]];
+
+		if (attr)
+			memzero_explicit(nla_data(attr), nla_len(attr));
+	}
+}
+
 /* One entry point for every command, to count what was answered and refused. */
 static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -186,6 +203,7 @@ static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cmd >= ARRAY_SIZE(cpns_handlers) || !cpns_handlers[cmd])
 		return -EOPNOTSUPP;
 	ret = cpns_handlers[cmd](skb, info);
+	cpns_wipe_secrets(info);
 	cpns_count(ret ? CPNS_COUNTER_A_ERRORS : CPNS_COUNTER_A_OPS);
 	return ret;
 }

@@ -97,8 +97,6 @@ int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info)
 				  1, c->pt) ?:
 		      cpns_srv_seal_reply(info, keyring, c, CPNS_RECORD_USER, &user,
 					  CPNS_HASH_LEN, CPNS_A_USER_RECORD);
-	/* The password itself sits in the request skb: wipe it there too. */
-	memzero_explicit(nla_data(pw), nla_len(pw));
 	key_ref_put(keyring);
 	kfree_sensitive(c);
 	return ret;
@@ -130,8 +128,6 @@ int cpns_srv_seal_entity(struct sk_buff *skb, struct genl_info *info)
 		ret = cpns_srv_seal_reply(info, keyring, c, CPNS_RECORD_ENTITY,
 					  &entity, b.len, CPNS_A_ENTITY_RECORD);
 	}
-	memzero_explicit(nla_data(tk), nla_len(tk));
-	memzero_explicit(nla_data(code), nla_len(code));
 	key_ref_put(keyring);
 	kfree_sensitive(c);
 	return ret;
