@@ -158,6 +158,16 @@ for b in /usr/bin/keyctl /usr/sbin/ip /usr/sbin/genl /usr/bin/genl-ctrl-list /us
 	rm -f "$IMG$b"
 	copy_bin "$b"
 done
+# Busybox prefers its own applets when it execs a program, so the tools
+# that run another program (nsenter -- ip ...) come from util-linux,
+# coreutils and findutils, as on Debian.
+for b in /usr/bin/nsenter /usr/bin/unshare /usr/bin/setpriv /usr/bin/setsid \
+	/usr/bin/env /usr/bin/timeout /usr/bin/nice /usr/bin/nohup /usr/bin/xargs \
+	/usr/sbin/chroot; do
+	[ -e "$b" ] || continue
+	rm -f "$IMG$b" "$IMG/usr/bin/${b##*/}" "$IMG/usr/sbin/${b##*/}"
+	copy_bin "$b"
+done
 for l in libnl-3.so.200 libnl-genl-3.so.200 libkcapi.so.1 libsqlite3.so.0 libkeyutils.so.1; do
 	f=/usr/lib/x86_64-linux-gnu/$l
 	[ -e "$f" ] && copy_bin "$f"
@@ -182,6 +192,10 @@ install -D -m 0644 "$KO" "$IMG$MODDIR/extra/cpns.ko"
 for p in $PROGS; do
 	copy_bin "$ROOT/selftests/$p" "/selftests/$p"
 	echo "$p" >>"$IMG/selftests/list"
+done
+# Shell libraries the scripts source (selftests/lib/*.sh).
+for f in "$ROOT"/selftests/lib/*.sh; do
+	[ -e "$f" ] && install -D -m 0644 "$f" "$IMG/selftests/lib/${f##*/}"
 done
 for f in $(make -s -C "$ROOT/selftests" KSFT="$KSFT" list-files); do
 	install -m 0644 "$ROOT/selftests/$f" "$IMG/selftests/$f"
