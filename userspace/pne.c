@@ -157,10 +157,7 @@ static int pne_listen(const char *listen_addr, long count, int32_t keyring,
 		if (err) {
 			if (werr) {
 				cpns_wire_send_error(fd, werr,
-						     err == -ETIMEDOUT ?
-						     "no complete frame in time" :
-						     cpns_wire_error_name(werr),
-						     2);
+						     cpns_wire_error_reason(werr), 2);
 				printf("%s: refused frame: ERROR %s\n", peer,
 				       cpns_wire_error_name(werr));
 			}

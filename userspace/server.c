@@ -526,9 +526,7 @@ static int serve_conn(int fd, const struct srv_opts *o)
 	if (err) {
 		if (werr) {
 			cpns_wire_send_error(fd, werr,
-					     err == -ETIMEDOUT ?
-					     "no complete frame in time" :
-					     cpns_wire_error_name(werr), 2);
+					     cpns_wire_error_reason(werr), 2);
 			printf("%s: refused frame: ERROR %s\n", peer,
 			       cpns_wire_error_name(werr));
 		} else if (err != -ENODATA) {

@@ -50,6 +50,26 @@ const char *cpns_wire_error_name(unsigned int code)
 	return error_names[code];
 }
 
+const char *cpns_wire_error_reason(unsigned int code)
+{
+	switch (code) {
+	case CPNS_WERR_MALFORMED_FRAME:
+		return "malformed frame: not a cpns frame, truncated, or its body is not as specified";
+	case CPNS_WERR_UNSUPPORTED_VERSION:
+		return "unsupported version: this side speaks version 1";
+	case CPNS_WERR_FRAME_TOO_LARGE:
+		return "frame too large: at most 4096 bytes";
+	case CPNS_WERR_UNEXPECTED_TYPE:
+		return "unexpected frame type";
+	case CPNS_WERR_TIMEOUT:
+		return "no complete frame in time";
+	case CPNS_WERR_BUSY:
+		return "too many connections, retry later";
+	default:
+		return "internal error";
+	}
+}
+
 bool cpns_wire_id_valid(const char *p, size_t len)
 {
 	size_t i;

@@ -104,6 +104,9 @@ const char *cpns_wire_type_name(unsigned int type);
 /* "MALFORMED_FRAME", ..., or NULL for an unknown value. */
 const char *cpns_wire_error_name(unsigned int code);
 
+/* A short reason to send with an ERROR of @code (never NULL). */
+const char *cpns_wire_error_reason(unsigned int code);
+
 /* An identifier of the profile: 1..64 bytes of [A-Za-z0-9._:@-]. */
 bool cpns_wire_id_valid(const char *p, size_t len);
 

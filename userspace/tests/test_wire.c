@@ -521,6 +521,9 @@ static void test_names_ids(void)
 	CHECK(cpns_wire_type_name(0) == NULL && cpns_wire_type_name(6) == NULL);
 	CHECK(!strcmp(cpns_wire_error_name(CPNS_WERR_TIMEOUT), "TIMEOUT"));
 	CHECK(cpns_wire_error_name(0) == NULL && cpns_wire_error_name(8) == NULL);
+	CHECK(strlen(cpns_wire_error_reason(CPNS_WERR_FRAME_TOO_LARGE)) <=
+	      CPNS_WIRE_REASON_MAX);
+	CHECK(cpns_wire_error_reason(0) != NULL);
 	CHECK(cpns_wire_id_valid("gw-public", 9));
 	CHECK(cpns_wire_id_valid("a.b_c:d@e-F9", 12));
 	CHECK(!cpns_wire_id_valid("", 0));
