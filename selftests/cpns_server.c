@@ -1,0 +1,1087 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPNS Server commands (profile 2, 3, 4) against the independent
+ * userspace reference: the test plays the PN GW, builds each request with
+ * lib/ref.h (its own RAND_PNGW, T = time(NULL), K_req, ReqAAD, ReqBody) and
+ * asserts the exact status of every check the kernel decides, and opens
+ * every sealed response with the reference: failures carry an empty
+ * plaintext under RespAAD with their own status, an OK carries a bundle
+ * whose values are checked one by one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include "kselftest_harness.h"
+#include "genl.h"
+#include "ref.h"
+#include "tkeys.h"
+
+#define GW "gw-1"
+#define MASTER "m1"
+#define ALICE "alice"
+#define ALICE_PW "correct horse battery staple"
+#define BOB "bob@example.org"
+#define BOB_PW "hunter2"
+#define PNE1 "pne-0001"
+#define PNE2 "pne-0002"
+#define CLAIM1 "ABCD-1234-EFGH"
+#define CLAIM2 "ZZZZ-9999"
+
+#define REC_MAX 600
+
+struct blob {
+	uint8_t b[REC_MAX];
+	int len;
+};
+
+/* A request as the GW sends it. */
+struct req {
+	char gw[300];
+	char user[80];
+	char entity[80];
+	uint8_t rand[REF_RAND_LEN];
+	uint64_t t;
+	uint8_t sealed[CPNS_SEALED_MAX];
+	size_t slen;
+};
+
+/* What a reply said, copied out of the attribute table. */
+struct reply {
+	int err;
+	int has_status;
+	uint8_t status;
+	int verified;
+	int claim;
+	int has_user, has_entity;
+	char user[80], entity[80];
+	int has_epoch, has_n, has_chain_id, has_chain_record;
+	uint32_t epoch;
+	uint16_t n;
+	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
+	uint8_t sealed[CPNS_SEALED_MAX];
+	int slen;
+	char ext[256];
+};
+
+static void fill_random(void *p, size_t len)
+{
+	if (getrandom(p, len, 0) != (ssize_t)len)
+		abort();
+}
+
+static void put_id(struct nl_msg *m, int attr, const char *id)
+{
+	nla_put(m, attr, strlen(id), id);
+}
+
+static void copy_str(char *dst, const struct nlattr *a)
+{
+	int len = nla_len(a) < 79 ? nla_len(a) : 79;
+
+	memcpy(dst, nla_data(a), len);
+	dst[len] = '\0';
+}
+
+static void reply_copy(struct reply *r, struct nlattr **tb)
+{
+	if (tb[CPNS_A_STATUS]) {
+		r->has_status = 1;
+		r->status = nla_get_u8(tb[CPNS_A_STATUS]);
+	}
+	r->verified = !!tb[CPNS_A_VERIFIED];
+	r->claim = !!tb[CPNS_A_CLAIM];
+	if (tb[CPNS_A_USER_ID]) {
+		r->has_user = 1;
+		copy_str(r->user, tb[CPNS_A_USER_ID]);
+	}
+	if (tb[CPNS_A_ENTITY_ID]) {
+		r->has_entity = 1;
+		copy_str(r->entity, tb[CPNS_A_ENTITY_ID]);
+	}
+	if (tb[CPNS_A_EPOCH]) {
+		r->has_epoch = 1;
+		r->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
+	}
+	if (tb[CPNS_A_N]) {
+		r->has_n = 1;
+		r->n = nla_get_u16(tb[CPNS_A_N]);
+	}
+	if (tb[CPNS_A_CHAIN_ID] && nla_len(tb[CPNS_A_CHAIN_ID]) == CPNS_CHAIN_ID_LEN) {
+		r->has_chain_id = 1;
+		memcpy(r->chain_id, nla_data(tb[CPNS_A_CHAIN_ID]), CPNS_CHAIN_ID_LEN);
+	}
+	r->has_chain_record = !!tb[CPNS_A_CHAIN_RECORD];
+	r->slen = -1;
+	if (tb[CPNS_A_SEALED] && nla_len(tb[CPNS_A_SEALED]) <= CPNS_SEALED_MAX) {
+		r->slen = nla_len(tb[CPNS_A_SEALED]);
+		memcpy(r->sealed, nla_data(tb[CPNS_A_SEALED]), r->slen);
+	}
+}
+
+/* Seal an arbitrary ReqBody for r (gw, rand, t set) under psk. */
+static void req_seal_body(struct req *r, const uint8_t psk[32],
+			  const uint8_t *body, size_t len)
+{
+	uint8_t k[REF_KEY_LEN], aad[REF_AAD_MAX], nonce[REF_NONCE_LEN];
+	size_t aadlen;
+
+	fill_random(nonce, sizeof(nonce));
+	ref_k_req(psk, r->rand, k);
+	aadlen = ref_req_aad(aad, r->gw, r->rand, r->t);
+	r->slen = ref_seal(k, nonce, aad, aadlen, body, len, r->sealed);
+}
+
+/* A well-formed request; code NULL: no ClaimProof. */
+static void req_build(struct req *r, const uint8_t psk[32], const char *gw,
+		      const char *user, const char *entity, const char *pw,
+		      const char *code, uint64_t t)
+{
+	uint8_t hpw[32], auth[32], proof[32], body[REF_REQ_BODY_MAX + 64];
+	size_t len;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->gw, sizeof(r->gw), "%s", gw);
+	snprintf(r->user, sizeof(r->user), "%s", user);
+	snprintf(r->entity, sizeof(r->entity), "%s", entity);
+	fill_random(r->rand, sizeof(r->rand));
+	r->t = t;
+	ref_hpw(pw, strlen(pw), hpw);
+	ref_auth_hash(hpw, r->rand, t, auth);
+	if (code)
+		ref_claim_proof(code, gw, user, entity, r->rand, t, proof);
+	len = ref_req_body(body, user, entity, auth, code ? proof : NULL);
+	req_seal_body(r, psk, body, len);
+}
+
+static void req_put(struct nl_msg *m, const struct req *r)
+{
+	put_id(m, CPNS_A_GW_ID, r->gw);
+	nla_put(m, CPNS_A_RAND, REF_RAND_LEN, r->rand);
+	nla_put_u64(m, CPNS_A_TIME, r->t);
+	nla_put(m, CPNS_A_SEALED, r->slen, r->sealed);
+}
+
+static void open_request(struct tgenl *t, int32_t ring, const struct req *r,
+			 struct reply *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_OPEN_REQUEST);
+
+	memset(out, 0, sizeof(*out));
+	nla_put_s32(m, CPNS_A_KEYRING, ring);
+	req_put(m, r);
+	out->err = tgenl_call(t, m, tb, out->ext, sizeof(out->ext));
+	reply_copy(out, tb);
+}
+
+struct respond_args {
+	uint8_t status;
+	const struct blob *urec;	/* NULL: unknown user */
+	const struct blob *erec;	/* NULL: not in the list */
+	const char *owner;		/* NULL: unowned */
+	uint32_t epoch;
+	uint16_t n;
+};
+
+static void respond(struct tgenl *t, int32_t ring, const struct req *r,
+		    const struct respond_args *a, struct reply *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_RESPOND);
+
+	memset(out, 0, sizeof(*out));
+	nla_put_s32(m, CPNS_A_KEYRING, ring);
+	put_id(m, CPNS_A_MASTER, MASTER);
+	req_put(m, r);
+	nla_put_u8(m, CPNS_A_STATUS, a->status);
+	if (a->urec)
+		nla_put(m, CPNS_A_USER_RECORD, a->urec->len, a->urec->b);
+	if (a->erec)
+		nla_put(m, CPNS_A_ENTITY_RECORD, a->erec->len, a->erec->b);
+	if (a->owner)
+		put_id(m, CPNS_A_OWNER, a->owner);
+	nla_put_u32(m, CPNS_A_EPOCH, a->epoch);
+	nla_put_u16(m, CPNS_A_N, a->n);
+	out->err = tgenl_call(t, m, tb, out->ext, sizeof(out->ext));
+	reply_copy(out, tb);
+}
+
+/*
+ * The sealed part opens under K_resp with RespAAD(status, ids) and gives
+ * exactly ptlen bytes into pt; -1 if it does not open.
+ */
+static int resp_open(const struct reply *rep, const uint8_t psk[32],
+		     const struct req *r, uint8_t status, const char *user,
+		     const char *entity, uint8_t *pt)
+{
+	uint8_t k[REF_KEY_LEN], aad[REF_AAD_MAX];
+	size_t aadlen;
+
+	if (rep->slen < REF_SEALED_MIN)
+		return -1;
+	ref_k_resp(psk, r->rand, k);
+	aadlen = ref_resp_aad(aad, status, r->gw, user, entity, r->rand, r->t);
+	if (ref_open(k, aad, aadlen, rep->sealed, rep->slen, pt))
+		return -1;
+	return rep->slen - REF_SEALED_MIN;
+}
+
+/*
+ * A verified failure: STATUS is status, the sealed part is empty, opens
+ * under RespAAD with this status (and with no other), and no OK-only
+ * attribute is present.
+ */
+#define ASSERT_SEALED_FAILURE(rep, psk, r, st, user, entity)			\
+	do {									\
+		uint8_t __pt[REF_BUNDLE_LEN];					\
+		ASSERT_EQ(0, (rep)->err) TH_LOG("ext: %s", (rep)->ext);		\
+		ASSERT_TRUE((rep)->has_status);					\
+		ASSERT_EQ((st), (rep)->status);					\
+		ASSERT_EQ(REF_SEALED_MIN, (rep)->slen);				\
+		ASSERT_EQ(0, resp_open((rep), (psk), (r), (st), (user),		\
+				       (entity), __pt));			\
+		ASSERT_EQ(-1, resp_open((rep), (psk), (r), CPNS_OK, (user),	\
+					(entity), __pt));			\
+		ASSERT_FALSE((rep)->has_epoch);					\
+		ASSERT_FALSE((rep)->has_n);					\
+		ASSERT_FALSE((rep)->has_chain_id);				\
+		ASSERT_FALSE((rep)->has_chain_record);				\
+		ASSERT_FALSE((rep)->claim);					\
+	} while (0)
+
+/* OPEN_REQUEST answered status without CPNS_A_VERIFIED (checks 1, 2). */
+#define ASSERT_UNVERIFIED(rep, st)						\
+	do {									\
+		ASSERT_EQ(0, (rep)->err) TH_LOG("ext: %s", (rep)->ext);		\
+		ASSERT_TRUE((rep)->has_status);					\
+		ASSERT_EQ((st), (rep)->status);					\
+		ASSERT_FALSE((rep)->verified);					\
+		ASSERT_FALSE((rep)->has_user);					\
+		ASSERT_FALSE((rep)->has_entity);				\
+		ASSERT_FALSE((rep)->claim);					\
+	} while (0)
+
+#define ASSERT_OPENED_OK(rep, user_, entity_, claim_)				\
+	do {									\
+		ASSERT_EQ(0, (rep)->err) TH_LOG("ext: %s", (rep)->ext);		\
+		ASSERT_EQ(CPNS_OK, (rep)->status);				\
+		ASSERT_TRUE((rep)->verified);					\
+		ASSERT_TRUE((rep)->has_user);					\
+		ASSERT_STREQ((user_), (rep)->user);				\
+		ASSERT_TRUE((rep)->has_entity);					\
+		ASSERT_STREQ((entity_), (rep)->entity);				\
+		ASSERT_EQ((claim_), (rep)->claim);				\
+	} while (0)
+
+static int seal_user(struct tgenl *t, int32_t ring, const char *user,
+		     const char *pw, struct blob *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_SEAL_USER);
+	int err;
+
+	nla_put_s32(m, CPNS_A_KEYRING, ring);
+	put_id(m, CPNS_A_MASTER, MASTER);
+	put_id(m, CPNS_A_USER_ID, user);
+	nla_put(m, CPNS_A_PASSWORD, strlen(pw), pw);
+	err = tgenl_call(t, m, tb, NULL, 0);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_USER_RECORD] || nla_len(tb[CPNS_A_USER_RECORD]) > REC_MAX)
+		return -EPROTO;
+	out->len = nla_len(tb[CPNS_A_USER_RECORD]);
+	memcpy(out->b, nla_data(tb[CPNS_A_USER_RECORD]), out->len);
+	return 0;
+}
+
+static int seal_entity(struct tgenl *t, int32_t ring, const char *entity,
+		       const uint8_t *tk, size_t tklen, const char *code,
+		       struct blob *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_SEAL_ENTITY);
+	int err;
+
+	nla_put_s32(m, CPNS_A_KEYRING, ring);
+	put_id(m, CPNS_A_MASTER, MASTER);
+	put_id(m, CPNS_A_ENTITY_ID, entity);
+	nla_put(m, CPNS_A_TK, tklen, tk);
+	nla_put(m, CPNS_A_CLAIM_CODE, strlen(code), code);
+	err = tgenl_call(t, m, tb, NULL, 0);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_ENTITY_RECORD] || nla_len(tb[CPNS_A_ENTITY_RECORD]) > REC_MAX)
+		return -EPROTO;
+	out->len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
+	memcpy(out->b, nla_data(tb[CPNS_A_ENTITY_RECORD]), out->len);
+	return 0;
+}
+
+FIXTURE(srv) {
+	struct tgenl *t;
+	int32_t ring;
+	uint8_t psk[32];
+	uint8_t tk1[32];
+	uint8_t tk2[64];
+	struct blob alice, bob, pne1, pne2;
+};
+
+FIXTURE_SETUP(srv)
+{
+	uint8_t master[CPNS_MASTER_LEN];
+
+	self->ring = tk_fresh_keyring();
+	ASSERT_LT(0, self->ring);
+	self->t = tgenl_open();
+	ASSERT_NE(NULL, self->t);
+	fill_random(self->psk, sizeof(self->psk));
+	fill_random(master, sizeof(master));
+	fill_random(self->tk1, sizeof(self->tk1));
+	fill_random(self->tk2, sizeof(self->tk2));
+	ASSERT_LT(0, tk_add("psk:" GW, self->psk, sizeof(self->psk), self->ring));
+	ASSERT_LT(0, tk_add("master:" MASTER, master, sizeof(master), self->ring));
+	ASSERT_EQ(0, seal_user(self->t, self->ring, ALICE, ALICE_PW, &self->alice));
+	ASSERT_EQ(0, seal_user(self->t, self->ring, BOB, BOB_PW, &self->bob));
+	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE1, self->tk1,
+				 sizeof(self->tk1), CLAIM1, &self->pne1));
+	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE2, self->tk2,
+				 sizeof(self->tk2), CLAIM2, &self->pne2));
+}
+
+FIXTURE_TEARDOWN(srv)
+{
+	if (self->t)
+		tgenl_close(self->t);
+}
+
+/*
+ * Send a request with T = time(NULL) + dt; retry while the second changed
+ * during the call, so that the kernel's "now" was ours.
+ */
+static void open_at(struct tgenl *t, int32_t ring, const uint8_t psk[32],
+		    int64_t dt, struct req *r, struct reply *rep)
+{
+	int k;
+
+	for (k = 0; k < 10; k++) {
+		time_t before = time(NULL);
+
+		req_build(r, psk, GW, ALICE, PNE1, ALICE_PW, NULL,
+			  (uint64_t)(before + dt));
+		open_request(t, ring, r, rep);
+		if (time(NULL) == before)
+			return;
+	}
+}
+
+/* Check 1: GwID not well formed is MALFORMED, before T and before OPEN. */
+TEST_F(srv, malformed_gw_id_unverified)
+{
+	char gw65[66];
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, "bad gw", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+
+	memset(gw65, 'g', 65);
+	gw65[65] = '\0';
+	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+
+	/* Other bad characters, and a stale T: still MALFORMED (checked first). */
+	req_build(&r, self->psk, "gw/1", ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+	req_build(&r, self->psk, "gw\xc3\xa9", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+
+	/* A 64-byte GwID of the allowed characters is well formed. */
+	memset(gw65, 'g', 64);
+	gw65[64] = '\0';
+	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);	/* no psk: for it */
+}
+
+/* An empty GwID is outside the attribute's 1..255 bytes: ERANGE. */
+TEST_F(srv, empty_gw_id_erange)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m;
+	struct req r;
+
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	m = tgenl_msg(self->t, CPNS_CMD_SRV_OPEN_REQUEST);
+	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+	nla_put(m, CPNS_A_GW_ID, 0, "");
+	nla_put(m, CPNS_A_RAND, REF_RAND_LEN, r.rand);
+	nla_put_u64(m, CPNS_A_TIME, r.t);
+	nla_put(m, CPNS_A_SEALED, r.slen, r.sealed);
+	ASSERT_EQ(-ERANGE, tgenl_call(self->t, m, tb, NULL, 0));
+}
+
+TEST_F(srv, stale_outside_window)
+{
+	struct reply rep;
+	struct req r;
+
+	open_at(self->t, self->ring, self->psk, -301, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+	open_at(self->t, self->ring, self->psk, 301, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+	open_at(self->t, self->ring, self->psk, -100000, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+	/* T = 0 and T = 2^64 - 1: no wrap-around */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, 0);
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, UINT64_MAX);
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+	/* STALE comes before OPEN: a wrong PSK1 is still STALE */
+	req_build(&r, self->tk1, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 400);
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
+}
+
+TEST_F(srv, window_edges_accepted)
+{
+	struct reply rep;
+	struct req r;
+
+	open_at(self->t, self->ring, self->psk, -300, &r, &rep);
+	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
+	open_at(self->t, self->ring, self->psk, 300, &r, &rep);
+	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
+	open_at(self->t, self->ring, self->psk, 0, &r, &rep);
+	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
+}
+
+TEST_F(srv, open_ok_with_claim)
+{
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_OPENED_OK(&rep, BOB, PNE2, 1);
+}
+
+TEST_F(srv, bad_gw_auth_unverified)
+{
+	uint8_t other[32];
+	struct reply rep;
+	struct req r, r2;
+	size_t k;
+
+	/* unknown GwID, well formed */
+	req_build(&r, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+
+	/* wrong PSK1 */
+	fill_random(other, sizeof(other));
+	req_build(&r, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+
+	/* one flipped bit anywhere in nonce, ciphertext or tag */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	for (k = 0; k < r.slen; k += 7) {
+		r2 = r;
+		r2.sealed[k] ^= 0x01;
+		open_request(self->t, self->ring, &r2, &rep);
+		ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+	}
+	/* truncated */
+	r2 = r;
+	r2.slen--;
+	open_request(self->t, self->ring, &r2, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+
+	/* the clear parts are bound by ReqAAD (and RAND by K_req) */
+	r2 = r;
+	r2.rand[5] ^= 0x80;
+	open_request(self->t, self->ring, &r2, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+	r2 = r;
+	r2.t++;
+	open_request(self->t, self->ring, &r2, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+
+	/* another GW's request under its own PSK1 does not open as GW's */
+	ASSERT_LT(0, tk_add("psk:gw-2", other, sizeof(other), self->ring));
+	req_build(&r, other, "gw-2", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
+	snprintf(r.gw, sizeof(r.gw), "%s", GW);
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
+
+	/* the untampered request still opens */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	open_request(self->t, self->ring, &r, &rep);
+	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
+}
+
+/* Build a request whose ReqBody is given (sealed correctly under K_req). */
+static void req_raw(struct req *r, const uint8_t psk[32], const uint8_t *body,
+		    size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->gw, sizeof(r->gw), "%s", GW);
+	fill_random(r->rand, sizeof(r->rand));
+	r->t = time(NULL);
+	req_seal_body(r, psk, body, len);
+}
+
+/* ReqBody for (user, entity) with a correct AuthHash for r->rand, r->t. */
+static size_t body_for(uint8_t *body, const char *user, const char *entity,
+		       const char *pw, const uint8_t rand[32], uint64_t t,
+		       const uint8_t *claim)
+{
+	uint8_t hpw[32], auth[32];
+
+	ref_hpw(pw, strlen(pw), hpw);
+	ref_auth_hash(hpw, rand, t, auth);
+	return ref_req_body(body, user, entity, auth, claim);
+}
+
+/*
+ * Check 4: a body that opens but does not parse is MALFORMED, verified;
+ * RESPOND with MALFORMED seals it with status 1 and an empty plaintext.
+ * user/entity: the identifiers the body carries (RespAAD's).
+ */
+static void check_sealed_malformed(struct __test_metadata *_metadata,
+				   struct tgenl *t, int32_t ring,
+				   const uint8_t psk[32], struct req *r,
+				   const char *user, const char *entity)
+{
+	struct respond_args a = { .status = CPNS_MALFORMED, .epoch = 3, .n = 8 };
+	struct reply rep;
+
+	open_request(t, ring, r, &rep);
+	ASSERT_EQ(0, rep.err) TH_LOG("ext: %s", rep.ext);
+	ASSERT_EQ(CPNS_MALFORMED, rep.status);
+	ASSERT_TRUE(rep.verified);
+	ASSERT_FALSE(rep.has_user);
+	ASSERT_FALSE(rep.has_entity);
+	ASSERT_FALSE(rep.claim);
+
+	respond(t, ring, r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, psk, r, CPNS_MALFORMED, user, entity);
+
+	/* OK cannot be asked for a body that does not parse */
+	a.status = CPNS_OK;
+	respond(t, ring, r, &a, &rep);
+	ASSERT_EQ(-EINVAL, rep.err);
+}
+
+TEST_F(srv, sealed_malformed_body_length)
+{
+	uint8_t body[CPNS_SEALED_MAX], claim[32];
+	struct req r;
+	size_t len;
+
+	/* one byte too many */
+	req_raw(&r, self->psk, body, 0);
+	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	body[len++] = 0;
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       ALICE, PNE1);
+
+	/* one byte short (claim proof of 31 bytes) */
+	fill_random(claim, sizeof(claim));
+	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, claim);
+	req_seal_body(&r, self->psk, body, len - 1);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       ALICE, PNE1);
+
+	/* lp(ClaimProof) of 16 bytes, consistent length */
+	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	body[len - 1] = 16;
+	memset(body + len, 0x5a, 16);
+	req_seal_body(&r, self->psk, body, len + 16);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       ALICE, PNE1);
+
+	/* no AuthHash at all: only the two identifiers */
+	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	req_seal_body(&r, self->psk, body, len - 34);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       ALICE, PNE1);
+
+	/* an empty body (the sealed part is nonce and tag only) */
+	req_seal_body(&r, self->psk, body, 0);
+	ASSERT_EQ(REF_SEALED_MIN, r.slen);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       "", "");
+}
+
+/*
+ * A body longer than the largest valid one (198 bytes) still opens under
+ * K_req: profile 2 makes it MALFORMED of check 4 (verified), not
+ * BAD_GW_AUTH.
+ */
+TEST_F(srv, sealed_malformed_body_too_long)
+{
+	char u64[65], e64[65];
+	uint8_t body[CPNS_SEALED_MAX], claim[32];
+	struct req r;
+	size_t len;
+
+	memset(u64, 'u', 64);
+	u64[64] = '\0';
+	memset(e64, 'e', 64);
+	e64[64] = '\0';
+	fill_random(claim, sizeof(claim));
+	req_raw(&r, self->psk, body, 0);
+	len = body_for(body, u64, e64, ALICE_PW, r.rand, r.t, claim);
+	ASSERT_EQ(198, len);
+	/* the longest valid body opens OK */
+	req_seal_body(&r, self->psk, body, len);
+	{
+		struct reply rep;
+
+		open_request(self->t, self->ring, &r, &rep);
+		ASSERT_OPENED_OK(&rep, u64, e64, 1);
+	}
+	body[len++] = 0;
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       u64, e64);
+}
+
+TEST_F(srv, sealed_malformed_identifier)
+{
+	uint8_t body[CPNS_SEALED_MAX];
+	char u65[66];
+	struct req r;
+	size_t len;
+
+	req_raw(&r, self->psk, body, 0);
+	len = body_for(body, "bad user", PNE1, ALICE_PW, r.rand, r.t, NULL);
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       "bad user", PNE1);
+
+	len = body_for(body, ALICE, "pne#1", ALICE_PW, r.rand, r.t, NULL);
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       ALICE, "pne#1");
+
+	/* an empty UserID */
+	len = body_for(body, "", PNE1, ALICE_PW, r.rand, r.t, NULL);
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       "", PNE1);
+
+	/* a 65-byte UserID: its lp() is not parsed, RespAAD has empty ids */
+	memset(u65, 'u', 65);
+	u65[65] = '\0';
+	len = body_for(body, u65, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	req_seal_body(&r, self->psk, body, len);
+	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
+			       "", "");
+}
+
+/* The failures userspace decides (check 3, 4, 5 and INTERNAL) are only sealed. */
+TEST_F(srv, userspace_statuses_sealed)
+{
+	static const uint8_t statuses[] = { CPNS_REPLAY, CPNS_RATE_LIMITED,
+					    CPNS_INTERNAL, CPNS_MALFORMED };
+	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
+				  .epoch = 4, .n = 8 };
+	struct reply rep;
+	struct req r;
+	size_t k;
+
+	for (k = 0; k < sizeof(statuses); k++) {
+		/* a request that would otherwise be OK */
+		req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+		a.status = statuses[k];
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+		/* and even with a wrong password: not checked */
+		req_build(&r, self->psk, GW, ALICE, PNE1, "wrong", NULL, time(NULL));
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+	}
+}
+
+/*
+ * The statuses the kernel decides itself cannot be given to it (EINVAL);
+ * values above INTERNAL are outside the attribute's range (ERANGE).
+ */
+TEST_F(srv, respond_refuses_kernel_statuses)
+{
+	static const uint8_t statuses[] = { CPNS_STALE, CPNS_BAD_GW_AUTH,
+					    CPNS_AUTH_FAILED, CPNS_UNKNOWN_ENTITY,
+					    CPNS_NOT_OWNER, CPNS_CLAIM_FAILED,
+					    CPNS_CHAIN_EXHAUSTED, 255 };
+	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
+				  .epoch = 4, .n = 8 };
+	struct reply rep;
+	struct req r;
+	size_t k;
+
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	for (k = 0; k < sizeof(statuses); k++) {
+		a.status = statuses[k];
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_EQ(statuses[k] > CPNS_INTERNAL ? -ERANGE : -EINVAL, rep.err)
+			TH_LOG("status %u", statuses[k]);
+		ASSERT_FALSE(rep.has_status);
+	}
+}
+
+TEST_F(srv, auth_failed)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .epoch = 0, .n = 8 };
+	struct reply rep;
+	struct req r;
+
+	/* wrong password, with a valid claim proof */
+	req_build(&r, self->psk, GW, ALICE, PNE1, "correct horse battery stapler",
+		  CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
+
+	/* another user's password */
+	req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
+
+	/* AuthHash over another T: the right password, wrong binding */
+	{
+		uint8_t body[CPNS_SEALED_MAX];
+		size_t len;
+
+		req_raw(&r, self->psk, body, 0);
+		snprintf(r.user, sizeof(r.user), ALICE);
+		snprintf(r.entity, sizeof(r.entity), PNE1);
+		len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t - 1, NULL);
+		req_seal_body(&r, self->psk, body, len);
+		a.owner = ALICE;
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED,
+				      ALICE, PNE1);
+		a.owner = NULL;
+	}
+
+	/* unknown user: no CPNS_A_USER_RECORD, whatever the password */
+	a.urec = NULL;
+	req_build(&r, self->psk, GW, "carol", PNE1, "carol-pw", CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, "carol", PNE1);
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
+
+	/* AUTH_FAILED comes before UNKNOWN_ENTITY and NOT_OWNER */
+	a.urec = &self->alice;
+	a.erec = NULL;
+	a.owner = BOB;
+	req_build(&r, self->psk, GW, ALICE, PNE1, "nope", NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
+}
+
+TEST_F(srv, unknown_entity)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = NULL, .epoch = 0, .n = 8 };
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, GW, ALICE, "pne-none", ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_UNKNOWN_ENTITY, ALICE,
+			      "pne-none");
+	/* before NOT_OWNER */
+	a.owner = BOB;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_UNKNOWN_ENTITY, ALICE,
+			      "pne-none");
+}
+
+TEST_F(srv, not_owner)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .owner = BOB,
+				  .epoch = 2, .n = 8 };
+	struct reply rep;
+	struct req r;
+
+	/* even with the right claim code */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
+	/* an owner whose name is a prefix or an extension of the user's */
+	a.owner = "alic";
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
+	a.owner = "alice2";
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
+}
+
+TEST_F(srv, claim_failed)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .epoch = 0, .n = 8 };
+	uint8_t body[CPNS_SEALED_MAX], proof[32];
+	struct reply rep;
+	struct req r;
+	size_t len;
+
+	/* unowned, no claim code */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
+
+	/* unowned, wrong claim code (another entity's) */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
+
+	/* the right code, but a proof bound to another GwID */
+	req_raw(&r, self->psk, body, 0);
+	snprintf(r.user, sizeof(r.user), ALICE);
+	snprintf(r.entity, sizeof(r.entity), PNE1);
+	ref_claim_proof(CLAIM1, "gw-2", ALICE, PNE1, r.rand, r.t, proof);
+	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, proof);
+	req_seal_body(&r, self->psk, body, len);
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
+}
+
+/*
+ * Open an OK response with the reference and check its bundle: n, E,
+ * KEK_E = ref_kek(TK, entity, E), ChainID from EUKey[n].
+ */
+static void check_ok(struct __test_metadata *_metadata, const struct reply *rep,
+		     const uint8_t psk[32], const struct req *r,
+		     const uint8_t *tk, size_t tklen, uint32_t e, uint16_t n,
+		     int claim)
+{
+	uint8_t pt[REF_BUNDLE_LEN], top[32], euk1[32], id[16], kek[32];
+
+	ASSERT_EQ(0, rep->err) TH_LOG("ext: %s", rep->ext);
+	ASSERT_EQ(CPNS_OK, rep->status);
+	ASSERT_EQ(claim, rep->claim);
+	ASSERT_TRUE(rep->has_epoch);
+	ASSERT_EQ(e, rep->epoch);
+	ASSERT_TRUE(rep->has_n);
+	ASSERT_EQ(n, rep->n);
+	ASSERT_TRUE(rep->has_chain_id);
+	ASSERT_TRUE(rep->has_chain_record);
+	ASSERT_EQ(REF_SEALED_MIN + REF_BUNDLE_LEN, rep->slen);
+	ASSERT_EQ(REF_BUNDLE_LEN, resp_open(rep, psk, r, CPNS_OK, r->user,
+					    r->entity, pt));
+	/* only under status OK */
+	ASSERT_EQ(-1, resp_open(rep, psk, r, CPNS_INTERNAL, r->user, r->entity, pt));
+	ASSERT_EQ(REF_BUNDLE_LEN, resp_open(rep, psk, r, CPNS_OK, r->user,
+					    r->entity, pt));
+	ASSERT_EQ(n, (uint16_t)(pt[0] << 8 | pt[1]));
+	memcpy(top, pt + 2, 32);
+	ASSERT_EQ(e, (uint32_t)pt[34] << 24 | (uint32_t)pt[35] << 16 |
+		     (uint32_t)pt[36] << 8 | pt[37]);
+	ref_kek(tk, tklen, r->entity, e, kek);
+	ASSERT_EQ(0, memcmp(kek, pt + 38, 32));
+	ASSERT_EQ(0, ref_chain_key(top, n, 1, euk1));
+	ref_chain_id(euk1, id);
+	ASSERT_EQ(0, memcmp(id, rep->chain_id, 16));
+}
+
+TEST_F(srv, ok_first_claim)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .epoch = 5, .n = 8 };
+	struct reply rep, rep2;
+	struct req r;
+
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 6, 8, 1);
+
+	/* the same request answered again: a fresh chain (RAND_SVR) */
+	respond(self->t, self->ring, &r, &a, &rep2);
+	check_ok(_metadata, &rep2, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 6, 8, 1);
+	ASSERT_NE(0, memcmp(rep.chain_id, rep2.chain_id, 16));
+
+	/* bob, 64-byte TK, from E = 0 */
+	a.urec = &self->bob;
+	a.erec = &self->pne2;
+	a.epoch = 0;
+	a.n = 1;
+	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk2, sizeof(self->tk2),
+		 1, 1, 1);
+}
+
+TEST_F(srv, ok_owner_without_claim)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .owner = ALICE,
+				  .epoch = 41, .n = 64 };
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 42, 64, 0);
+
+	/* the owner's ClaimProof is ignored, even a wrong one */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 42, 64, 0);
+}
+
+TEST_F(srv, ok_n_max_and_epoch_limits)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
+				  .erec = &self->pne2, .owner = BOB,
+				  .epoch = 0xfffffffe, .n = 65535 };
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m;
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk2, sizeof(self->tk2),
+		 0xffffffff, 65535, 0);
+
+	/* E would wrap to 0: INTERNAL, sealed */
+	a.epoch = 0xffffffff;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE2);
+
+	/* n = 0 is outside the attribute's range: ERANGE */
+	m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
+	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+	put_id(m, CPNS_A_MASTER, MASTER);
+	req_put(m, &r);
+	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
+	nla_put(m, CPNS_A_USER_RECORD, self->bob.len, self->bob.b);
+	nla_put(m, CPNS_A_ENTITY_RECORD, self->pne2.len, self->pne2.b);
+	put_id(m, CPNS_A_OWNER, BOB);
+	nla_put_u32(m, CPNS_A_EPOCH, 1);
+	nla_put_u16(m, CPNS_A_N, 0);
+	ASSERT_EQ(-ERANGE, tgenl_call(self->t, m, tb, NULL, 0));
+}
+
+/* Records are bound to their identifier. */
+TEST_F(srv, swapped_records_ebadmsg)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
+				  .erec = &self->pne1, .owner = ALICE,
+				  .epoch = 1, .n = 8 };
+	struct blob user_as_entity;
+	struct reply rep;
+	struct req r;
+
+	/* bob's record for alice's request, with bob's password */
+	req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+	ASSERT_FALSE(rep.has_status);
+	/* and with alice's */
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+
+	/* pne-0002's record for a request about pne-0001 */
+	a.urec = &self->alice;
+	a.erec = &self->pne2;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+	ASSERT_FALSE(rep.has_status);
+
+	/* a user record given as the entity record (kinds are bound too) */
+	user_as_entity = self->alice;
+	a.erec = &user_as_entity;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+	a.urec = &self->pne1;
+	a.erec = &self->pne1;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+
+	/* a tampered record */
+	user_as_entity = self->alice;
+	user_as_entity.b[user_as_entity.len - 1] ^= 1;
+	a.urec = &user_as_entity;
+	a.erec = &self->pne1;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_EQ(-EBADMSG, rep.err);
+
+	/* the right records still give OK */
+	a.urec = &self->alice;
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 2, 8, 0);
+}
+
+/* RESPOND opens the request again: one that does not open is EBADMSG. */
+TEST_F(srv, respond_request_not_open_ebadmsg)
+{
+	static const uint8_t statuses[] = { CPNS_OK, CPNS_MALFORMED, CPNS_REPLAY,
+					    CPNS_RATE_LIMITED, CPNS_INTERNAL };
+	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
+				  .owner = ALICE, .epoch = 1, .n = 8 };
+	uint8_t other[32];
+	struct reply rep;
+	struct req r, r2;
+	size_t k;
+
+	fill_random(other, sizeof(other));
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	for (k = 0; k < sizeof(statuses); k++) {
+		a.status = statuses[k];
+		r2 = r;
+		r2.sealed[r2.slen - 1] ^= 1;
+		respond(self->t, self->ring, &r2, &a, &rep);
+		ASSERT_EQ(-EBADMSG, rep.err) TH_LOG("status %u", statuses[k]);
+		ASSERT_FALSE(rep.has_status);
+		r2 = r;
+		r2.t--;
+		respond(self->t, self->ring, &r2, &a, &rep);
+		ASSERT_EQ(-EBADMSG, rep.err);
+		req_build(&r2, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+		respond(self->t, self->ring, &r2, &a, &rep);
+		ASSERT_EQ(-EBADMSG, rep.err);
+		req_build(&r2, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW,
+			  NULL, time(NULL));
+		respond(self->t, self->ring, &r2, &a, &rep);
+		ASSERT_EQ(-EBADMSG, rep.err);
+	}
+	/* RESPOND does not judge T (userspace checked it at OPEN_REQUEST) */
+	a.status = CPNS_OK;
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 2, 8, 0);
+}
+
+TEST_HARNESS_MAIN
