@@ -505,7 +505,7 @@ int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	i = nla_get_u16(info->attrs[CPNS_A_INDEX]);
 	code = nla_get_u8(info->attrs[CPNS_A_CODE]);
-	if (code == CPNS_ACCEPTED && GENL_REQ_ATTR_CHECK(info, CPNS_A_CONFIRM))
+	if (code == CPNS_ACCEPTED && cpns_attr_missing(info, CPNS_A_CONFIRM))
 		return -EINVAL;
 
 	keyring = cpns_attr_keyring(info);

@@ -252,9 +252,17 @@ static struct genl_family cpns_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(cpns_mcgrps),
 };
 
+bool cpns_attr_missing(struct genl_info *info, int attr)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, attr))
+		return false;
+	NL_SET_ERR_MSG_MOD(info->extack, "missing required attribute");
+	return true;
+}
+
 int cpns_attr_id(struct genl_info *info, int attr, struct cpns_id *id)
 {
-	if (GENL_REQ_ATTR_CHECK(info, attr))
+	if (cpns_attr_missing(info, attr))
 		return -EINVAL;
 	return cpns_id_set(id, nla_data(info->attrs[attr]),
 			   nla_len(info->attrs[attr]));
@@ -274,7 +282,7 @@ bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (GENL_REQ_ATTR_CHECK(info, attrs[i]))
+		if (cpns_attr_missing(info, attrs[i]))
 			return true;
 	return false;
 }
@@ -283,7 +291,7 @@ key_ref_t cpns_attr_keyring(struct genl_info *info)
 {
 	key_ref_t ref;
 
-	if (GENL_REQ_ATTR_CHECK(info, CPNS_A_KEYRING))
+	if (cpns_attr_missing(info, CPNS_A_KEYRING))
 		return ERR_PTR(-EINVAL);
 	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), false);
 	if (IS_ERR(ref))
@@ -292,10 +300,11 @@ key_ref_t cpns_attr_keyring(struct genl_info *info)
 	return ref;
 }
 
-#define CPNS_KEY_MSGS(p) { p " key not found", p " key revoked", p " key expired" }
+#define CPNS_KEY_MSGS(p) \
+	{ p " key not found", p " key revoked", p " key expired", p " key not permitted" }
 
 /* 6.1 has no formatted extack: one message per kind and failure. */
-static const char *const cpns_key_msgs[][3] = {
+static const char *const cpns_key_msgs[][4] = {
 	[CPNS_KEY_PSK]		= CPNS_KEY_MSGS("psk:"),
 	[CPNS_KEY_TK]		= CPNS_KEY_MSGS("tk:"),
 	[CPNS_KEY_MASTER]	= CPNS_KEY_MSGS("master:"),
@@ -307,7 +316,8 @@ void cpns_key_err(struct genl_info *info, enum cpns_key_kind kind, long err)
 {
 	if (info->extack)
 		info->extack->_msg = cpns_key_msgs[kind][err == -EKEYREVOKED ? 1 :
-							 err == -EKEYEXPIRED ? 2 : 0];
+							 err == -EKEYEXPIRED ? 2 :
+							 err == -EACCES ? 3 : 0];
 }
 
 struct key *cpns_attr_key(struct genl_info *info, key_ref_t keyring,

@@ -20,7 +20,11 @@ void cpns_count(int counter);
 int cpns_attr_id(struct genl_info *info, int attr, struct cpns_id *id);
 /* An optional identifier attribute: 0 and id->len == 0 when absent. */
 int cpns_attr_id_opt(struct genl_info *info, int attr, struct cpns_id *id);
-/* Required attributes; each sets the extack "missing attribute" and is true when one is missing. */
+/*
+ * Required attributes: true, with the missing type and the extack message
+ * "missing required attribute" set, when one is absent.
+ */
+bool cpns_attr_missing(struct genl_info *info, int attr);
 bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n);
 /* The caller's CPNS_A_KEYRING, resolved with search permission. */
 key_ref_t cpns_attr_keyring(struct genl_info *info);

@@ -78,6 +78,7 @@ static int cpns_srv_seal_reply(struct genl_info *info, key_ref_t keyring,
 
 int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info)
 {
+	static const int required[] = { CPNS_A_MASTER, CPNS_A_PASSWORD };
 	struct nlattr *pw = info->attrs[CPNS_A_PASSWORD];
 	struct cpns_srv_ctx *c;
 	struct cpns_id user;
@@ -85,7 +86,7 @@ int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	ret = cpns_attr_id(info, CPNS_A_USER_ID, &user);
-	if (ret || GENL_REQ_ATTR_CHECK(info, CPNS_A_PASSWORD))
+	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
 		return -EINVAL;
 	keyring = cpns_attr_keyring(info);
 	if (IS_ERR(keyring))
@@ -104,7 +105,7 @@ int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info)
 
 int cpns_srv_seal_entity(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int required[] = { CPNS_A_TK, CPNS_A_CLAIM_CODE };
+	static const int required[] = { CPNS_A_MASTER, CPNS_A_TK, CPNS_A_CLAIM_CODE };
 	struct nlattr *tk = info->attrs[CPNS_A_TK];
 	struct nlattr *code = info->attrs[CPNS_A_CLAIM_CODE];
 	struct cpns_srv_ctx *c;
@@ -373,7 +374,9 @@ static int cpns_srv_chain(struct cpns_srv_ctx *c, const u8 *rand, u16 n)
 
 int cpns_srv_respond(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int required[] = { CPNS_A_STATUS, CPNS_A_EPOCH, CPNS_A_N };
+	static const int required[] = { CPNS_A_MASTER, CPNS_A_GW_ID, CPNS_A_RAND,
+					CPNS_A_TIME, CPNS_A_SEALED, CPNS_A_STATUS,
+					CPNS_A_EPOCH, CPNS_A_N };
 	struct cpns_srv_ctx *c;
 	struct sk_buff *msg = NULL;
 	struct cpns_id gw;
