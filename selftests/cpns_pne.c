@@ -984,6 +984,48 @@ TEST_F(gw, chain_of_one)
 	ASSERT_EQ(0, g.nattrs);
 }
 
+/* A new chain (next epoch) replaces the old one: index 1 again, nothing pending. */
+TEST_F(gw, new_chain_restarts_ordering)
+{
+	struct chain c2;
+	struct gwdel g;
+	struct ack a;
+	int code, delivered;
+	uint8_t old_cf[32];
+	int32_t k;
+
+	gw_deliver_on(self->t, self->ring, ENT, &g);
+	pne_accept_on(self->t, self->ring, &g.d, &a);
+	ASSERT_EQ(CPNS_ACCEPT_FIRST, a.kind);
+	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+				   a.confirm, &code, &delivered));
+	gw_deliver_on(self->t, self->ring, ENT, &g);
+	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &self->c, 2);
+	pne_accept_on(self->t, self->ring, &g.d, &a);
+	ASSERT_EQ(CPNS_ACCEPT_RENEWAL, a.kind);
+	memcpy(old_cf, a.confirm, 32);	/* its acknowledgement is late */
+
+	chain_new(&c2, self->c.e + 1, 4);
+	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
+			  sizeof(self->tk), &c2);
+	ASSERT_LT(0, k);
+	self->c = c2;
+	self->chain_key = k;
+	CHAIN_LINE_IS(0);
+	/* the old chain's pending index 2 is gone */
+	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 2,
+					 CPNS_ACCEPTED, old_cf, &code, &delivered));
+	gw_deliver_on(self->t, self->ring, ENT, &g);
+	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &c2, 1);
+	pne_accept_on(self->t, self->ring, &g.d, &a);
+	ASSERT_EQ(CPNS_ACCEPTED, a.code);
+	ASSERT_EQ(CPNS_ACCEPT_NEW_EPOCH, a.kind);
+	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+				   a.confirm, &code, &delivered));
+	ASSERT_EQ(1, delivered);
+	CHAIN_LINE_IS(1);
+}
+
 /* ---------------------------------------------------------- concurrency */
 
 /*
@@ -1229,6 +1271,62 @@ TEST_F_TIMEOUT(gw, race_two_deliveries, 300)
 			TH_LOG("round %d: %d %d", round, e1, e2);
 		CHAIN_LINE_IS(i);
 	}
+}
+
+struct confirm_arg {
+	int32_t ring;
+	uint16_t i;
+	uint8_t confirm[32];
+};
+
+struct confirm_res {
+	int err, code, delivered;
+};
+
+static void racer_confirm(struct tgenl *t, void *arg, void *res)
+{
+	struct confirm_arg *a = arg;
+	struct confirm_res *r = res;
+
+	r->err = gw_confirm_on(t, a->ring, ENT, a->i, CPNS_ACCEPTED, a->confirm,
+			       &r->code, &r->delivered);
+}
+
+/* The same valid Confirm twice at once: one records i, the other ENOENT. */
+TEST_F_TIMEOUT(gw, race_two_confirms, 300)
+{
+	struct confirm_arg ca;
+	struct confirm_res r1, r2;
+	struct chain *c = &self->c;
+	struct gwdel g;
+	uint8_t euk[32];
+	int round;
+	int32_t k;
+
+	chain_new(c, 6, ROUNDS);
+	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
+			  sizeof(self->tk), c);
+	ASSERT_LT(0, k);
+	self->chain_key = k;
+	for (round = 0; round < ROUNDS; round++) {
+		uint16_t i = round + 1;
+
+		gw_deliver_on(self->t, self->ring, ENT, &g);
+		check_delivery(_metadata, &g, self->tk, sizeof(self->tk), c, i);
+		ca.ring = self->ring;
+		ca.i = i;
+		chain_key(c, i, euk);
+		ref_confirm(euk, ENT, c->e, i, g.d.challenge, ca.confirm);
+		ASSERT_EQ(0, race2(racer_confirm, &ca, &r1, racer_confirm, &ca,
+				   &r2, sizeof(struct confirm_res)));
+		ASSERT_TRUE((r1.err == 0 && r2.err == -ENOENT) ||
+			    (r1.err == -ENOENT && r2.err == 0))
+			TH_LOG("round %d: %d %d", round, r1.err, r2.err);
+		ASSERT_EQ(i, r1.err ? r2.delivered : r1.delivered);
+		CHAIN_LINE_IS(i);
+	}
+	gw_deliver_on(self->t, self->ring, ENT, &g);
+	ASSERT_EQ(CPNS_CHAIN_EXHAUSTED, g.status);
 }
 
 struct revoke_arg {
