@@ -50,7 +50,12 @@
 #define MSG_LEN "invalid attribute length"
 #define MSG_UNSUPPORTED "Unsupported attribute"
 #define MSG_UNKNOWN "Unknown attribute type"
+#define MSG_MISSING "cpns: missing required attribute"
 #define MSG_SRV_STATUS "only OK, MALFORMED, REPLAY, RATE_LIMITED, INTERNAL"
+/* The kernel's netlink validator: ERANGE for lengths and values out of limits. */
+#define MSG_BIN_RANGE "binary attribute size out of range"
+#define MSG_INT_RANGE "integer out of range"
+#define MSG_TOO_LONG "Attribute failed policy validation"
 
 /* What an attribute is, for the mutations it gets. */
 enum kind {
@@ -228,9 +233,16 @@ static void set_uint(struct mut *m, const char *what, uint64_t v, int width)
 	}
 }
 
+static void out_of_range(struct mut *m, const char *msg)
+{
+	m->err = -ERANGE;
+	m->msg = msg;
+}
+
 /*
  * The k-th wrong value for an attribute of spec a into *m; false when
- * there are no more.  Every one is refused with EINVAL unless said.
+ * there are no more.  Every one is refused with EINVAL unless said: a
+ * length or a value outside its limits is ERANGE (uapi/linux/cpns.h).
  */
 static bool bad_value(const struct aspec *a, int k, struct mut *m)
 {
@@ -254,8 +266,10 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		if (a->kind == K_U8)
 			return false;
 		switch (k) {
-		case 3: set_uint(m, "status 11 (CHAIN_EXHAUSTED, above INTERNAL)", 11, 1); return true;
-		case 4: set_uint(m, "status 255", 255, 1); return true;
+		case 3: set_uint(m, "status 11 (CHAIN_EXHAUSTED, above INTERNAL)", 11, 1);
+			out_of_range(m, MSG_INT_RANGE); return true;
+		case 4: set_uint(m, "status 255", 255, 1);
+			out_of_range(m, MSG_INT_RANGE); return true;
 		}
 		if (a->kind == K_STATUS)
 			return false;
@@ -282,6 +296,7 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 			if (a->kind != K_U16_MIN1)
 				return false;
 			set_uint(m, "u16 of value 0", 0, 2);
+			out_of_range(m, MSG_INT_RANGE);
 			return true;
 		}
 		return false;
@@ -312,11 +327,15 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_ID;
+		if (k == 1)
+			out_of_range(m, MSG_TOO_LONG);
 		return true;
 	case K_ID_FORM:
 		switch (k) {
-		case 0: set_str(m, "empty GwID", ""); return true;
-		case 1: set_bytes(m, "GwID of 256 bytes", 256, 'a'); return true;
+		case 0: set_str(m, "empty GwID", "");
+			out_of_range(m, MSG_BIN_RANGE); return true;
+		case 1: set_bytes(m, "GwID of 256 bytes", 256, 'a');
+			out_of_range(m, MSG_BIN_RANGE); return true;
 		/* the profile's check 1: answered MALFORMED, not refused */
 		case 2: set_bytes(m, "GwID of 65 bytes", 65, 'a'); break;
 		case 3: set_str(m, "GwID with a space", "bad id"); break;
@@ -332,12 +351,14 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 
 		switch (k) {
 		case 0: snprintf(what, sizeof(what), "%d bytes, one short", a->len - 1);
-			set_bytes(m, what, a->len - 1, 0x42); return true;
+			set_bytes(m, what, a->len - 1, 0x42); break;
 		case 1: snprintf(what, sizeof(what), "%d bytes, one too many", a->len + 1);
-			set_bytes(m, what, a->len + 1, 0x42); return true;
-		case 2: set_bytes(m, "0 bytes", 0, 0); return true;
+			set_bytes(m, what, a->len + 1, 0x42); break;
+		case 2: set_bytes(m, "0 bytes", 0, 0); break;
+		default: return false;
 		}
-		return false;
+		out_of_range(m, MSG_BIN_RANGE);
+		return true;
 	}
 	case K_CLAIM:
 		switch (k) {
@@ -349,28 +370,36 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_CLAIM;
+		if (k == 1)
+			out_of_range(m, MSG_TOO_LONG);
 		return true;
 	case K_TK:
 		switch (k) {
-		case 0: set_bytes(m, "TK of 15 bytes", 15, 0x42); return true;
-		case 1: set_bytes(m, "TK of 65 bytes", 65, 0x42); return true;
-		case 2: set_bytes(m, "TK of 0 bytes", 0, 0); return true;
+		case 0: set_bytes(m, "TK of 15 bytes", 15, 0x42); break;
+		case 1: set_bytes(m, "TK of 65 bytes", 65, 0x42); break;
+		case 2: set_bytes(m, "TK of 0 bytes", 0, 0); break;
+		default: return false;
 		}
-		return false;
+		out_of_range(m, MSG_BIN_RANGE);
+		return true;
 	case K_PASSWORD:
 		switch (k) {
-		case 0: set_bytes(m, "password of 0 bytes", 0, 0); return true;
-		case 1: set_bytes(m, "password of 1025 bytes", 1025, 'p'); return true;
+		case 0: set_bytes(m, "password of 0 bytes", 0, 0); break;
+		case 1: set_bytes(m, "password of 1025 bytes", 1025, 'p'); break;
+		default: return false;
 		}
-		return false;
+		out_of_range(m, MSG_BIN_RANGE);
+		return true;
 	case K_SEALED:
 		switch (k) {
-		case 0: set_bytes(m, "27 bytes", 27, 0x42); return true;
+		case 0: set_bytes(m, "27 bytes", 27, 0x42); break;
 		case 1: set_bytes(m, "CPNS_SEALED_MAX + 1 bytes", CPNS_SEALED_MAX + 1, 0x42);
-			return true;
-		case 2: set_bytes(m, "0 bytes", 0, 0); return true;
+			break;
+		case 2: set_bytes(m, "0 bytes", 0, 0); break;
+		default: return false;
 		}
-		return false;
+		out_of_range(m, MSG_BIN_RANGE);
+		return true;
 	}
 	return false;
 }
@@ -816,7 +845,7 @@ TEST_F(policy, missing_required_attribute)
 	for (i = 0; i < MAX_SPECS && self->c->a[i].attr; i++) {
 		struct mut mu = {
 			.mode = M_OMIT, .attr = self->c->a[i].attr,
-			.err = -EINVAL, .msg = NULL, .check_miss = true,
+			.err = -EINVAL, .msg = MSG_MISSING, .check_miss = true,
 			.status = -1,
 		};
 
