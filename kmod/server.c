@@ -160,9 +160,6 @@ static int cpns_srv_open(struct genl_info *info, key_ref_t keyring,
 	if (check_time && (*t > (u64)now + CPNS_TIME_WINDOW ||
 			   (u64)now > *t + CPNS_TIME_WINDOW))
 		return CPNS_STALE;
-	if (nla_len(sealed) - CPNS_SEALED_MIN > CPNS_REQ_BODY_MAX)
-		return CPNS_BAD_GW_AUTH;
-
 	key = cpns_key_get(keyring, CPNS_KEY_PSK, gw, false);
 	if (IS_ERR(key)) {
 		if (PTR_ERR(key) != -ENOKEY) {
