@@ -94,6 +94,15 @@ void cpns_gw_exit(void)
 	mutex_unlock(&cpns_outstanding_lock);
 }
 
+/* The identifiers that name a request: GwID, UserID, EntityID. */
+static int cpns_attr_request_ids(struct genl_info *info,
+				 struct cpns_outstanding *o)
+{
+	return cpns_attr_id(info, CPNS_A_GW_ID, &o->gw) ?:
+	       cpns_attr_id(info, CPNS_A_USER_ID, &o->user) ?:
+	       cpns_attr_id(info, CPNS_A_ENTITY_ID, &o->entity);
+}
+
 /* Copies of secrets an operation works on: one heap block, wiped on free. */
 struct cpns_gw_ctx {
 	u8 psk[CPNS_PSK_LEN];
@@ -137,9 +146,7 @@ int cpns_gw_request(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = cpns_attr_id(info, CPNS_A_GW_ID, &o->gw) ?:
-	      cpns_attr_id(info, CPNS_A_USER_ID, &o->user) ?:
-	      cpns_attr_id(info, CPNS_A_ENTITY_ID, &o->entity);
+	ret = cpns_attr_request_ids(info, o);
 	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required))) {
 		ret = -EINVAL;
 		goto out_free;
@@ -259,9 +266,7 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = cpns_attr_id(info, CPNS_A_GW_ID, &want->gw) ?:
-	      cpns_attr_id(info, CPNS_A_USER_ID, &want->user) ?:
-	      cpns_attr_id(info, CPNS_A_ENTITY_ID, &want->entity);
+	ret = cpns_attr_request_ids(info, want);
 	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required))) {
 		ret = -EINVAL;
 		goto out_free;
