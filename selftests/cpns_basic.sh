@@ -99,7 +99,7 @@ check "modinfo shows license, version and the family alias" sh -c '
 
 # 7
 gone() {
-	! loaded && ! in_genl && ! in_libnl && no_key_type &&
+	! loaded && ! in_genl && no_key_type &&
 		[ "$(cpns_keys)" = 0 ]
 }
 check "modprobe -r cpns unloads it; family and key type are gone" sh -c '
