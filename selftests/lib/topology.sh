@@ -108,7 +108,10 @@ on_bg() {
 	local node=$1 name=$2
 	shift 2
 	topo_say "$(echo "$node" | tr a-z A-Z): $(topo_cmdline "$@") &"
-	topo_enter "$node" "$@" >"$TOPO_DIR/$name.log" 2>&1 </dev/null &
+	# nsenter itself in the background (not a function, which would run
+	# in a subshell): with -F it becomes CMD, so $! is CMD's pid.
+	nsenter -F -t "${TOPO_PID[$node]}" -U -n -S 0 -G 0 -- "$@" \
+		>"$TOPO_DIR/$name.log" 2>&1 </dev/null &
 	echo $! >"$TOPO_DIR/$name.pid"
 	TOPO_BG+=("$name")
 }
