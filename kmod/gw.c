@@ -13,8 +13,9 @@
 #include "netlink.h"
 
 /*
- * Requests this GW has sent and not yet had answered.  A response is
- * taken only for one of them, once.
+ * Requests this GW has sent and not yet had answered, per network
+ * namespace (struct cpns_net).  A response is taken only for one of them,
+ * once.
  */
 struct cpns_outstanding {
 	struct list_head list;
@@ -24,54 +25,51 @@ struct cpns_outstanding {
 	time64_t expires;
 };
 
-static LIST_HEAD(cpns_outstanding_list);
-static unsigned int cpns_outstanding_count;
-static DEFINE_MUTEX(cpns_outstanding_lock);
 
 static bool cpns_id_eq(const struct cpns_id *a, const struct cpns_id *b)
 {
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);
 }
 
-static void cpns_outstanding_prune(time64_t now)
+static void cpns_outstanding_prune(struct cpns_net *cn, time64_t now)
 {
 	struct cpns_outstanding *o, *tmp;
 
-	lockdep_assert_held(&cpns_outstanding_lock);
-	list_for_each_entry_safe(o, tmp, &cpns_outstanding_list, list) {
+	lockdep_assert_held(&cn->outstanding_lock);
+	list_for_each_entry_safe(o, tmp, &cn->outstanding, list) {
 		if (now <= o->expires)
 			continue;
 		list_del(&o->list);
 		kfree(o);
-		cpns_outstanding_count--;
+		cn->outstanding_count--;
 	}
 }
 
-static int cpns_outstanding_add(struct cpns_outstanding *o)
+static int cpns_outstanding_add(struct cpns_net *cn, struct cpns_outstanding *o)
 {
 	int ret = 0;
 
-	mutex_lock(&cpns_outstanding_lock);
-	cpns_outstanding_prune(ktime_get_real_seconds());
-	if (cpns_outstanding_count >= CPNS_OUTSTANDING_MAX) {
+	mutex_lock(&cn->outstanding_lock);
+	cpns_outstanding_prune(cn, ktime_get_real_seconds());
+	if (cn->outstanding_count >= CPNS_OUTSTANDING_MAX) {
 		ret = -EBUSY;
 	} else {
-		list_add_tail(&o->list, &cpns_outstanding_list);
-		cpns_outstanding_count++;
+		list_add_tail(&o->list, &cn->outstanding);
+		cn->outstanding_count++;
 	}
-	mutex_unlock(&cpns_outstanding_lock);
+	mutex_unlock(&cn->outstanding_lock);
 	return ret;
 }
 
-/* Called with cpns_outstanding_lock held. */
+/* Called with cn->outstanding_lock held. */
 static struct cpns_outstanding *
-cpns_outstanding_find(const struct cpns_outstanding *key)
+cpns_outstanding_find(struct cpns_net *cn, const struct cpns_outstanding *key)
 {
 	struct cpns_outstanding *o;
 
-	lockdep_assert_held(&cpns_outstanding_lock);
-	cpns_outstanding_prune(ktime_get_real_seconds());
-	list_for_each_entry(o, &cpns_outstanding_list, list)
+	lockdep_assert_held(&cn->outstanding_lock);
+	cpns_outstanding_prune(cn, ktime_get_real_seconds());
+	list_for_each_entry(o, &cn->outstanding, list)
 		if (!memcmp(o->rand, key->rand, CPNS_RAND_LEN) && o->t == key->t &&
 		    cpns_id_eq(&o->gw, &key->gw) && cpns_id_eq(&o->user, &key->user) &&
 		    cpns_id_eq(&o->entity, &key->entity))
@@ -79,19 +77,24 @@ cpns_outstanding_find(const struct cpns_outstanding *key)
 	return NULL;
 }
 
-static void cpns_outstanding_remove(struct cpns_outstanding *o)
+static void cpns_outstanding_remove(struct cpns_net *cn,
+				    struct cpns_outstanding *o)
 {
-	lockdep_assert_held(&cpns_outstanding_lock);
+	lockdep_assert_held(&cn->outstanding_lock);
 	list_del(&o->list);
-	cpns_outstanding_count--;
+	cn->outstanding_count--;
 	kfree(o);
 }
 
-void cpns_gw_exit(void)
+/* The namespace is going away: forget its requests. */
+void cpns_gw_net_exit(struct cpns_net *cn)
 {
-	mutex_lock(&cpns_outstanding_lock);
-	cpns_outstanding_prune(TIME64_MAX);
-	mutex_unlock(&cpns_outstanding_lock);
+	struct cpns_outstanding *o, *tmp;
+
+	mutex_lock(&cn->outstanding_lock);
+	list_for_each_entry_safe(o, tmp, &cn->outstanding, list)
+		cpns_outstanding_remove(cn, o);
+	mutex_unlock(&cn->outstanding_lock);
 }
 
 /* The identifiers that name a request: GwID, UserID, EntityID. */
@@ -197,12 +200,12 @@ int cpns_gw_request(struct sk_buff *skb, struct genl_info *info)
 	    nla_put(msg, CPNS_A_SEALED, bodylen + CPNS_SEALED_MIN, c->sealed))
 		goto out_free;
 
-	ret = cpns_outstanding_add(o);
+	ret = cpns_outstanding_add(cpns_net(info), o);
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(info->extack, "too many outstanding requests");
 		goto out_free;
 	}
-	cpns_count(CPNS_COUNTER_A_REQUESTS);
+	cpns_count(info, CPNS_COUNTER_A_REQUESTS);
 	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_REQUEST,
 		    .gw = &o->gw, .user = &o->user, .entity = &o->entity });
 	o = NULL;
@@ -248,6 +251,7 @@ static struct cpns_key_payload *cpns_chain_payload(const struct cpns_bundle *b)
 int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 {
 	static const int required[] = { CPNS_A_RAND, CPNS_A_TIME, CPNS_A_STATUS };
+	struct cpns_net *cn = cpns_net(info);
 	struct nlattr *sealed = info->attrs[CPNS_A_SEALED];
 	struct cpns_outstanding *want, *o;
 	struct cpns_key_payload *chain = NULL;
@@ -282,8 +286,8 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 		goto out_free;
 	}
 
-	mutex_lock(&cpns_outstanding_lock);
-	o = cpns_outstanding_find(want);
+	mutex_lock(&cn->outstanding_lock);
+	o = cpns_outstanding_find(cn, want);
 	if (!o) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no outstanding request matches");
 		ret = -ENOENT;
@@ -374,11 +378,11 @@ reply:
 			goto out_unlock;
 		ev.serial = serial;
 		ev.chain_id = chain_id;
-		cpns_count(CPNS_COUNTER_A_CHAINS);
+		cpns_count(info, CPNS_COUNTER_A_CHAINS);
 		cpns_notify(info, &ev);
 	}
-	cpns_outstanding_remove(o);
-	mutex_unlock(&cpns_outstanding_lock);
+	cpns_outstanding_remove(cn, o);
+	mutex_unlock(&cn->outstanding_lock);
 
 	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_RESPONSE,
 		    .gw = &want->gw, .user = &want->user, .entity = &want->entity,
@@ -390,7 +394,7 @@ reply:
 	return cpns_reply_send(msg, hdr, info);
 
 out_unlock:
-	mutex_unlock(&cpns_outstanding_lock);
+	mutex_unlock(&cn->outstanding_lock);
 out_free:
 	if (chain)
 		cpns_payload_free(chain);
@@ -473,7 +477,7 @@ int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info)
 	memcpy(next->chain.challenge, challenge, sizeof(challenge));
 	cpns_key_replace(key, next);
 
-	cpns_count(CPNS_COUNTER_A_DELIVERIES);
+	cpns_count(info, CPNS_COUNTER_A_DELIVERIES);
 	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_DELIVERY,
 		    .entity = &entity, .has = CPNS_EV_EPOCH | CPNS_EV_INDEX | CPNS_EV_N,
 		    .epoch = next->chain.epoch, .index = i, .n = next->chain.n,
@@ -574,7 +578,7 @@ int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info)
 		memzero_explicit(next->chain.challenge, CPNS_CHALLENGE_LEN);
 		ev.chain_id = next->chain.chain_id;
 		cpns_key_replace(key, next);
-		cpns_count(CPNS_COUNTER_A_CONFIRMED);
+		cpns_count(info, CPNS_COUNTER_A_CONFIRMED);
 		ev.type = CPNS_EVENT_CONFIRMED;
 	} else {
 		ev.type = CPNS_EVENT_NOT_CONFIRMED;

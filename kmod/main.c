@@ -40,7 +40,6 @@ err_crypto:
 static void __exit cpns_mod_exit(void)
 {
 	cpns_genl_exit();
-	cpns_gw_exit();
 	cpns_key_exit();
 	cpns_crypto_exit();
 }

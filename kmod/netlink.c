@@ -8,18 +8,46 @@
 
 #include <linux/atomic.h>
 #include <linux/key.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include "cpns.h"
 #include "netlink.h"
 
 static struct genl_family cpns_family;
 
-static atomic64_t cpns_counters[__CPNS_COUNTER_A_MAX];
+static unsigned int cpns_net_id __read_mostly;
 
-void cpns_count(int counter)
+struct cpns_net *cpns_net(struct genl_info *info)
+{
+	return net_generic(genl_info_net(info), cpns_net_id);
+}
+
+void cpns_count(struct genl_info *info, int counter)
 {
 	if (counter > CPNS_COUNTER_A_PAD && counter <= CPNS_COUNTER_A_MAX)
-		atomic64_inc(&cpns_counters[counter]);
+		atomic64_inc(&cpns_net(info)->counters[counter]);
 }
+
+static int __net_init cpns_net_init(struct net *net)
+{
+	struct cpns_net *cn = net_generic(net, cpns_net_id);
+
+	mutex_init(&cn->outstanding_lock);
+	INIT_LIST_HEAD(&cn->outstanding);
+	return 0;
+}
+
+static void __net_exit cpns_net_exit(struct net *net)
+{
+	cpns_gw_net_exit(net_generic(net, cpns_net_id));
+}
+
+static struct pernet_operations cpns_net_ops = {
+	.init = cpns_net_init,
+	.exit = cpns_net_exit,
+	.id = &cpns_net_id,
+	.size = sizeof(struct cpns_net),
+};
 
 static int cpns_validate_id(const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
@@ -151,7 +179,7 @@ static int cpns_get_info(struct sk_buff *skb, struct genl_info *info)
 	if (!nest)
 		goto err_msgsize;
 	for (i = CPNS_COUNTER_A_PAD + 1; i <= CPNS_COUNTER_A_MAX; i++)
-		if (nla_put_u64_64bit(msg, i, atomic64_read(&cpns_counters[i]),
+		if (nla_put_u64_64bit(msg, i, atomic64_read(&cpns_net(info)->counters[i]),
 				      CPNS_COUNTER_A_PAD))
 			goto err_msgsize;
 	nla_nest_end(msg, nest);
@@ -204,7 +232,7 @@ static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EOPNOTSUPP;
 	ret = cpns_handlers[cmd](skb, info);
 	cpns_wipe_secrets(info);
-	cpns_count(ret ? CPNS_COUNTER_A_ERRORS : CPNS_COUNTER_A_OPS);
+	cpns_count(info, ret ? CPNS_COUNTER_A_ERRORS : CPNS_COUNTER_A_OPS);
 	return ret;
 }
 
@@ -400,10 +428,24 @@ void cpns_notify(struct genl_info *info, const struct cpns_ev *ev)
 
 int __init cpns_genl_init(void)
 {
-	return genl_register_family(&cpns_family);
+	int ret;
+
+	ret = register_pernet_subsys(&cpns_net_ops);
+	if (ret)
+		goto err_pernet;
+	ret = genl_register_family(&cpns_family);
+	if (ret)
+		goto err_family;
+	return 0;
+
+err_family:
+	unregister_pernet_subsys(&cpns_net_ops);
+err_pernet:
+	return ret;
 }
 
 void cpns_genl_exit(void)
 {
 	genl_unregister_family(&cpns_family);
+	unregister_pernet_subsys(&cpns_net_ops);
 }

@@ -7,14 +7,29 @@
 #ifndef _CPNS_NETLINK_H
 #define _CPNS_NETLINK_H
 
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <net/genetlink.h>
 #include "key.h"
 
 int cpns_genl_init(void);
 void cpns_genl_exit(void);
 
-/* Counters reported by CPNS_CMD_GET_INFO, indexed by CPNS_COUNTER_A_*. */
-void cpns_count(int counter);
+/*
+ * What the module keeps per network namespace, so that each node sees only
+ * its own: the counters of CPNS_CMD_GET_INFO (indexed by CPNS_COUNTER_A_*)
+ * and the GW's outstanding requests.
+ */
+struct cpns_net {
+	atomic64_t counters[__CPNS_COUNTER_A_MAX];
+	struct mutex outstanding_lock;
+	struct list_head outstanding;
+	unsigned int outstanding_count;
+};
+
+struct cpns_net *cpns_net(struct genl_info *info);
+void cpns_count(struct genl_info *info, int counter);
 
 /* A required identifier attribute, copied; -EINVAL with extack if missing. */
 int cpns_attr_id(struct genl_info *info, int attr, struct cpns_id *id);
@@ -69,7 +84,7 @@ int cpns_gw_request(struct sk_buff *skb, struct genl_info *info);
 int cpns_gw_response(struct sk_buff *skb, struct genl_info *info);
 int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info);
 int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info);
-void cpns_gw_exit(void);
+void cpns_gw_net_exit(struct cpns_net *cn);
 
 int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info);
 

@@ -212,7 +212,7 @@ answer:
 		cpns_key_put(held, true);
 	mutex_unlock(&cpns_pne_lock);
 
-	cpns_count(code == CPNS_ACCEPTED ? CPNS_COUNTER_A_ACCEPTED :
+	cpns_count(info, code == CPNS_ACCEPTED ? CPNS_COUNTER_A_ACCEPTED :
 					   CPNS_COUNTER_A_REJECTED);
 	cpns_notify(info, &(struct cpns_ev){
 		    .type = code == CPNS_ACCEPTED ? CPNS_EVENT_ACCEPTED :

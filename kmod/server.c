@@ -463,9 +463,9 @@ int cpns_srv_respond(struct sk_buff *skb, struct genl_info *info)
 	     (claimed && nla_put_flag(msg, CPNS_A_CLAIM))))
 		goto out;
 
-	cpns_count(CPNS_COUNTER_A_RESPONSES);
+	cpns_count(info, CPNS_COUNTER_A_RESPONSES);
 	if (status != CPNS_OK)
-		cpns_count(CPNS_COUNTER_A_REFUSED);
+		cpns_count(info, CPNS_COUNTER_A_REFUSED);
 	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_ANSWERED,
 		    .gw = &gw, .user = &c->req.user, .entity = &c->req.entity,
 		    .has = CPNS_EV_STATUS | (status == CPNS_OK ?

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,62 @@ TEST(userns_owning_its_netns_is_allowed)
 	ASSERT_NE(NULL, t);
 	tgenl_close(t);
 	EXPECT_EQ(0, in_unprivileged_child(own_userns_and_netns));
+}
+
+static uint64_t counter(struct nlattr **tb, int which)
+{
+	struct nlattr *c[CPNS_COUNTER_A_MAX + 1];
+
+	if (!tb[CPNS_A_COUNTERS] ||
+	    nla_parse_nested(c, CPNS_COUNTER_A_MAX, tb[CPNS_A_COUNTERS], NULL) ||
+	    !c[which])
+		return UINT64_MAX;
+	return nla_get_u64(c[which]);
+}
+
+/* A new network namespace is a node of its own: its counters start at 0. */
+TEST(counters_are_per_netns)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct tgenl *t = tgenl_open();
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, tgenl_cmd(t, CPNS_CMD_GET_INFO, NULL, NULL, 0));
+	ASSERT_EQ(0, tgenl_cmd(t, CPNS_CMD_GET_INFO, tb, NULL, 0));
+	ASSERT_LE(1, counter(tb, CPNS_COUNTER_A_OPS));
+	tgenl_close(t);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t ops[2], errs;
+
+		if (unshare(CLONE_NEWNET))
+			_exit(10);
+		t = tgenl_open();
+		if (!t)
+			_exit(11);
+		if (tgenl_cmd(t, CPNS_CMD_GET_INFO, tb, NULL, 0))
+			_exit(12);
+		ops[0] = counter(tb, CPNS_COUNTER_A_OPS);
+		errs = counter(tb, CPNS_COUNTER_A_ERRORS);
+		if (tgenl_cmd(t, CPNS_CMD_GET_INFO, tb, NULL, 0))
+			_exit(13);
+		ops[1] = counter(tb, CPNS_COUNTER_A_OPS);
+		tgenl_close(t);
+		if (ops[0] != 0 || errs != 0 || ops[1] != 1) {
+			fprintf(stderr, "# new netns: ops %llu then %llu, errors %llu; want 0, 1, 0\n",
+				(unsigned long long)ops[0], (unsigned long long)ops[1],
+				(unsigned long long)errs);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

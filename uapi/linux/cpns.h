@@ -74,13 +74,17 @@
  *    CPNS_A_VERSION: NUL-terminated string, the module's version
  *    CPNS_A_PROFILE: NUL-terminated string, "CPNS-KA v1"
  *    CPNS_A_COUNTERS: NLA_NESTED
- *        CPNS_COUNTER_A_*: NLA_U64 each, since the module was loaded
+ *        CPNS_COUNTER_A_*: NLA_U64 each, for the caller's network
+ *        namespace, since the module was loaded or the namespace made
+ *        (each namespace is a node of its own; the command being
+ *        answered is not yet counted)
  *
  * CPNS_CMD_GW_REQUEST: build a sealed Key Assignment Request (profile 1).
  *  The kernel draws RAND_PNGW, reads the clock for T, computes AuthHash
  *  and ClaimProof, seals ReqBody under K_req from psk:<GwID>, and keeps
- *  (GwID, UserID, EntityID, RAND_PNGW, T) as an outstanding request for
- *  CPNS_OUTSTANDING_LIFETIME seconds (at most CPNS_OUTSTANDING_MAX).
+ *  (GwID, UserID, EntityID, RAND_PNGW, T) as an outstanding request of
+ *  the caller's network namespace for CPNS_OUTSTANDING_LIFETIME seconds
+ *  (at most CPNS_OUTSTANDING_MAX per namespace: EBUSY beyond).
  *    CPNS_A_KEYRING: NLA_S32
  *    CPNS_A_GW_ID, CPNS_A_USER_ID, CPNS_A_ENTITY_ID: identifiers
  *    CPNS_A_HPW: 32 bytes, H(password)
