@@ -13,6 +13,9 @@
 #                        (T=cpns_basic runs one program; DEBUG=1 streams
 #                        a debug boot; VM_TIMEOUT=seconds)
 #   make demo            the main job, in a VM booting a real kernel
+#   make check-debug     the VM suite on a KASAN/kmemleak/lockdep kernel
+#                        built once from linux-source-6.1 (cached in
+#                        /var/cache/cpns/debug-kernel); not part of check
 #   make vm-shell        an interactive shell in the test VM
 #   make bench           the benchmark, when selftests provide one
 #   make style           checkpatch and sparse
@@ -79,6 +82,13 @@ demo: deps
 
 vm-shell: deps
 	selftests/vm/run.sh shell
+check-debug: deps
+	@env=$$(scripts/debug-kernel.sh --env) && eval "$$env" && \
+	export KVER KDIR VMLINUZ MODROOT && \
+	BUILD=$${BUILD:-$(CURDIR)/build/vm-debug} KMEMLEAK=1 NO_DEPS=1 \
+	VM_MEM=$${VM_MEM:-2G} VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
+	TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} selftests/vm/run.sh check
+
 
 bench: deps
 	@if [ -x selftests/bench.sh ] || grep -q '^bench:' selftests/Makefile 2>/dev/null; then \
@@ -101,3 +111,4 @@ clean:
 
 .PHONY: all module module-debug tool install dkms-install deps check demo \
 	vm-shell bench style clean
+.PHONY: check-debug

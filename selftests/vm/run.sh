@@ -33,6 +33,12 @@
 #   CPNS_KO     use this prebuilt cpns.ko instead of building kmod/
 #   NO_DEPS=1   do not run scripts/deps.sh
 #   BUILD       work directory (default build/vm)
+#   VMLINUZ     kernel image to boot (default /boot/vmlinuz-$KVER)
+#   MODROOT     take the kernel's modules from $MODROOT/lib/modules/$KVER
+#               (a modules_install INSTALL_MOD_PATH; default: /)
+#   VM_MEM      the VM's memory (default 1G)
+#   KMEMLEAK=1  scan kmemleak before the suite (baseline, then clear) and
+#               after it, and send its report with the kernel log
 set -eu
 
 MODE=${1:-check}
@@ -70,9 +76,10 @@ KDIR=${KDIR:-/lib/modules/$KVER/build}
 KSFT=${KSFT:-/var/cache/cpns/linux-source-6.1/tools/testing/selftests}
 VMLINUZ=${VMLINUZ:-/boot/vmlinuz-$KVER}
 MODDIR=/lib/modules/$KVER
+MODSRC=${MODROOT:-}$MODDIR
 [ -e "$VMLINUZ" ] || die "no kernel image $VMLINUZ"
 [ -e "$KDIR/Makefile" ] || die "no kernel build tree $KDIR (KDIR)"
-[ -d "$MODDIR/kernel" ] || die "no kernel modules in $MODDIR"
+[ -d "$MODSRC/kernel" ] || die "no kernel modules in $MODSRC"
 
 # ---------------------------------------------------------------- build
 if [ -n "${CPNS_KO:-}" ]; then
@@ -178,13 +185,14 @@ fi
 
 # Kernel modules: crypto, crypto libraries, veth and dummy, and cpns in extra/.
 for d in kernel/crypto kernel/arch/x86/crypto kernel/lib; do
+	[ -d "$MODSRC/$d" ] || continue # built in (a debug kernel)
 	mkdir -p "$IMG$MODDIR/$d"
-	cp -a "$MODDIR/$d/." "$IMG$MODDIR/$d/"
+	cp -a "$MODSRC/$d/." "$IMG$MODDIR/$d/"
 done
 for m in kernel/drivers/net/veth.ko kernel/drivers/net/dummy.ko; do
-	[ -e "$MODDIR/$m" ] && install -D -m 0644 "$MODDIR/$m" "$IMG$MODDIR/$m"
+	[ -e "$MODSRC/$m" ] && install -D -m 0644 "$MODSRC/$m" "$IMG$MODDIR/$m"
 done
-cp -a "$MODDIR"/modules.order "$MODDIR"/modules.builtin* "$IMG$MODDIR/"
+cp -a "$MODSRC"/modules.order "$MODSRC"/modules.builtin* "$IMG$MODDIR/"
 install -D -m 0644 "$KO" "$IMG$MODDIR/extra/cpns.ko"
 
 # Selftests, in the order the Makefile lists them.
@@ -226,6 +234,7 @@ cat >"$IMG/etc/cpns-vm.conf" <<EOF
 MODE=$MODE
 DEBUG=$DEBUG
 TEST_TIMEOUT=$TEST_TIMEOUT
+KMEMLEAK=${KMEMLEAK:-0}
 EOF
 install -m 0755 "$ROOT/selftests/vm/init" "$IMG/init"
 
@@ -244,7 +253,7 @@ if [ "$DEBUG" = 1 ]; then
 else
 	APPEND="$APPEND quiet"
 fi
-QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -nographic -nodefaults
+QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m ${VM_MEM:-1G} -smp 2 -nographic -nodefaults
 	-no-reboot -kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND")
 [ -n "${QEMU_EXTRA:-}" ] && QEMU+=($QEMU_EXTRA)
 
