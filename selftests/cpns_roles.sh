@@ -105,7 +105,20 @@ expect no-claim-code 1 "status: CLAIM_FAILED$" -- $A --entity pne-0001 --user al
 expect wrong-password 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user alice --password-file "$D/badpw" --claim-code-file "$D/claim"
 expect unknown-user 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user carol --password-file "$D/pw" --claim-code-file "$D/claim"
 expect first-claim 0 "status: OK$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim"
+# cpnsctl monitor sees the three events of a delivery, in order.
+timeout 20 cpnsctl monitor --count 3 >"$D/mon" 2>&1 &
+MON=$!
+sleep 1
 expect deliver-1 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+if wait $MON && [ "$(wc -l <"$D/mon")" = 3 ] &&
+	sed -n 1p "$D/mon" | grep -q '^DELIVERY entity=pne-0001 epoch=1 index=1 n=8 ' &&
+	sed -n 2p "$D/mon" | grep -q '^ACCEPTED entity=pne-0001 epoch=1 index=1 n=8 code=ACCEPTED kind=FIRST ' &&
+	sed -n 3p "$D/mon" | grep -q '^CONFIRMED entity=pne-0001 epoch=1 index=1 code=ACCEPTED '; then
+	ok "monitor: DELIVERY, ACCEPTED (FIRST), CONFIRMED"
+else
+	comment <"$D/mon"
+	fail "monitor: DELIVERY, ACCEPTED (FIRST), CONFIRMED"
+fi
 expect renewal-2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
 expect not-owner 1 "status: NOT_OWNER$" -- $A --entity pne-0001 --user bob --password-file "$D/pw"
 expect unknown-entity 1 "status: UNKNOWN_ENTITY$" -- $A --entity pne-0009 --user alice --password-file "$D/pw"

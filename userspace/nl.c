@@ -467,6 +467,13 @@ static int ev_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static int ev_no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int cpns_nl_recv_events(struct cpns_nl *nl, cpns_event_fn fn, void *arg)
 {
 	struct ev_state st = { .nl = nl, .fn = fn, .arg = arg };
@@ -479,13 +486,17 @@ int cpns_nl_recv_events(struct cpns_nl *nl, cpns_event_fn fn, void *arg)
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, ev_valid, &st);
+	/* Multicast events carry no sequence number of ours. */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, ev_no_seq_check, NULL);
 	do {
-		/* > 0: messages handled, 0: nothing left (EAGAIN). */
+		/* > 0: messages handled; -NLE_AGAIN: nothing left. */
 		n = nl_recvmsgs_report(nl->ev, cb);
 	} while (n > 0 && !st.ret);
 	nl_cb_put(cb);
 	if (st.ret)
 		return st.ret;
+	if (n == -NLE_AGAIN)	/* the queue is empty: wait for the next */
+		return 0;
 	if (n < 0) {
 		/* An overrun (ENOBUFS) is all libnl reports as NLE_NOMEM here. */
 		if (n == -NLE_NOMEM)
