@@ -82,13 +82,13 @@ demo: deps
 
 vm-shell: deps
 	selftests/vm/run.sh shell
+
 check-debug: deps
 	@env=$$(scripts/debug-kernel.sh --env) && eval "$$env" && \
 	export KVER KDIR VMLINUZ MODROOT && \
 	BUILD=$${BUILD:-$(CURDIR)/build/vm-debug} KMEMLEAK=1 NO_DEPS=1 \
 	VM_MEM=$${VM_MEM:-2G} VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
 	TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} selftests/vm/run.sh check
-
 
 bench: deps
 	@if [ -x selftests/bench.sh ] || grep -q '^bench:' selftests/Makefile 2>/dev/null; then \

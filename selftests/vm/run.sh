@@ -9,6 +9,8 @@
 #   selftests/vm/run.sh check     run the selftests (default)
 #   selftests/vm/run.sh demo      run selftests/demo.sh (console on stdout)
 #   selftests/vm/run.sh shell     an interactive busybox shell in the VM
+#   selftests/vm/run.sh bench     run selftests/bench/cpns_bench instead of
+#                                 the suite, print its output (make bench)
 #
 #   host                                 VM (qemu -accel tcg)
 #   +-----------------------------+      +------------------------------+
@@ -42,8 +44,8 @@
 set -eu
 
 MODE=${1:-check}
-case $MODE in check | demo | shell) ;; *)
-	echo "usage: $0 [check|demo|shell]" >&2
+case $MODE in check | demo | shell | bench) ;; *)
+	echo "usage: $0 [check|demo|shell|bench]" >&2
 	exit 2
 	;;
 esac
@@ -125,6 +127,11 @@ if [ -n "$T" ]; then
 	done
 	PROGS=$sel
 fi
+if [ "$MODE" = bench ]; then
+	say "building cpns_bench"
+	make -s -C "$ROOT/selftests/bench" >&2 || die "cpns_bench build failed"
+	PROGS=
+fi
 
 # ------------------------------------------------------------ initramfs
 IMG=$BUILD/root
@@ -201,6 +208,10 @@ for p in $PROGS; do
 	copy_bin "$ROOT/selftests/$p" "/selftests/$p"
 	echo "$p" >>"$IMG/selftests/list"
 done
+if [ "$MODE" = bench ]; then
+	copy_bin "$ROOT/selftests/bench/cpns_bench" /selftests/cpns_bench
+	echo cpns_bench >>"$IMG/selftests/list"
+fi
 # Shell libraries the scripts source (selftests/lib/*.sh).
 for f in "$ROOT"/selftests/lib/*.sh; do
 	[ -e "$f" ] && install -D -m 0644 "$f" "$IMG/selftests/lib/${f##*/}"
@@ -296,4 +307,7 @@ if ! grep -q '^CPNS-VM-DONE' "$RESULTS.txt"; then
 fi
 
 # --------------------------------------------------------------- judge
+if [ "$MODE" = bench ]; then
+	sed -n '/^# selftests: cpns: cpns_bench/,/^# time: /{/^    /s/^    //p}' "$RESULTS.txt"
+fi
 exec "$ROOT/selftests/vm/judge.sh" "$RESULTS.txt" "$MODE" "$ELAPSED"
