@@ -85,9 +85,10 @@ struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind);
 void cpns_payload_free(struct cpns_key_payload *p);
 
 /*
- * Create "<prefix><id>" (chain or euk kinds only) in @keyring, which must
- * have been got with write permission, or replace the payload of the key
- * of that name already linked there.  Takes ownership of @p on success
+ * Create "<prefix><id>" (chain or euk kinds only) in @keyring, or replace
+ * the payload of the key of that name already linked there; the caller
+ * needs write permission on the keyring (EACCES otherwise), which
+ * key_create_or_update() checks.  Takes ownership of @p on success
  * and on failure (it is zeroed and freed).  Returns the key's serial or
  * a negative errno.
  */
