@@ -161,6 +161,31 @@ static int read_secret(struct cpns_secret *s, const char *path,
 	       CPNSCTL_EXIT_IO;
 }
 
+/*
+ * The peer's answer into m: 0 when it is a frame of type want, else the
+ * exit code, the failure (an ERROR frame, a timeout, another type) told.
+ */
+static int recv_answer(int fd, struct cpns_wire_msg *m, int timeout,
+		       const char *peer, uint8_t want)
+{
+	int werr, err = cpns_wire_recv(fd, m, timeout, &werr);
+
+	if (err) {
+		role_print_recv_error(peer, err);
+		return CPNSCTL_EXIT_IO;
+	}
+	if (m->type == CPNS_WIRE_ERROR) {
+		role_print_wire_error(peer, m);
+		return CPNSCTL_EXIT_IO;
+	}
+	if (m->type != want) {
+		warn("%s answered with a %s frame, not with %s", peer,
+		     cpns_wire_type_name(m->type), cpns_wire_type_name(want));
+		return CPNSCTL_EXIT_IO;
+	}
+	return 0;
+}
+
 static int gw_assign(struct gw_opts *o)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
@@ -173,7 +198,7 @@ static int gw_assign(struct gw_opts *o)
 	uint64_t t;
 	uint8_t status;
 	bool verified;
-	int fd = -1, err, werr, ret;
+	int fd = -1, err, ret;
 	ssize_t hl;
 
 	if (need_id("GwID", "--gw-id", o->gw_id) ||
@@ -289,23 +314,9 @@ static int gw_assign(struct gw_opts *o)
 	printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
 
 	/* 3. The response. */
-	err = cpns_wire_recv(fd, m, o->timeout, &werr);
-	if (err) {
-		role_print_recv_error("CPNS Server", err);
-		ret = CPNSCTL_EXIT_IO;
+	ret = recv_answer(fd, m, o->timeout, "CPNS Server", CPNS_WIRE_RESPONSE);
+	if (ret)
 		goto out;
-	}
-	if (m->type == CPNS_WIRE_ERROR) {
-		role_print_wire_error("CPNS Server", m);
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
-	}
-	if (m->type != CPNS_WIRE_RESPONSE) {
-		warn("CPNS Server answered a %s frame, not a RESPONSE",
-		     cpns_wire_type_name(m->type));
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
-	}
 	printf("[3/4] RESPONSE received: status %s, %s\n",
 	       cpns_status_str(m->u.resp.status),
 	       m->u.resp.sealed_len ? "sealed part present" :
@@ -386,7 +397,7 @@ static int gw_deliver(struct gw_opts *o)
 	uint16_t index, n;
 	uint32_t epoch;
 	uint8_t code;
-	int fd = -1, err, werr, ret;
+	int fd = -1, err, ret;
 
 	if (need_id("EntityID", "--entity", o->entity))
 		return CPNSCTL_EXIT_USAGE;
@@ -465,23 +476,9 @@ static int gw_deliver(struct gw_opts *o)
 		ret = CPNSCTL_EXIT_IO;
 		goto out;
 	}
-	err = cpns_wire_recv(fd, m, o->timeout, &werr);
-	if (err) {
-		role_print_recv_error("PNE", err);
-		ret = CPNSCTL_EXIT_IO;
+	ret = recv_answer(fd, m, o->timeout, "PNE", CPNS_WIRE_ACK);
+	if (ret)
 		goto out;
-	}
-	if (m->type == CPNS_WIRE_ERROR) {
-		role_print_wire_error("PNE", m);
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
-	}
-	if (m->type != CPNS_WIRE_ACK) {
-		warn("PNE answered a %s frame, not an ACK",
-		     cpns_wire_type_name(m->type));
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
-	}
 	code = m->u.ack.code;
 	printf("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
 	       cpns_code_str(code));
