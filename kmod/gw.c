@@ -406,13 +406,26 @@ out_free:
 	return ret;
 }
 
+/* chain:<entity> from the caller's CPNS_A_KEYRING, its semaphore held for writing. */
+static struct key *cpns_chain_lock(struct genl_info *info,
+				   const struct cpns_id *entity)
+{
+	key_ref_t keyring = cpns_attr_keyring(info);
+	struct key *key;
+
+	if (IS_ERR(keyring))
+		return ERR_CAST(keyring);
+	key = cpns_attr_key(info, keyring, CPNS_KEY_CHAIN, entity, true);
+	key_ref_put(keyring);
+	return key;
+}
+
 int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cpns_key_payload *p, *next = NULL;
 	struct cpns_id entity;
 	struct cpns_gw_ctx *c;
 	struct sk_buff *msg = NULL;
-	key_ref_t keyring;
 	struct key *key;
 	u8 challenge[CPNS_CHALLENGE_LEN];
 	size_t aadlen;
@@ -423,11 +436,7 @@ int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info)
 	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
 	if (ret)
 		return ret;
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	key = cpns_attr_key(info, keyring, CPNS_KEY_CHAIN, &entity, true);
-	key_ref_put(keyring);
+	key = cpns_chain_lock(info, &entity);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	p = cpns_key_payload(key);
@@ -502,7 +511,6 @@ int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info)
 	struct cpns_id entity;
 	struct cpns_gw_ctx *c;
 	struct sk_buff *msg;
-	key_ref_t keyring;
 	struct key *key;
 	u16 i, delivered;
 	u8 code;
@@ -517,11 +525,7 @@ int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info)
 	if (code == CPNS_ACCEPTED && cpns_attr_missing(info, CPNS_A_CONFIRM))
 		return -EINVAL;
 
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	key = cpns_attr_key(info, keyring, CPNS_KEY_CHAIN, &entity, true);
-	key_ref_put(keyring);
+	key = cpns_chain_lock(info, &entity);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	p = cpns_key_payload(key);
