@@ -106,6 +106,24 @@ static int bind_text(sqlite3_stmt *s, int i, const char *t)
 	return sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
 }
 
+/*
+ * Step a statement whose first row holds one integer, into *out; finalizes
+ * it.  -ENOENT when there is no row.
+ */
+static int step_int64(struct store *st, sqlite3_stmt *s, int64_t *out)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Step a statement that returns no row; finalizes it. */
 static int step_done(struct store *st, sqlite3_stmt *s)
 {
@@ -162,17 +180,7 @@ static int user_version(struct store *st, int64_t *v)
 	rc = prep(st, "PRAGMA user_version", &s);
 	if (rc)
 		return rc;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*v = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = sql_err(st, rc);
-		if (!rc)
-			rc = -EIO;
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return step_int64(st, s, v);
 }
 
 int store_open(const char *path, struct store **stp)
@@ -251,15 +259,7 @@ int store_get_setting(struct store *st, const char *name, int64_t *value)
 	if (rc)
 		return rc;
 	bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*value = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return step_int64(st, s, value);
 }
 
 int store_set_setting(struct store *st, const char *name, int64_t value)
@@ -573,17 +573,7 @@ static int count_since(struct store *st, const char *sql, const char *id,
 		return rc;
 	bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = sql_err(st, rc);
-		if (!rc)
-			rc = -EIO;
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return step_int64(st, s, count);
 }
 
 int store_count_failures(struct store *st, const char *user_id,
@@ -643,15 +633,5 @@ int store_count(struct store *st, const char *table, int64_t *count)
 	rc = prep(st, sql, &s);
 	if (rc)
 		return rc;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = sql_err(st, rc);
-		if (!rc)
-			rc = -EIO;
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return step_int64(st, s, count);
 }
