@@ -53,85 +53,93 @@ static int cpns_master_copy(struct genl_info *info, key_ref_t keyring,
 	return 0;
 }
 
-/* Seal @len bytes of c->pt as a record and reply with it in @attr. */
-static int cpns_srv_seal_reply(struct genl_info *info, key_ref_t keyring,
-			       struct cpns_srv_ctx *c, enum cpns_record_kind kind,
-			       const struct cpns_id *id, size_t len, int attr)
-{
-	struct sk_buff *msg;
-	void *hdr;
-	int ret;
+/* The plaintext of a record from the request: its length, or -errno. */
+typedef int (*cpns_record_fill_t)(struct genl_info *info,
+				  u8 pt[CPNS_RECORD_PT_MAX]);
 
-	ret = cpns_master_copy(info, keyring, c->master) ?:
-	      cpns_record_seal(c->master, kind, id, c->pt, len, c->record);
+/*
+ * Seal the record that @fill makes from the request under master:<name>,
+ * bound to the identifier in @id_attr, and reply with it in @out_attr.
+ */
+static int cpns_srv_seal_record(struct genl_info *info, enum cpns_record_kind kind,
+				int id_attr, int out_attr, cpns_record_fill_t fill)
+{
+	struct cpns_srv_ctx *c = NULL;
+	struct sk_buff *msg = NULL;
+	struct cpns_id id;
+	key_ref_t keyring;
+	void *hdr;
+	int len, ret;
+
+	ret = cpns_attr_id(info, id_attr, &id);
+	if (ret || cpns_attr_missing(info, CPNS_A_MASTER))
+		return -EINVAL;
+	keyring = cpns_attr_keyring(info);
+	if (IS_ERR(keyring))
+		return PTR_ERR(keyring);
+	ret = -ENOMEM;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		goto out;
+	len = fill(info, c->pt);
+	ret = len < 0 ? len :
+	      cpns_master_copy(info, keyring, c->master) ?:
+	      cpns_record_seal(c->master, kind, &id, c->pt, len, c->record);
 	if (ret)
-		return ret;
+		goto out;
+	ret = -ENOMEM;
 	msg = cpns_reply_new(info, &hdr);
 	if (!msg)
-		return -ENOMEM;
-	if (nla_put(msg, attr, len + CPNS_SEALED_MIN, c->record)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return cpns_reply_send(msg, hdr, info);
+		goto out;
+	ret = -EMSGSIZE;
+	if (nla_put(msg, out_attr, len + CPNS_SEALED_MIN, c->record))
+		goto out;
+	ret = cpns_reply_send(msg, hdr, info);
+	msg = NULL;
+out:
+	nlmsg_free(msg);
+	key_ref_put(keyring);
+	kfree_sensitive(c);
+	return ret;
+}
+
+/* user: HPW = H(password) */
+static int cpns_fill_user(struct genl_info *info, u8 pt[CPNS_RECORD_PT_MAX])
+{
+	struct nlattr *pw = info->attrs[CPNS_A_PASSWORD];
+
+	if (cpns_attr_missing(info, CPNS_A_PASSWORD))
+		return -EINVAL;
+	return cpns_sha256(&(struct cpns_buf){ nla_data(pw), nla_len(pw) }, 1, pt) ?:
+	       CPNS_HASH_LEN;
+}
+
+/* entity: lp(TK) || lp(ClaimCode) */
+static int cpns_fill_entity(struct genl_info *info, u8 pt[CPNS_RECORD_PT_MAX])
+{
+	static const int required[] = { CPNS_A_TK, CPNS_A_CLAIM_CODE };
+	struct nlattr *tk = info->attrs[CPNS_A_TK];
+	struct nlattr *code = info->attrs[CPNS_A_CLAIM_CODE];
+	struct cpns_bld b;
+
+	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
+		return -EINVAL;
+	cpns_bld_init(&b, pt, CPNS_RECORD_PT_MAX);
+	cpns_bld_lp(&b, nla_data(tk), nla_len(tk));
+	cpns_bld_lp(&b, nla_data(code), nla_len(code));
+	return b.overflow ? -EINVAL : b.len;
 }
 
 int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int required[] = { CPNS_A_MASTER, CPNS_A_PASSWORD };
-	struct nlattr *pw = info->attrs[CPNS_A_PASSWORD];
-	struct cpns_srv_ctx *c;
-	struct cpns_id user;
-	key_ref_t keyring;
-	int ret;
-
-	ret = cpns_attr_id(info, CPNS_A_USER_ID, &user);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
-		return -EINVAL;
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (c)
-		ret = cpns_sha256(&(struct cpns_buf){ nla_data(pw), nla_len(pw) },
-				  1, c->pt) ?:
-		      cpns_srv_seal_reply(info, keyring, c, CPNS_RECORD_USER, &user,
-					  CPNS_HASH_LEN, CPNS_A_USER_RECORD);
-	key_ref_put(keyring);
-	kfree_sensitive(c);
-	return ret;
+	return cpns_srv_seal_record(info, CPNS_RECORD_USER, CPNS_A_USER_ID,
+				    CPNS_A_USER_RECORD, cpns_fill_user);
 }
 
 int cpns_srv_seal_entity(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int required[] = { CPNS_A_MASTER, CPNS_A_TK, CPNS_A_CLAIM_CODE };
-	struct nlattr *tk = info->attrs[CPNS_A_TK];
-	struct nlattr *code = info->attrs[CPNS_A_CLAIM_CODE];
-	struct cpns_srv_ctx *c;
-	struct cpns_id entity;
-	struct cpns_bld b;
-	key_ref_t keyring;
-	int ret;
-
-	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
-		return -EINVAL;
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (c) {
-		cpns_bld_init(&b, c->pt, sizeof(c->pt));
-		cpns_bld_lp(&b, nla_data(tk), nla_len(tk));
-		cpns_bld_lp(&b, nla_data(code), nla_len(code));
-		ret = cpns_srv_seal_reply(info, keyring, c, CPNS_RECORD_ENTITY,
-					  &entity, b.len, CPNS_A_ENTITY_RECORD);
-	}
-	key_ref_put(keyring);
-	kfree_sensitive(c);
-	return ret;
+	return cpns_srv_seal_record(info, CPNS_RECORD_ENTITY, CPNS_A_ENTITY_ID,
+				    CPNS_A_ENTITY_RECORD, cpns_fill_entity);
 }
 
 /*
