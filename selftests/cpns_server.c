@@ -339,38 +339,16 @@ static int seal_entity(struct tgenl *t, int32_t ring, const char *entity,
  *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)
  *   chain:  u16(n) || EUKey[n] || u32(E)
  */
-#define REC_USER 1
-#define REC_ENTITY 2
-#define REC_CHAIN 3
-#define REC_VERSION 2
-#define REC_LABEL "CPNS-KA v1 record"
-
-static uint8_t *be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-	return p + 2;
-}
+#define REC_USER REF_RECORD_USER
+#define REC_ENTITY REF_RECORD_ENTITY
+#define REC_VERSION REF_RECORD_VERSION
 
 static uint8_t *lp(uint8_t *p, const void *x, size_t len)
 {
-	p = be16(p, len);
-	memcpy(p, x, len);
-	return p + len;
-}
-
-/* version < 0: the AAD of the first format, without a version byte. */
-static size_t rec_aad(uint8_t *aad, uint8_t kind, int version, const char *id)
-{
-	uint8_t *p = aad;
-
-	memcpy(p, REC_LABEL, strlen(REC_LABEL));
-	p += strlen(REC_LABEL);
-	*p++ = kind;
-	if (version >= 0)
-		*p++ = version;
-	p = lp(p, id, strlen(id));
-	return p - aad;
+	p[0] = len >> 8;
+	p[1] = len;
+	memcpy(p + 2, x, len);
+	return p + 2 + len;
 }
 
 static void rec_forge(const uint8_t master[32], uint8_t kind, int version,
@@ -378,26 +356,10 @@ static void rec_forge(const uint8_t master[32], uint8_t kind, int version,
 		      struct blob *out)
 {
 	uint8_t aad[REF_AAD_MAX], nonce[REF_NONCE_LEN];
-	size_t aadlen = rec_aad(aad, kind, version, id);
+	size_t aadlen = ref_record_aad(aad, kind, version, id);
 
 	fill_random(nonce, sizeof(nonce));
 	out->len = ref_seal(master, nonce, aad, aadlen, pt, len, out->b);
-}
-
-/* The entity plaintext; owner NULL: unowned (empty). */
-static size_t entity_pt(uint8_t *pt, uint32_t e, const char *owner,
-			const uint8_t *tk, size_t tklen, const char *code)
-{
-	uint8_t *p = pt;
-
-	*p++ = e >> 24;
-	*p++ = e >> 16;
-	*p++ = e >> 8;
-	*p++ = e;
-	p = lp(p, owner ? owner : "", owner ? strlen(owner) : 0);
-	p = lp(p, tk, tklen);
-	p = lp(p, code, strlen(code));
-	return p - pt;
 }
 
 static void entity_forge(const uint8_t master[32], int version,
@@ -406,7 +368,7 @@ static void entity_forge(const uint8_t master[32], int version,
 			 struct blob *out)
 {
 	uint8_t pt[REC_MAX];
-	size_t len = entity_pt(pt, e, owner, tk, tklen, code);
+	size_t len = ref_entity_record_pt(pt, e, owner, tk, tklen, code);
 
 	rec_forge(master, REC_ENTITY, version, entity, pt, len, out);
 }
@@ -417,8 +379,8 @@ static int entity_check(const uint8_t master[32], const struct blob *rec,
 			const uint8_t *tk, size_t tklen, const char *code)
 {
 	uint8_t aad[REF_AAD_MAX], pt[REC_MAX], want[REC_MAX];
-	size_t aadlen = rec_aad(aad, REC_ENTITY, REC_VERSION, entity);
-	size_t len = entity_pt(want, e, owner, tk, tklen, code);
+	size_t aadlen = ref_record_aad(aad, REC_ENTITY, REC_VERSION, entity);
+	size_t len = ref_entity_record_pt(want, e, owner, tk, tklen, code);
 
 	if (rec->len != (int)(len + REF_SEALED_MIN) ||
 	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))
