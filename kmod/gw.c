@@ -321,11 +321,10 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	ret = cpns_open(c->k, c->aad, aadlen, nla_data(sealed), nla_len(sealed),
 			c->body);
-	if (ret) {
+	if (ret == -EBADMSG)	/* else -ENOMEM: no verdict on the response */
 		NL_SET_ERR_MSG_ATTR(info->extack, sealed, "response does not open");
-		ret = -EBADMSG;
+	if (ret)
 		goto out_unlock;
-	}
 	if (status == CPNS_OK) {
 		cpns_bundle_parse(c->body, &c->bundle);
 		if (!c->bundle.n || !c->bundle.e) {

@@ -603,6 +603,8 @@ static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqle
 		       size_t ereclen, struct nlattr **tb)
 {
 	struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
+	time_t delta;
+	int err;
 
 	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
 	put_id(m, CPNS_A_MASTER, "store");
@@ -617,7 +619,37 @@ static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqle
 		put_id(m, CPNS_A_OWNER, self->v.user);
 	nla_put_u32(m, CPNS_A_EPOCH, self->v.e - 1);
 	nla_put_u16(m, CPNS_A_N, self->v.n);
-	return tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+	/* RESPOND judges T by the kernel's clock: set it to the vector's. */
+	delta = clock_to(self->v.t);
+	if (delta == -1) {
+		nlmsg_free(m);
+		return -EIO;
+	}
+	err = tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+	clock_back(delta);
+	return err;
+}
+
+/*
+ * The entity's record before the vector's request: E - 1, owned by the
+ * vector's user for a re-assignment ("edge"), unowned for a first claim.
+ * The module makes only the first state (SRV_SEAL_ENTITY: E 0, unowned);
+ * a later one is sealed here with the reference under the test's master.
+ */
+static size_t entity_before(FIXTURE_DATA(vec) *self, const uint8_t master[32],
+			    uint8_t *erec)
+{
+	uint8_t aad[REF_AAD_MAX], pt[256], nonce[REF_NONCE_LEN] = { 7 };
+	size_t aadlen, len;
+
+	aadlen = ref_record_aad(aad, REF_RECORD_ENTITY, REF_RECORD_VERSION,
+				self->v.entity);
+	len = ref_entity_record_pt(pt, self->v.e - 1,
+				   self->v.claim_code ? NULL : self->v.user,
+				   self->v.tk, self->v.tklen,
+				   self->v.claim_code ? self->v.claim_code :
+				   "CLAIM-UNUSED");
+	return ref_seal(master, nonce, aad, aadlen, pt, len, erec);
 }
 
 /*
@@ -650,6 +682,9 @@ TEST_F(vec, server_answers_vector_request)
 			      erec, &ereclen, NULL)) {
 		TH_LOG("extack: %s", self->ext);
 	}
+	/* "main" claims the record the module made; "edge" needs E - 1 = 6. */
+	if (self->v.e != 1 || !self->v.claim_code)
+		ereclen = entity_before(self, master, erec);
 	reqlen = vhex(&self->v, "ReqSealed", req, sizeof(req));
 	ASSERT_LT(REF_SEALED_MIN, reqlen);
 	ASSERT_EQ(32, vhex(&self->v, "K_resp", kresp, 32));
@@ -700,6 +735,24 @@ TEST_F(vec, server_answers_vector_request)
 	ASSERT_EQ(self->v.e, nla_get_u32(tb[CPNS_A_EPOCH]));
 	ASSERT_EQ(self->v.n, nla_get_u16(tb[CPNS_A_N]));
 	ASSERT_NE(NULL, tb[CPNS_A_CHAIN_RECORD]);
+	/* the entity's next record: E, owned by the vector's user */
+	ASSERT_NE(NULL, tb[CPNS_A_ENTITY_RECORD]);
+	{
+		uint8_t want[256], got[256];
+		size_t wlen;
+
+		aadlen = ref_record_aad(aad, REF_RECORD_ENTITY, REF_RECORD_VERSION,
+					self->v.entity);
+		wlen = ref_entity_record_pt(want, self->v.e, self->v.user,
+					    self->v.tk, self->v.tklen,
+					    self->v.claim_code ? self->v.claim_code :
+					    "CLAIM-UNUSED");
+		ASSERT_EQ(wlen + REF_SEALED_MIN, nla_len(tb[CPNS_A_ENTITY_RECORD]));
+		ASSERT_EQ(0, ref_open(master, aad, aadlen,
+				      nla_data(tb[CPNS_A_ENTITY_RECORD]),
+				      nla_len(tb[CPNS_A_ENTITY_RECORD]), got));
+		ASSERT_EQ(0, memcmp(want, got, wlen));
+	}
 	aadlen = vhex(&self->v, "RespAAD", aad, sizeof(aad));
 	ASSERT_LT(0, aadlen);
 	ASSERT_EQ(REF_BUNDLE_LEN + REF_SEALED_MIN, nla_len(tb[CPNS_A_SEALED]));

@@ -210,6 +210,8 @@ struct respond_out {
 	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
 	uint8_t chain_record[STORE_RECORD_MAX];
 	size_t chain_record_len;
+	uint8_t entity_record[STORE_RECORD_MAX];	/* the entity's next state */
+	size_t entity_record_len;
 	bool claimed;
 };
 
@@ -246,11 +248,18 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 	err = role_request(nl, msg, tb, false, "respond");
 	if (err)
 		return err;
+	memset(out, 0, sizeof(*out));
+	if (tb[CPNS_A_STATUS] && !tb[CPNS_A_SEALED] &&
+	    nla_get_u8(tb[CPNS_A_STATUS]) == CPNS_STALE) {
+		/* The kernel's clock says T left the window meanwhile. */
+		out->status = r->status = CPNS_STALE;
+		r->verified = false;
+		return 0;
+	}
 	if (!tb[CPNS_A_STATUS] || !tb[CPNS_A_SEALED] ||
 	    nla_len(tb[CPNS_A_SEALED]) < CPNS_WIRE_SEALED_MIN ||
 	    nla_len(tb[CPNS_A_SEALED]) > CPNS_WIRE_SEALED_MAX)
 		return -EBADMSG;
-	memset(out, 0, sizeof(*out));
 	out->status = nla_get_u8(tb[CPNS_A_STATUS]);
 	r->status = out->status;
 	r->verified = true;
@@ -258,9 +267,10 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 	memcpy(r->sealed, nla_data(tb[CPNS_A_SEALED]), r->sealed_len);
 	if (out->status == CPNS_OK) {
 		if (!tb[CPNS_A_EPOCH] || !tb[CPNS_A_N] || !tb[CPNS_A_CHAIN_ID] ||
-		    !tb[CPNS_A_CHAIN_RECORD] ||
+		    !tb[CPNS_A_CHAIN_RECORD] || !tb[CPNS_A_ENTITY_RECORD] ||
 		    nla_len(tb[CPNS_A_CHAIN_ID]) != CPNS_CHAIN_ID_LEN ||
-		    nla_len(tb[CPNS_A_CHAIN_RECORD]) > STORE_RECORD_MAX)
+		    nla_len(tb[CPNS_A_CHAIN_RECORD]) > STORE_RECORD_MAX ||
+		    nla_len(tb[CPNS_A_ENTITY_RECORD]) > STORE_RECORD_MAX)
 			return -EBADMSG;
 		out->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
 		out->n = nla_get_u16(tb[CPNS_A_N]);
@@ -269,6 +279,9 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 		out->chain_record_len = nla_len(tb[CPNS_A_CHAIN_RECORD]);
 		memcpy(out->chain_record, nla_data(tb[CPNS_A_CHAIN_RECORD]),
 		       out->chain_record_len);
+		out->entity_record_len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
+		memcpy(out->entity_record, nla_data(tb[CPNS_A_ENTITY_RECORD]),
+		       out->entity_record_len);
 		out->claimed = tb[CPNS_A_CLAIM] != NULL;
 	}
 	return 0;
@@ -463,10 +476,16 @@ static int srv_handle(const struct srv_opts *o,
 		if (err)
 			store_warn(st, "record failure", err);
 	} else if (out.status == CPNS_OK) {
-		err = store_commit_chain(st, res.entity, ent->epoch, out.epoch,
-					 res.user, out.chain_record,
-					 out.chain_record_len, out.chain_id,
-					 out.n, now);
+		struct store_chain ch = {
+			.epoch = out.epoch, .owner = res.user,
+			.entity_record = out.entity_record,
+			.entity_record_len = out.entity_record_len,
+			.chain_record = out.chain_record,
+			.chain_record_len = out.chain_record_len,
+			.chain_id = out.chain_id, .n = out.n,
+		};
+
+		err = store_commit_chain(st, ent, &ch, now);
 		if (err) {
 			store_warn(st, "commit chain", err);
 			goto internal;

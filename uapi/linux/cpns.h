@@ -58,11 +58,13 @@
  *   EKEYREVOKED  the key found has been revoked
  *   EKEYEXPIRED  the key found has expired
  *   EACCES       the caller may not search or write the keyring
- *   EBADMSG      a sealed message or record does not open, or an
- *                acknowledgement's Confirm does not verify
+ *   EBADMSG      a sealed message does not open, or an
+ *                acknowledgement's Confirm does not verify (a server
+ *                store record that does not open is a sealed INTERNAL)
  *   ENOENT       CPNS_CMD_GW_RESPONSE: no outstanding request matches
  *                CPNS_CMD_GW_CONFIRM: no delivery of that index pending
- *   ENOMEM       out of memory
+ *   ENOMEM       out of memory (never reported as EBADMSG or as a status:
+ *                it says nothing about the message)
  * Outcomes of the protocol itself (a server status, a PNE rejection)
  * are not errors: they come back in CPNS_A_STATUS / CPNS_A_CODE of a
  * successful reply.
@@ -152,7 +154,8 @@
  * CPNS_CMD_SRV_SEAL_ENTITY: seal one line of a manufacturer's list.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_ENTITY_ID
  *    CPNS_A_TK: 16..64 bytes;  CPNS_A_CLAIM_CODE: 8..64 bytes
- *  Reply: CPNS_A_ENTITY_RECORD
+ *  Reply: CPNS_A_ENTITY_RECORD, the entity's first state: E = 0, unowned
+ *  (record formats: Documentation/design.rst, "The server's store")
  *
  * CPNS_CMD_SRV_OPEN_REQUEST: server checks 1, 2 and 4 (profile 2).
  *    CPNS_A_KEYRING, CPNS_A_GW_ID (1..64 bytes; its form is checked here)
@@ -166,26 +169,34 @@
  *  An unknown GwID gets BAD_GW_AUTH after a dummy open.
  *
  * CPNS_CMD_SRV_RESPOND: server checks 6 to 9 and the sealed response
- *  (profile 2, 3, 4).  The request is opened again; userspace supplies
- *  what its store holds.
+ *  (profile 2, 3, 4).  The request is opened again, and its T judged
+ *  again by the kernel's clock; userspace supplies what its store holds.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_GW_ID
  *    CPNS_A_RAND, CPNS_A_TIME, CPNS_A_SEALED: the request, as received
  *    CPNS_A_STATUS: OK to decide checks 6..9 here, or the failure
  *        userspace already decided (MALFORMED of check 4, REPLAY,
  *        RATE_LIMITED, INTERNAL), which is only sealed
  *    CPNS_A_USER_RECORD: the UserID's record, absent for an unknown user
- *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list
- *    CPNS_A_OWNER: identifier, the entity's owner, absent when unowned
- *    CPNS_A_EPOCH: NLA_U32, the entity's current E
+ *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list; it
+ *        holds the entity's TK, claim code, E and owner
+ *    CPNS_A_OWNER: identifier, the owner the store lists, absent when
+ *        it lists none;  CPNS_A_EPOCH: NLA_U32, the E it lists.  Neither
+ *        decides anything: they must equal the entity record's.
  *    CPNS_A_N: NLA_U16, 1..65535, the length of a new chain
  *  Reply:
  *    CPNS_A_STATUS: the status sent
- *    CPNS_A_SEALED: the sealed part of the response
+ *    CPNS_A_SEALED: the sealed part of the response; absent only with
+ *        STALE (T outside CPNS_TIME_WINDOW of the kernel's clock, an
+ *        unverified answer whatever status was asked)
  *    and, for OK: CPNS_A_EPOCH (the new E), CPNS_A_N, CPNS_A_CHAIN_ID,
- *    CPNS_A_CHAIN_RECORD, and CPNS_A_CLAIM when this request made
- *    UserID the owner
- *  Records are bound to their identifier: a record that does not open
- *  under master:<name> for this identifier is EBADMSG.
+ *    CPNS_A_CHAIN_RECORD, CPNS_A_ENTITY_RECORD (the entity's next
+ *    record: the new E, owned by UserID; store it with the chain), and
+ *    CPNS_A_CLAIM when this request made UserID the owner
+ *  Records are bound to their kind, version and identifier.  A record
+ *  that does not open under master:<name> for this identifier, does not
+ *  parse, or disagrees with CPNS_A_OWNER / CPNS_A_EPOCH is answered with
+ *  a sealed INTERNAL (logged, rate-limited, without secrets), never
+ *  acted on.
  *
  * CPNS_CMD_EVENT: multicast on "events" only, never a reply.
  *    CPNS_A_EVENT: NLA_U8, enum cpns_event
