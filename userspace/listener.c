@@ -143,17 +143,19 @@ static int reap(struct loop *lp, int flags)
  * ERROR BUSY with @reason, from the daemon itself: the frame fits any
  * socket buffer, so nothing here waits on the peer.  What the peer sent
  * already is read first, so that closing does not reset the connection
- * before the ERROR is read.
+ * before the ERROR is read (in most cases: what it sends later is reset).
  */
 static void refuse(struct loop *lp, int fd, const char *peer,
 		   const char *reason)
 {
 	uint8_t sink[4096];
 	int64_t now = cpns_wire_now_ms();
+	int i;
 
 	cpns_wire_send_error(fd, CPNS_WERR_BUSY, reason, 1);
-	while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-		;
+	for (i = 0; i < 16; i++)	/* at most 64 KiB, never waiting */
+		if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
 	shutdown(fd, SHUT_WR);
 	close(fd);
 	/* At most one line a second, however many are refused. */

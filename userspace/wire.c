@@ -566,9 +566,16 @@ void cpns_wire_sockname(int fd, bool peer, char *buf, size_t len)
 	} else if (rc == 0 && ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
 
-		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
 		port = ntohs(s->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
+			/* An IPv4 peer of a socket on [::]: as IPv4. */
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], host,
+				  sizeof(host));
+			snprintf(buf, len, "%s:%u", host, port);
+		} else {
+			inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+			snprintf(buf, len, "[%s]:%u", host, port);
+		}
 	} else {
 		snprintf(buf, len, "?");
 	}
