@@ -108,8 +108,9 @@ expect_eq() {
 	why "  actual:   $3"
 	return 1
 }
-# expect_below "what" LIMIT_MS ACTUAL_MS
+# expect_below "what" LIMIT_MS ACTUAL_MS (the time measured is printed)
 expect_below() {
+	echo "# $1: ${3:-?} ms (limit $2 ms)"
 	[ -n "$3" ] && [ "$3" -lt "$2" ] && return 0
 	why "$1: took ${3:-?} ms, expected under $2 ms"
 	return 1
