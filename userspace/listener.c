@@ -3,8 +3,9 @@
  * The accept loop of the daemons: a process per connection, a limit on
  * connections at once and on connections from one source address.
  *
- * The source of an IPv4 peer is its address; of an IPv6 peer, its whole
- * address, except that an IPv4-mapped one (::ffff:a.b.c.d, an IPv4 peer
+ * The source of an IPv4 peer is its address; of an IPv6 peer, the first
+ * --source-prefix6 bits of its address (an attacker's network is often a
+ * whole /64), except that an IPv4-mapped one (::ffff:a.b.c.d, an IPv4 peer
  * of a socket listening on [::]) counts as that IPv4 address.
  */
 #define _GNU_SOURCE
@@ -38,6 +39,15 @@ int cpns_limits_opt(struct cpns_limits *l, const char *opt, const char *val)
 			l->max_conns = v;
 		else
 			l->max_per_source = v;
+		return 1;
+	}
+	if (!strcmp(opt, "--source-prefix6")) {
+		if (!val || parse_u64(val, 1, 128, &v)) {
+			warn("Invalid %s: `%s' (bits, 1..128)", opt,
+			     val ? val : "");
+			return -1;
+		}
+		l->source_prefix6 = v;
 		return 1;
 	}
 	if (!strcmp(opt, "--header-timeout")) {
@@ -83,10 +93,13 @@ static void on_child(int sig)
 	(void)sig;
 }
 
-/* The source of @ss as an IPv6 address (IPv4 mapped); its text in @txt. */
-static void source_of(const struct sockaddr_storage *ss, struct in6_addr *src,
-		      char *txt, size_t len)
+void cpns_listener_source(const struct sockaddr_storage *ss,
+			  unsigned int prefix6, struct in6_addr *src,
+			  char *txt, size_t len)
 {
+	char a[INET6_ADDRSTRLEN];
+	unsigned int i;
+
 	memset(src, 0, sizeof(*src));
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
@@ -97,10 +110,18 @@ static void source_of(const struct sockaddr_storage *ss, struct in6_addr *src,
 	} else if (ss->ss_family == AF_INET6) {
 		*src = ((const struct sockaddr_in6 *)ss)->sin6_addr;
 	}
-	if (IN6_IS_ADDR_V4MAPPED(src))
+	if (IN6_IS_ADDR_V4MAPPED(src)) {
 		inet_ntop(AF_INET, &src->s6_addr[12], txt, len);
-	else
+		return;
+	}
+	if (!prefix6 || prefix6 >= 128) {
 		inet_ntop(AF_INET6, src, txt, len);
+		return;
+	}
+	for (i = prefix6; i < 128; i++)
+		src->s6_addr[i / 8] &= ~(0x80 >> (i % 8));
+	inet_ntop(AF_INET6, src, a, sizeof(a));
+	snprintf(txt, len, "%s/%u", a, prefix6);
 }
 
 static unsigned int from_source(const struct loop *lp,
@@ -190,7 +211,7 @@ static void accept_one(struct loop *lp, int lfd)
 	const struct cpns_limits *lim = &lp->l->limits;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char peer[INET6_ADDRSTRLEN + 16], src_txt[INET6_ADDRSTRLEN];
+	char peer[INET6_ADDRSTRLEN + 16], src_txt[INET6_ADDRSTRLEN + 8];
 	char reason[CPNS_WIRE_REASON_MAX];
 	struct in6_addr src;
 	unsigned int i;
@@ -200,7 +221,8 @@ static void accept_one(struct loop *lp, int lfd)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	source_of(&ss, &src, src_txt, sizeof(src_txt));
+	cpns_listener_source(&ss, lim->source_prefix6, &src, src_txt,
+			     sizeof(src_txt));
 	cpns_wire_sockname(fd, true, peer, sizeof(peer));
 	if (lp->used >= lim->max_conns) {
 		snprintf(reason, sizeof(reason),

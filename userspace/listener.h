@@ -11,11 +11,15 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 /* The limits of one daemon, from its command line. */
 struct cpns_limits {
 	unsigned int max_conns;		/* connections served at once */
-	unsigned int max_per_source;	/* of them from one address */
+	unsigned int max_per_source;	/* of them from one source */
+	unsigned int source_prefix6;	/* IPv6 sources: their first bits */
 	int header_timeout;		/* seconds for the 12-byte header */
 };
 
@@ -23,13 +27,23 @@ struct cpns_limits {
 
 /*
  * Parse @opt with its value @val if it is one of --max-conns,
- * --max-per-source, --header-timeout.  Returns 1 (parsed), 0 (not one
+ * --max-per-source, --source-prefix6, --header-timeout.  Returns 1 (parsed), 0 (not one
  * of them) or -1 (an invalid value, warned).
  */
 int cpns_limits_opt(struct cpns_limits *l, const char *opt, const char *val);
 
 /* After parsing: -1 (warned) when max_per_source > max_conns. */
 int cpns_limits_check(const struct cpns_limits *l);
+
+/*
+ * The source a peer's address @ss counts as: an IPv4 address as
+ * ::ffff:a.b.c.d (an IPv4-mapped IPv6 address the same), an IPv6 address
+ * cut to its first @prefix6 bits; its text in @txt ("192.0.2.1",
+ * "2001:db8::/64", "2001:db8::1").
+ */
+void cpns_listener_source(const struct sockaddr_storage *ss,
+			  unsigned int prefix6, struct in6_addr *src,
+			  char *txt, size_t len);
 
 struct cpns_listener {
 	struct cpns_limits limits;

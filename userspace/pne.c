@@ -31,6 +31,7 @@
 
 #define PNE_MAX_CONNS 16
 #define PNE_MAX_PER_SOURCE 4
+#define PNE_SOURCE_PREFIX6 128
 
 /* A child's exit status: a DELIVERY was answered, or not. */
 #define PNE_ANSWERED 0
@@ -49,7 +50,7 @@ static int usage(FILE *f)
 	fprintf(f,
 "Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
-"                          [--max-per-source N]\n"
+"                          [--max-per-source N] [--source-prefix6 LEN]\n"
 "\n"
 "The PNE.  Accepts deliveries on ADDR:PORT for the entities whose TK is the\n"
 "key tk:ENTITY in KEYRING (default @u); the kernel opens each delivery,\n"
@@ -57,8 +58,9 @@ static int usage(FILE *f)
 "euk:ENTITY.  Each outcome is printed by its profile name.  --count N exits\n"
 "after N deliveries have been answered; SIGTERM/SIGINT stop it.\n"
 "Each connection is served in its own process, at most --max-conns (16) at\n"
-"once and --max-per-source (4) from one address, others answered ERROR\n"
-"BUSY; a frame's header within --header-timeout (2) seconds.\n");
+"once and --max-per-source (4) from one address (IPv6: the first\n"
+"--source-prefix6 (128) bits), others answered ERROR BUSY; a frame's header\n"
+"within --header-timeout (2) seconds.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -260,6 +262,7 @@ int pne_main(int argc, char *argv[])
 		.limits = {
 			.max_conns = PNE_MAX_CONNS,
 			.max_per_source = PNE_MAX_PER_SOURCE,
+			.source_prefix6 = PNE_SOURCE_PREFIX6,
 			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
 		},
 	};

@@ -35,6 +35,7 @@
 #define DEFAULT_MASTER "store"
 #define SRV_MAX_CONNS 256
 #define SRV_MAX_PER_SOURCE 32
+#define SRV_SOURCE_PREFIX6 64
 #define IMPORT_FILE_MAX (4 << 20)
 
 struct srv_opts {
@@ -58,6 +59,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl server run --listen ADDR:PORT --db FILE [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
 "                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
+"                          [--source-prefix6 LEN]\n"
 "       cpnsctl server add-gw GWID --db FILE [--psk-file FILE|-] [--keyring KEYRING]\n"
 "       cpnsctl server add-user USER --db FILE [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
@@ -72,8 +74,9 @@ static int usage(FILE *f)
 "\n"
 "  run       serve Key Assignment Requests on ADDR:PORT until SIGTERM/SIGINT;\n"
 "            each connection in its own process, at most --max-conns (256) at\n"
-"            once and --max-per-source (32) from one address, others answered\n"
-"            ERROR BUSY; a frame's header within --header-timeout (2) seconds\n"
+"            once and --max-per-source (32) from one address (IPv6: one\n"
+"            --source-prefix6 (/64) network), others answered ERROR BUSY; a\n"
+"            frame's header within --header-timeout (2) seconds\n"
 "  add-gw    record GWID; with --psk-file, load its 32-byte PSK1 (raw bytes,\n"
 "            `-' for stdin) as psk:GWID (else load it with keyctl padd)\n"
 "  add-user  register USER; the password is read from the terminal, from\n"
@@ -1150,6 +1153,7 @@ int server_main(int argc, char *argv[])
 		.limits = {
 			.max_conns = SRV_MAX_CONNS,
 			.max_per_source = SRV_MAX_PER_SOURCE,
+			.source_prefix6 = SRV_SOURCE_PREFIX6,
 			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
 		},
 	};

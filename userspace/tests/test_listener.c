@@ -40,7 +40,10 @@ static void ktap_result(bool ok, const char *name)
 
 static void test_limits_opt(void)
 {
-	struct cpns_limits l = { 16, 4, 2 };
+	struct cpns_limits l = {
+		.max_conns = 16, .max_per_source = 4, .source_prefix6 = 64,
+		.header_timeout = 2,
+	};
 	bool ok = true;
 
 	cur = "limits_options";
@@ -50,6 +53,10 @@ static void test_limits_opt(void)
 	CHECK(cpns_limits_opt(&l, "--max-per-source", "2x") == -1);
 	CHECK(cpns_limits_opt(&l, "--header-timeout", "0") == -1);
 	CHECK(cpns_limits_opt(&l, "--header-timeout", "3601") == -1);
+	CHECK(cpns_limits_opt(&l, "--source-prefix6", "0") == -1);
+	CHECK(cpns_limits_opt(&l, "--source-prefix6", "129") == -1);
+	CHECK(cpns_limits_opt(&l, "--source-prefix6", "48") == 1 &&
+	      l.source_prefix6 == 48);
 	CHECK(l.max_conns == 16 && l.max_per_source == 4 &&
 	      l.header_timeout == 2);
 	CHECK(cpns_limits_opt(&l, "--max-conns", "8") == 1 && l.max_conns == 8);
@@ -61,6 +68,56 @@ static void test_limits_opt(void)
 	l.max_per_source = 9;
 	CHECK(cpns_limits_check(&l) == -1);
 	ktap_result(ok, "limits_options");
+}
+
+static const char *src_txt(const char *addr, unsigned int prefix6,
+			   struct in6_addr *src)
+{
+	static char txt[80];
+	struct sockaddr_storage ss = { 0 };
+
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, addr, &a->sin6_addr);
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		inet_pton(AF_INET, addr, &a->sin_addr);
+	}
+	cpns_listener_source(&ss, prefix6, src, txt, sizeof(txt));
+	return txt;
+}
+
+/* Which addresses count as one source. */
+static void test_source(void)
+{
+	struct in6_addr a, b;
+	bool ok = true;
+
+	cur = "source_of_a_peer";
+	CHECK(!strcmp(src_txt("192.0.2.1", 64, &a), "192.0.2.1"));
+	CHECK(!strcmp(src_txt("::ffff:192.0.2.1", 64, &b), "192.0.2.1"));
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	CHECK(!strcmp(src_txt("192.0.2.2", 64, &b), "192.0.2.2"));
+	CHECK(memcmp(&a, &b, sizeof(a)));
+	/* IPv6: the first 64 bits, or the whole address. */
+	CHECK(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 64, &a),
+		      "2001:db8:1:2::/64"));
+	CHECK(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 64, &b),
+		      "2001:db8:1:2::/64"));
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	CHECK(!strcmp(src_txt("2001:db8:1:3::1", 64, &b), "2001:db8:1:3::/64"));
+	CHECK(memcmp(&a, &b, sizeof(a)));
+	CHECK(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 128, &a),
+		      "2001:db8:1:2:aaaa::1"));
+	CHECK(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 128, &b),
+		      "2001:db8:1:2:bbbb::7"));
+	CHECK(memcmp(&a, &b, sizeof(a)));
+	CHECK(!strcmp(src_txt("2001:db8:ffff::1", 33, &a), "2001:db8:8000::/33"));
+	ktap_result(ok, "source_of_a_peer");
 }
 
 /* The test's daemon: each connection is held until the peer closes. */
@@ -137,6 +194,7 @@ static void test_limits(void)
 {
 	struct cpns_listener l = {
 		.limits = { .max_conns = 6, .max_per_source = 2,
+			    .source_prefix6 = 128,
 			    .header_timeout = 2 },
 		.serve = hold,
 	};
@@ -211,8 +269,9 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	printf("KTAP version 1\n");
 	printf("# listener: the daemons' connection limits\n");
-	printf("1..2\n");
+	printf("1..3\n");
 	test_limits_opt();
+	test_source();
 	test_limits();
 	printf("# %d failed\n", failed);
 	return failed ? 1 : 0;
