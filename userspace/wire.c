@@ -566,9 +566,16 @@ void cpns_wire_sockname(int fd, bool peer, char *buf, size_t len)
 	} else if (rc == 0 && ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
 
-		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
 		port = ntohs(s->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
+			/* An IPv4 peer of a socket on [::]: as IPv4. */
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], host,
+				  sizeof(host));
+			snprintf(buf, len, "%s:%u", host, port);
+		} else {
+			inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+			snprintf(buf, len, "[%s]:%u", host, port);
+		}
 	} else {
 		snprintf(buf, len, "?");
 	}
@@ -652,47 +659,57 @@ int cpns_wire_write_all(int fd, const void *buf, size_t len,
 	return 0;
 }
 
-int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
+/* A read's outcome as cpns_wire_recv() reports it. */
+static int recv_err(int rc, int *werr)
+{
+	if (rc == -ECONNRESET) {
+		/* The peer closed inside the frame: a truncated frame. */
+		*werr = CPNS_WERR_MALFORMED_FRAME;
+		return -EPROTO;
+	}
+	if (rc == -ETIMEDOUT)
+		*werr = CPNS_WERR_TIMEOUT;
+	return rc;
+}
+
+int cpns_wire_recv_rx(int fd, struct cpns_wire_msg *m,
+		      const struct cpns_wire_rx *rx, int *werr)
 {
 	uint8_t buf[CPNS_WIRE_FRAME_MAX];
-	int64_t deadline = cpns_wire_now_ms() + (int64_t)timeout_s * 1000;
+	int64_t start = cpns_wire_now_ms();
+	int64_t deadline = start + (int64_t)rx->timeout_s * 1000;
+	int64_t hdr_deadline = deadline;
 	uint32_t blen;
 	uint8_t type;
 	size_t got = 0;
 	int rc, w;
 
 	*werr = 0;
-	rc = cpns_wire_read_exact(fd, buf, CPNS_WIRE_HDR_LEN, deadline, &got);
+	if (rx->header_timeout_s > 0 && rx->header_timeout_s < rx->timeout_s)
+		hdr_deadline = start + (int64_t)rx->header_timeout_s * 1000;
+	rc = cpns_wire_read_exact(fd, buf, CPNS_WIRE_HDR_LEN, hdr_deadline,
+				  &got);
 	if (rc == -ECONNRESET && got == 0)
 		return -ENODATA;
-	if (rc == -ECONNRESET) {
-		/* A truncated header, or garbage shorter than one. */
-		*werr = CPNS_WERR_MALFORMED_FRAME;
-		return -EPROTO;
-	}
-	if (rc == -ETIMEDOUT) {
-		*werr = CPNS_WERR_TIMEOUT;
-		return rc;
-	}
 	if (rc)
-		return rc;
+		return recv_err(rc, werr);
 	w = cpns_wire_check_header(buf, &type, &blen);
+	if (!w && rx->accept && !(rx->accept & CPNS_WIRE_ACCEPT(type))) {
+		/* Known, not taken here: refused before its body. */
+		memset(m, 0, sizeof(*m));
+		m->type = type;
+		w = CPNS_WERR_UNEXPECTED_TYPE;
+	}
 	if (w) {
 		*werr = w;
 		return -EPROTO;
 	}
 	rc = cpns_wire_read_exact(fd, buf + CPNS_WIRE_HDR_LEN, blen, deadline,
 				  NULL);
-	if (rc == -ECONNRESET) {
-		*werr = CPNS_WERR_MALFORMED_FRAME;
-		return -EPROTO;
+	if (rc) {
+		explicit_bzero(buf, sizeof(buf));
+		return recv_err(rc, werr);
 	}
-	if (rc == -ETIMEDOUT) {
-		*werr = CPNS_WERR_TIMEOUT;
-		return rc;
-	}
-	if (rc)
-		return rc;
 	w = cpns_wire_decode_body(type, buf + CPNS_WIRE_HDR_LEN, blen, m);
 	explicit_bzero(buf, sizeof(buf));
 	if (w) {
@@ -700,6 +717,13 @@ int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
+{
+	struct cpns_wire_rx rx = { .timeout_s = timeout_s };
+
+	return cpns_wire_recv_rx(fd, m, &rx, werr);
 }
 
 int cpns_wire_send(int fd, const struct cpns_wire_msg *m, int timeout_s)
