@@ -665,10 +665,10 @@ case_begin
 out=$(on_q gw cpnsctl show 2>&1)
 expect_line "GW cpnsctl show" '.*chain:pne-1.*' "$out"
 expect_no_line "GW cpnsctl show, no secret" '.*[0-9a-f]{64}.*' "$out"
-id=$(on_q gw keyctl search @u cpns chain:pne-1)
+id=$(topo_held_key gw chain:pne-1)
 out=$(on_q gw keyctl print "$id" 2>&1)
 expect_line "keyctl print chain:pne-1" '.*Operation not supported.*' "$out"
-id=$(on_q pne keyctl search @u cpns euk:pne-1)
+id=$(topo_held_key pne euk:pne-1)
 out=$(on_q pne keyctl print "$id" 2>&1)
 expect_line "keyctl print euk:pne-1" '.*Operation not supported.*' "$out"
 case_end "the chain and the EUKey cannot be read back on their nodes"
