@@ -68,6 +68,9 @@ int key_task_permission(const key_ref_t key_ref, const struct cred *cred,
 #define CPNS_STORE_PERM (KEY_POS_VIEW | KEY_POS_SEARCH |			\
 			 KEY_USR_VIEW | KEY_USR_READ | KEY_USR_SEARCH)
 
+/* How many times a mint looks again after a reset dropped what it found. */
+#define CPNS_MINT_TRIES 4
+
 /* prep->payload.data[1] marks a payload that came from cpns_held_create(). */
 #define CPNS_PREP_MINTED ((void *)1)
 
@@ -83,11 +86,13 @@ struct cpns_mint {
 /*
  * The store of a network namespace, made with its first held key.
  * create_lock serialises making and dropping a held key in this namespace
- * only (callers there need CAP_NET_ADMIN over it): it is held across
- * key_alloc() and the link into the store, never across a hash walk or a
- * semaphore userspace can hold.  Lock order: create_lock, then a held
- * key's semaphore.  keyring is set once, under create_lock (release), and
- * read without it (acquire).
+ * only (callers there need CAP_NET_ADMIN over it): it is held across the
+ * search, key_alloc() and the link into the store (or the unlink of a
+ * reset), never across a key's semaphore, a hash walk or anything
+ * userspace can hold.  Lock order: create_lock and a held key's semaphore
+ * are never held together; the keyring core's locks (the store keyring's
+ * semaphore, key_construction_mutex) nest inside create_lock.  keyring is
+ * set once, under create_lock (release), and read without it (acquire).
  */
 struct cpns_store {
 	struct key *keyring;
@@ -725,6 +730,7 @@ s32 cpns_key_mint(struct net *net, key_ref_t keyring, enum cpns_key_kind kind,
 	char desc[CPNS_DESC_MAX];
 	struct key *key;
 	key_ref_t ref;
+	int tries;
 	s32 ret;
 
 	if (!p)
@@ -736,23 +742,27 @@ s32 cpns_key_mint(struct net *net, key_ref_t keyring, enum cpns_key_kind kind,
 	if (ret)
 		goto out;
 
-	mutex_lock(&s->create_lock);
-	ref = cpns_store_search(s, desc);
-	if (IS_ERR(ref)) {
-		ret = cpns_store_add(net, s, desc, p);
+	for (tries = 0; tries < CPNS_MINT_TRIES; tries++) {
+		mutex_lock(&s->create_lock);
+		ref = cpns_store_search(s, desc);
+		if (IS_ERR(ref)) {
+			ret = cpns_store_add(net, s, desc, p);
+			mutex_unlock(&s->create_lock);
+			goto out;
+		}
 		mutex_unlock(&s->create_lock);
-		goto out;
-	}
-	key = cpns_key_lock(ref, kind, true);
-	mutex_unlock(&s->create_lock);
-	if (IS_ERR(key)) {
+		/* not under create_lock: a delivery may hold the key a while */
+		key = cpns_key_lock(ref, kind, true);
+		if (!IS_ERR(key)) {
+			ret = key->serial;
+			cpns_key_replace(key, p);
+			cpns_key_put(key, true);
+			return ret;
+		}
 		ret = PTR_ERR(key);
-		goto out;
+		if (ret != -EKEYREVOKED)	/* else reset meanwhile: again */
+			goto out;
 	}
-	ret = key->serial;
-	cpns_key_replace(key, p);
-	cpns_key_put(key, true);
-	return ret;
 out:
 	/* ->preparse took a copy */
 	cpns_payload_free(p);
@@ -800,6 +810,7 @@ int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 	if (ret)
 		return ret;
 
+	/* unlinked first: no new command finds it */
 	mutex_lock(&s->create_lock);
 	ref = cpns_store_search(s, desc);
 	if (IS_ERR(ref)) {
@@ -807,6 +818,10 @@ int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 		return PTR_ERR(ref);
 	}
 	key = key_ref_to_ptr(ref);
+	ret = key_unlink(s->keyring, key);
+	mutex_unlock(&s->create_lock);
+
+	/* a command that found it before finishes first; then it is revoked */
 	locked = cpns_key_lock(make_key_ref(key_get(key), true), kind, true);
 	memset(was, 0, sizeof(*was));
 	if (!IS_ERR(locked)) {
@@ -814,9 +829,7 @@ int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 		cpns_key_put(locked, true);
 	}
 	*serial = key->serial;
-	ret = key_unlink(s->keyring, key);
 	key_revoke(key);
-	mutex_unlock(&s->create_lock);
 	key_put(key);
 	return ret;
 }

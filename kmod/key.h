@@ -93,10 +93,11 @@ void cpns_payload_free(struct cpns_key_payload *p);
  * linked nowhere else), so that no key operation of userspace can drop
  * them (Documentation/keys.rst, "Held keys").
  *
- * Lock order: a held key's semaphore is taken alone (cpns_held_get()), or
- * inside its store's create_lock (cpns_key_mint(), cpns_held_reset()); the
- * keyring core's own locks (the store keyring's semaphore, its
- * key_construction_mutex) nest inside both.  Nothing here is global.
+ * Lock order: a held key's semaphore (cpns_held_get()) and its store's
+ * create_lock (making, replacing or dropping a held key) are never held
+ * together; the keyring core's own locks (the store keyring's semaphore,
+ * key_construction_mutex) nest inside create_lock.  Nothing here is
+ * global.
  */
 
 /*
