@@ -559,6 +559,7 @@ struct key *cpns_key_get(key_ref_t keyring, enum cpns_key_kind kind,
 /* The held key @desc in @s, found through the module's own reference. */
 static key_ref_t cpns_store_search(struct cpns_store *s, const char *desc)
 {
+	/* pairs with cpns_store_make(): a keyring seen is fully made */
 	struct key *keyring = smp_load_acquire(&s->keyring);
 
 	if (!keyring)
@@ -591,6 +592,7 @@ static int cpns_store_make(struct net *net, struct cpns_store *s)
 				NULL, NULL);
 	if (IS_ERR(keyring))
 		return PTR_ERR(keyring);
+	/* pairs with cpns_store_search(), which reads it without the lock */
 	smp_store_release(&s->keyring, keyring);
 	return 0;
 }
