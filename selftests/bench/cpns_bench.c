@@ -551,14 +551,28 @@ static void bench_attack(void)
 	};
 	struct meas alone = { .name = "victim alone" };
 	struct meas attacked = { .name = "victim, attacker replaying" };
+	struct meas hogged = { .name = "victim, a CPU hog instead (control)" };
 	volatile long *calls;
 	int ready[2], r, status;
 	struct accept v;
 	long c0, c1;
-	pid_t pid;
+	pid_t pid, hog;
 	char kind;
 
 	accept_setup(&v, "pv-victim");
+	/* the control: as much CPU as the attacker burns, and no cpns at all */
+	hog = fork();
+	if (hog < 0)
+		die("fork", -errno);
+	if (!hog) {
+		volatile unsigned long spin = 0;
+
+		setpgid(0, 0);
+		for (;;)
+			spin++;
+	}
+	setpgid(hog, hog);
+	kill(-hog, SIGSTOP);
 	calls = mmap(NULL, sizeof(*calls), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (calls == MAP_FAILED || pipe(ready))
@@ -585,7 +599,7 @@ static void bench_attack(void)
 	       what[(int)kind]);
 	printf("  attacker alone: %.1f REJECT_LINK calls/s (%.0f us each)\n",
 	       (c1 - c0) / 2.0, c1 > c0 ? 2e6 / (c1 - c0) : 0.0);
-	printf("  %-40s %12s %10s %7s %9s\n", "phase (3 rounds each, alternated)",
+	printf("  %-40s %12s %10s %7s %9s\n", "phase (3 rounds each, interleaved)",
 	       "us/op", "ops/s", "iters", "ratio");
 	printf("  %-40s %12s %10s %7s %9s\n", "", "", "", "", "/ alone");
 	for (r = 0; r < 3; r++) {
@@ -595,14 +609,26 @@ static void bench_attack(void)
 		kill(-pid, SIGCONT);
 		usleep(200000);
 		victim_run(&v, 600, &attacked);
+		kill(-pid, SIGSTOP);
+		kill(-hog, SIGCONT);
+		usleep(200000);
+		victim_run(&v, 600, &hogged);
+		kill(-hog, SIGSTOP);
+		kill(-pid, SIGCONT);
 	}
+	kill(-hog, SIGKILL);
+	waitpid(hog, &status, 0);
 	kill(-pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	printf("  attacker calls during the run: %ld\n", *calls - c1);
 	row(&alone, &alone);
 	row(&attacked, &alone);
+	row(&hogged, &alone);
 	printf("  victim latency ratio (attacked / alone): %.2f\n",
 	       us_op(&attacked) / us_op(&alone));
+	printf("  of which CPU sharing alone (hog / alone): %.2f; lock waiting:"
+	       " attacked / hog = %.2f\n", us_op(&hogged) / us_op(&alone),
+	       us_op(&attacked) / us_op(&hogged));
 }
 
 /* ---------------------------------------------------------------- main */
