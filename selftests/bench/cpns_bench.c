@@ -626,9 +626,9 @@ static void bench_attack(void)
 	row(&hogged, &alone);
 	printf("  victim latency ratio (attacked / alone): %.2f\n",
 	       us_op(&attacked) / us_op(&alone));
-	printf("  of which CPU sharing alone (hog / alone): %.2f; lock waiting:"
-	       " attacked / hog = %.2f\n", us_op(&hogged) / us_op(&alone),
-	       us_op(&attacked) / us_op(&hogged));
+	printf("  control, a CPU hog with no cpns (hog / alone): %.2f: an attacked\n"
+	       "  ratio near or under it is CPU sharing, far above it is waiting\n",
+	       us_op(&hogged) / us_op(&alone));
 }
 
 /* ---------------------------------------------------------------- main */
