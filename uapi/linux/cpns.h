@@ -34,9 +34,13 @@
  *
  * Every command that uses keys takes CPNS_A_KEYRING, a keyring serial
  * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted).
- * Input keys are searched for in that keyring and the keyrings it links
- * to, with the caller's credentials; output keys are created (or
- * replaced) in it, which needs write permission on it.
+ * psk:, tk: and master: keys are searched for in that keyring and the
+ * keyrings it links to, with the caller's credentials.  chain: and euk:
+ * are held keys: they live in the module's store for the caller's network
+ * namespace (a keyring ".cpns:net:[<inode>]" the module owns, where no
+ * key operation can drop them), are found there whatever keyring is
+ * named, and are made there only if the caller may write the keyring it
+ * named.  Only CPNS_CMD_PNE_RESET drops one (Documentation/keys.rst).
  *
  * Attribute validation is strict: each command accepts exactly the
  * attributes listed under it.  Any other attribute, a missing required
