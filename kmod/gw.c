@@ -365,7 +365,8 @@ reply:
 
 		memcpy(chain_id, chain->chain.chain_id, sizeof(chain_id));
 		/* Consumes chain, success or not. */
-		serial = cpns_key_mint(keyring, CPNS_KEY_CHAIN, &want->entity, chain);
+		serial = cpns_key_mint(genl_info_net(info), keyring,
+				       CPNS_KEY_CHAIN, &want->entity, chain);
 		chain = NULL;
 		if (serial < 0) {
 			ret = serial;

@@ -123,6 +123,10 @@ static const struct nla_policy cpns_pne_accept_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
 };
 
+static const struct nla_policy cpns_pne_reset_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+};
+
 static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
 	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
@@ -203,6 +207,7 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_SEAL_ENTITY]	= cpns_srv_seal_entity,
 	[CPNS_CMD_SRV_OPEN_REQUEST]	= cpns_srv_open_request,
 	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
+	[CPNS_CMD_PNE_RESET]		= cpns_pne_reset,
 };
 
 /* Attributes that carry a secret from userspace: wiped in the request once used. */
@@ -255,6 +260,7 @@ static const struct genl_ops cpns_ops[] = {
 	CPNS_OP(CPNS_CMD_SRV_SEAL_ENTITY, cpns_srv_seal_entity_policy),
 	CPNS_OP(CPNS_CMD_SRV_OPEN_REQUEST, cpns_srv_open_request_policy),
 	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
+	CPNS_OP(CPNS_CMD_PNE_RESET, cpns_pne_reset_policy),
 };
 
 enum cpns_mcgrp {
@@ -352,8 +358,13 @@ struct key *cpns_attr_key(struct genl_info *info, key_ref_t keyring,
 			  enum cpns_key_kind kind, const struct cpns_id *id,
 			  bool write)
 {
-	struct key *key = cpns_key_get(keyring, kind, id, write);
+	struct key *key;
 
+	/* chain: and euk: are held in the namespace's store, whatever keyring */
+	if (kind == CPNS_KEY_CHAIN || kind == CPNS_KEY_EUK)
+		key = cpns_held_get(genl_info_net(info), kind, id);
+	else
+		key = cpns_key_get(keyring, kind, id, write);
 	if (IS_ERR(key))
 		cpns_key_err(info, kind, PTR_ERR(key));
 	return key;

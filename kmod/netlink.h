@@ -87,6 +87,7 @@ int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info);
 void cpns_gw_net_exit(struct cpns_net *cn);
 
 int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info);
+int cpns_pne_reset(struct sk_buff *skb, struct genl_info *info);
 
 int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info);
 int cpns_srv_seal_entity(struct sk_buff *skb, struct genl_info *info);

@@ -548,7 +548,7 @@ FIXTURE_SETUP(policy)
 
 	self->c = cspec_of(variant->cmd);
 	ASSERT_NE(NULL, self->c);
-	self->ring = tk_fresh_keyring();
+	self->ring = tk_fresh_node();
 	ASSERT_LT(0, self->ring) TH_LOG("tk_fresh_keyring: %d", self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t) TH_LOG("tgenl_open: %s", strerror(errno));
@@ -708,7 +708,7 @@ static const char *baseline_result(FIXTURE_DATA(policy) *self, struct nlattr **t
 		if (!tb[CPNS_A_STATUS] || nla_get_u8(tb[CPNS_A_STATUS]) != CPNS_OK ||
 		    !tb[CPNS_A_KEY_SERIAL])
 			return "no OK with a key serial";
-		return tk_search(self->ring, "chain:" ENT_RESP) > 0 ? NULL : "no chain: key";
+		return tk_held_search("chain:" ENT_RESP) > 0 ? NULL : "no chain: key";
 	case CPNS_CMD_GW_DELIVER:
 		return tb[CPNS_A_INDEX] && nla_get_u16(tb[CPNS_A_INDEX]) == 1 ?
 			NULL : "not index 1";
@@ -724,7 +724,7 @@ static const char *baseline_result(FIXTURE_DATA(policy) *self, struct nlattr **t
 		    !tb[CPNS_A_ACCEPT_KIND] ||
 		    nla_get_u8(tb[CPNS_A_ACCEPT_KIND]) != CPNS_ACCEPT_FIRST)
 			return "not ACCEPTED as FIRST";
-		return tk_search(self->ring, "euk:" PNE) > 0 ? NULL : "no euk: key";
+		return tk_held_search("euk:" PNE) > 0 ? NULL : "no euk: key";
 	case CPNS_CMD_SRV_SEAL_USER:
 		return tb[CPNS_A_USER_RECORD] ? NULL : "no user record";
 	case CPNS_CMD_SRV_SEAL_ENTITY:
@@ -757,9 +757,9 @@ static const char *changed(FIXTURE_DATA(policy) *self)
 				 (unsigned long long)now[i]);
 			return why;
 		}
-	if (tk_search(self->ring, "chain:" ENT_RESP) != -ENOKEY)
+	if (tk_held_search("chain:" ENT_RESP) != -ENOKEY)
 		return "a chain:" ENT_RESP " key exists";
-	if (tk_search(self->ring, "euk:" PNE) != -ENOKEY)
+	if (tk_held_search("euk:" PNE) != -ENOKEY)
 		return "a euk:" PNE " key exists";
 	if (self->chain.serial) {
 		if (tk_proc_keys_line(self->chain.serial, line, sizeof(line)))

@@ -178,7 +178,7 @@ FIXTURE_SETUP(vec)
 	ASSERT_EQ(0, vcase_load(&self->v, variant->name)) {
 		TH_LOG("cannot load case %s of the vectors", variant->name);
 	}
-	self->ring = tk_fresh_keyring();
+	self->ring = tk_fresh_node();
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
@@ -384,7 +384,7 @@ TEST_F(vec, gw_imports_bundle_and_delivers_vector_eukeys)
 		}
 		ASSERT_EQ(i, nla_get_u16(tb[CPNS_A_DELIVERED]));
 
-		ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta,
+		ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta,
 					       sizeof(meta)));
 		snprintf(want, sizeof(want), "E=%u n=%u delivered=%u id=%s",
 			 (unsigned int)self->v.e, (unsigned int)self->v.n, i, idhex);
@@ -441,7 +441,7 @@ TEST_F(vec, gw_verified_fail_response)
 	ASSERT_NE(NULL, tb[CPNS_A_VERIFIED]);
 	ASSERT_EQ(NULL, tb[CPNS_A_CHAIN_ID]);
 	snprintf(desc, sizeof(desc), "chain:%s", self->v.entity);
-	ASSERT_EQ(-ENOKEY, tk_search(self->ring, desc));
+	ASSERT_EQ(-ENOKEY, tk_held_search(desc));
 }
 
 static int pne_accept(FIXTURE_DATA(vec) *self, uint32_t e, uint16_t i, uint16_t n,
@@ -490,7 +490,7 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 			  nla_get_u8(tb[CPNS_A_ACCEPT_KIND]));
 		ASSERT_NE(NULL, tb[CPNS_A_CONFIRM]);
 		ASSERT_EQ(0, memcmp(d.confirm, nla_data(tb[CPNS_A_CONFIRM]), 32));
-		ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta,
+		ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta,
 					       sizeof(meta)));
 		{
 			char want[160], idhex[33];
@@ -509,7 +509,7 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 	ASSERT_EQ(CPNS_ACCEPTED, nla_get_u8(tb[CPNS_A_CODE]));
 	ASSERT_EQ(CPNS_ACCEPT_REPEAT, nla_get_u8(tb[CPNS_A_ACCEPT_KIND]));
 	ASSERT_EQ(0, memcmp(d.confirm, nla_data(tb[CPNS_A_CONFIRM]), 32));
-	ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), before,
+	ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), before,
 				       sizeof(before)));
 
 	/* DeliveryTampered */
@@ -546,7 +546,7 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 					d.challenge, d.sealed, d.sealedlen, tb));
 		ASSERT_EQ(CPNS_REJECT_OPEN, nla_get_u8(tb[CPNS_A_CODE]));
 	}
-	ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta, sizeof(meta)));
+	ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta, sizeof(meta)));
 	ASSERT_STREQ(before, meta);
 }
 
@@ -769,7 +769,7 @@ TEST_F(vec, server_answers_vector_request)
 
 	/* Nothing of the server's is left in its keyring but what it had. */
 	snprintf(desc, sizeof(desc), "chain:%s", self->v.entity);
-	ASSERT_EQ(-ENOKEY, tk_search(self->ring, desc));
+	ASSERT_EQ(-ENOKEY, tk_held_search(desc));
 }
 
 /*

@@ -42,7 +42,7 @@ static const char *const event_names[] = {
 static const char *const cmd_names[] = {
 	C(GET_INFO), C(GW_REQUEST), C(GW_RESPONSE), C(GW_DELIVER),
 	C(GW_CONFIRM), C(PNE_ACCEPT), C(SRV_SEAL_USER), C(SRV_SEAL_ENTITY),
-	C(SRV_OPEN_REQUEST), C(SRV_RESPOND), C(EVENT),
+	C(SRV_OPEN_REQUEST), C(SRV_RESPOND), C(EVENT), C(PNE_RESET),
 };
 
 #define A(x) [CPNS_A_##x] = "CPNS_A_" #x

@@ -5,13 +5,15 @@
  *   pne listen  accept DELIVERY frames, let the kernel open each with
  *               KEK_E derived from tk:<EntityID> (profile 5, 6, 7), answer
  *               the ACK with its code and Confirm
+ *   pne reset   the operator's factory reset: drop the held euk:<EntityID>
+ *               (CPNS_CMD_PNE_RESET, CAP_SYS_ADMIN), logged by the kernel
  *
  * Several connections at once, each in its own process (listener.c), at
  * most --max-conns and --max-per-source from one address: a slow or
  * silent peer holds only its own connection until its deadline.  The
  * kernel serialises the accepts themselves (CPNS_CMD_PNE_ACCEPT opens,
- * judges and replaces the euk: under its lock), so two deliveries for
- * one entity never race.
+ * judges and replaces the euk: under the held key's own semaphore), so
+ * two deliveries for one entity never race.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,16 +53,22 @@ static int usage(FILE *f)
 "Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
+"       cpnsctl pne reset ENTITY\n"
 "\n"
 "The PNE.  Accepts deliveries on ADDR:PORT for the entities whose TK is the\n"
 "key tk:ENTITY in KEYRING (default @u); the kernel opens each delivery,\n"
 "applies the profile's acceptance rules and keeps the accepted EUKey as\n"
-"euk:ENTITY.  Each outcome is printed by its profile name.  --count N exits\n"
-"after N deliveries have been answered; SIGTERM/SIGINT stop it.\n"
+"euk:ENTITY, held in the module's store of this network namespace.  Each\n"
+"outcome is printed by its profile name.  --count N exits after N\n"
+"deliveries have been answered; SIGTERM/SIGINT stop it.\n"
 "Each connection is served in its own process, at most --max-conns (16) at\n"
 "once and --max-per-source (4) from one address (IPv6: the first\n"
 "--source-prefix6 (128) bits), others answered ERROR BUSY; a frame's header\n"
-"within --header-timeout (2) seconds.\n");
+"within --header-timeout (2) seconds.\n"
+"\n"
+"reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
+"judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
+"initial user namespace; the kernel logs it.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -254,6 +262,41 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 	return ret;
 }
 
+/* cpnsctl pne reset ENTITY */
+static int pne_reset(int argc, char *argv[])
+{
+	struct cpns_nl *nl;
+	struct nl_msg *msg;
+	int ret;
+
+	if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+		return usage(stdout);
+	if (argc != 3) {
+		warn("pne reset: one ENTITY is required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (!cpns_wire_id_valid(argv[2], strlen(argv[2]))) {
+		warn("pne reset: `%s' is not an identifier", argv[2]);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	ret = role_nl_open(&nl);
+	if (ret)
+		return ret;
+	msg = cpns_msg(nl, CPNS_CMD_PNE_RESET);
+	if (!msg || role_put_id(msg, CPNS_A_ENTITY_ID, argv[2])) {
+		nlmsg_free(msg);
+		cpns_nl_close(nl);
+		return CPNSCTL_EXIT_FAIL;
+	}
+	ret = role_request(nl, msg, NULL, false, "reset");
+	cpns_nl_close(nl);
+	if (ret)
+		return role_exit_errno(ret);
+	printf("euk:%s dropped: the next delivery is judged as a first one\n",
+	       argv[2]);
+	return CPNSCTL_EXIT_OK;
+}
+
 int pne_main(int argc, char *argv[])
 {
 	const char *listen_addr = NULL, *timeout_str = NULL;
@@ -276,6 +319,8 @@ int pne_main(int argc, char *argv[])
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help"))
 		return usage(stdout);
+	if (!strcmp(argv[1], "reset"))
+		return pne_reset(argc, argv);
 	if (strcmp(argv[1], "listen")) {
 		warn("pne: invalid subcommand: `%s'", argv[1]);
 		usage(stderr);

@@ -6,7 +6,8 @@
 #
 #  +---------------------------+   +------------------------------+   +---------------------------+
 #  | server  (userns + netns)  |   | gw  (userns + netns)         |   | pne  (userns + netns)     |
-#  |  @u: master:store, psk:GW |   |  @u: psk:GW, chain:ENTITY    |   |  @u: tk:ENTITY, euk:ENTITY|
+#  |  @u: master:store, psk:GW |   |  @u: psk:GW                  |   |  @u: tk:ENTITY            |
+#  |                           |   |  store: chain:ENTITY         |   |  store: euk:ENTITY        |
 #  |  cpnsctl server run :7000 |   |  cpnsctl gw assign / deliver |   |  cpnsctl pne listen :7100 |
 #  |                           |   |                              |   |                           |
 #  |  veth-gw  192.0.2.1/30 ---+---+-- veth-srv 192.0.2.2/30      |   |                           |
@@ -102,6 +103,16 @@ on() {
 
 on_q() {
 	topo_enter "$@"
+}
+
+# The serial of the held key DESC (chain:X, euk:X) of NODE: it lives in the
+# module's store for NODE's network namespace, the keyring
+# ".cpns:net:[<inode>]" that /proc/keys shows, not in @u.
+topo_held_key() {
+	topo_enter "$1" sh -c '
+		s=$(awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
+			"\$8 == \"keyring\" && \$9 == d { print \$1 }" /proc/keys)
+		[ -n "$s" ] && keyctl search "0x$s" cpns "$1"' sh "$2"
 }
 
 on_bg() {

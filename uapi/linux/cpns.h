@@ -34,9 +34,13 @@
  *
  * Every command that uses keys takes CPNS_A_KEYRING, a keyring serial
  * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted).
- * Input keys are searched for in that keyring and the keyrings it links
- * to, with the caller's credentials; output keys are created (or
- * replaced) in it, which needs write permission on it.
+ * psk:, tk: and master: keys are searched for in that keyring and the
+ * keyrings it links to, with the caller's credentials.  chain: and euk:
+ * are held keys: they live in the module's store for the caller's network
+ * namespace (a keyring ".cpns:net:[<inode>]" the module owns, where no
+ * key operation can drop them), are found there whatever keyring is
+ * named, and are made there only if the caller may write the keyring it
+ * named.  Only CPNS_CMD_PNE_RESET drops one (Documentation/keys.rst).
  *
  * Attribute validation is strict: each command accepts exactly the
  * attributes listed under it.  Any other attribute, a missing required
@@ -139,11 +143,22 @@
  *    CPNS_A_EPOCH: NLA_U32;  CPNS_A_INDEX, CPNS_A_N: NLA_U16
  *    CPNS_A_CHALLENGE: 16 bytes
  *    CPNS_A_SEALED: 28..CPNS_SEALED_MAX bytes
- *  Accepting creates or replaces euk:<EntityID>.  Reply:
+ *  Accepting creates or replaces euk:<EntityID>, held in the store of the
+ *  caller's network namespace (whatever keyring is named: that keyring
+ *  needs Write permission for a first acceptance).  Reply:
  *    CPNS_A_CODE: NLA_U8, ACCEPTED or REJECT_*
  *    CPNS_A_ACCEPT_KIND: NLA_U8, enum cpns_accept_kind, when accepted
  *    CPNS_A_CONFIRM: 32 bytes, when accepted
  *    CPNS_A_KEY_SERIAL: NLA_S32, the euk: key, when accepted
+ *
+ * CPNS_CMD_PNE_RESET: the operator's factory reset of a PNE: drop the held
+ *  euk:<EntityID> of the caller's network namespace, which no key
+ *  operation can (Documentation/keys.rst, "Held keys"); the next delivery
+ *  is then judged as a first one.  Needs CAP_SYS_ADMIN in the initial user
+ *  namespace besides the family's own permission (else EPERM); logged by
+ *  the kernel (pr_notice: EntityID, E, i, n, key serial, netns, uid).
+ *    CPNS_A_ENTITY_ID
+ *  No key held for it: ENOKEY.  Reply: none (the ACK).
  *
  * CPNS_CMD_SRV_SEAL_USER: register a user on the server.  The kernel
  *  computes HPW = H(password) and seals it under master:<name>.
@@ -248,6 +263,8 @@ enum cpns_cmd {
 	CPNS_CMD_SRV_OPEN_REQUEST,
 	CPNS_CMD_SRV_RESPOND,
 	CPNS_CMD_EVENT,
+	/* 12: CPNS_CMD_GW_CANCEL, reserved (added on another branch) */
+	CPNS_CMD_PNE_RESET = 13,
 	__CPNS_CMD_MAX
 };
 #define CPNS_CMD_MAX (__CPNS_CMD_MAX - 1)
