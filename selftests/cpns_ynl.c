@@ -161,10 +161,9 @@ static int policy_cb(struct nl_msg *msg, void *arg)
 			if (nla_type(op) > 255 ||
 			    nla_parse_nested(t, CTRL_ATTR_POLICY_DUMP_MAX, op, NULL))
 				continue;
+			/* the spec has no dump: only do's policies are compared */
 			if (t[CTRL_ATTR_POLICY_DO])
 				d->op_policy[nla_type(op)] = nla_get_u32(t[CTRL_ATTR_POLICY_DO]);
-			if (t[CTRL_ATTR_POLICY_DUMP])
-				d->err = -EPROTO;	/* the family has no dumps */
 		}
 	if (tb[CTRL_ATTR_POLICY])
 		nla_for_each_nested(p, tb[CTRL_ATTR_POLICY], rem) {
@@ -236,6 +235,8 @@ static struct dump *dump_family(void)
 
 	if (!d || !sk || genl_connect(sk) || genl_ctrl_resolve(sk, CPNS_GENL_NAME) < 0)
 		goto fail;
+	/* one answer per request: an ACK left unread would end the next dump */
+	nl_socket_disable_auto_ack(sk);
 	for (i = 0; i < 256; i++)
 		d->op_policy[i] = -1;
 	if (ctrl(sk, CTRL_CMD_GETFAMILY, 0, family_cb, d) ||
