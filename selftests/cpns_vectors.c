@@ -552,9 +552,23 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 		snprintf(p, sizeof(p), "%s.DeliveryTampered.sealed", self->v.name);
 		len = ref_json_hex(self->v.j, p, tampered, sizeof(tampered));
 		ASSERT_EQ(60, len);
+		uint64_t ti;
+		unsigned int b, bits = 0;
+
 		ASSERT_STREQ("REJECT_OPEN",
 			     vstr(&self->v, "DeliveryTampered.must"));
-		ASSERT_EQ(0, vdel_load(&self->v, 0, &d));
+		snprintf(p, sizeof(p), "%s.DeliveryTampered.i", self->v.name);
+		ASSERT_EQ(0, ref_json_u64(self->v.j, p, &ti));
+		/* delivery ti of the vector, one bit changed */
+		for (k = 0; k < self->v.ndeliveries; k++) {
+			ASSERT_EQ(0, vdel_load(&self->v, k, &d));
+			if (d.i == ti)
+				break;
+		}
+		ASSERT_LT(k, self->v.ndeliveries);
+		for (b = 0; b < 60; b++)
+			bits += __builtin_popcount(d.sealed[b] ^ tampered[b]);
+		ASSERT_EQ(1, bits);
 		ASSERT_EQ(0, pne_accept(self, self->v.e, d.i, self->v.n, d.challenge,
 					tampered, len, tb));
 		ASSERT_EQ(CPNS_REJECT_OPEN, nla_get_u8(tb[CPNS_A_CODE]));
@@ -987,6 +1001,23 @@ TEST_F(vec, server_opens_request_from_vector_parts)
 		TH_LOG("extack: %s", self->ext);
 	}
 	ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS]));
+}
+
+/* The vectors' profile is the module's (GET_INFO's CPNS_A_PROFILE). */
+TEST(profile_is_the_modules)
+{
+	const struct ref_json *j = load_vectors();
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct tgenl *t = tgenl_open();
+	char ext[256];
+
+	ASSERT_NE(NULL, j);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, tgenl_call(t, tgenl_msg(t, CPNS_CMD_GET_INFO), tb, ext, sizeof(ext)));
+	ASSERT_NE(NULL, tb[CPNS_A_PROFILE]);
+	ASSERT_NE(NULL, ref_json_str(j, "profile"));
+	ASSERT_STREQ(ref_json_str(j, "profile"), nla_data(tb[CPNS_A_PROFILE]));
+	tgenl_close(t);
 }
 
 /*

@@ -410,7 +410,35 @@ static void test_case(const struct ref_json *v, const char *cname)
 	result(want && !strcmp(want, "REJECT_OPEN") &&
 	       ref_open(kek, aad, alen, sealed, slen, pt) == -1,
 	       "%s DeliveryTampered refused by OPEN", cname);
+	/* it is delivery i with one bit changed: changed back, it opens */
+	{
+		uint8_t orig[BUF];
+		size_t olen = 0, bits = 0, b;
+
+		for (k = 0;; k++) {
+			snprintf(path, sizeof(path), "Delivery.%d", k);
+			d = ref_json_get(c, path);
+			if (!d || need_u64(d, "i") == i)
+				break;
+		}
+		if (d)
+			olen = need_hex(d, "sealed", orig, BUF);
+		for (b = 0; d && olen == slen && b < slen; b++)
+			bits += __builtin_popcount(orig[b] ^ sealed[b]);
+		result(d && olen == slen && bits == 1 &&
+		       !ref_open(kek, aad, alen, orig, olen, pt),
+		       "%s DeliveryTampered is Delivery i=%llu with one bit changed",
+		       cname, (unsigned long long)i);
+	}
 #undef CHECK
+}
+
+/* The profile's name, which every label of the vectors carries. */
+static void test_profile(const struct ref_json *v)
+{
+	const char *p = ref_json_str(v, "profile");
+
+	result(p && !strcmp(p, "CPNS-KA v1"), "profile is \"CPNS-KA v1\"");
 }
 
 static void test_long_chain(const struct ref_json *v)
@@ -454,6 +482,7 @@ int main(int argc, char **argv)
 	test_req_body_parse();
 	test_case(v, "main");
 	test_case(v, "edge");
+	test_profile(v);
 	test_long_chain(v);
 	ref_json_free(v);
 
