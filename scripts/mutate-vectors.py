@@ -89,18 +89,24 @@ def vm_run(mutants):
         env = dict(os.environ, T='cpns_vectors,cpns_vectors_mutants',
                    TEST_TIMEOUT=str(120 + 60 * len(mutants)),
                    VM_TIMEOUT=str(900 + 60 * len(mutants)))
-        out = subprocess.run(['make', '-C', ROOT, 'check'], env=env,
+        out = subprocess.run(['make', 'check'], cwd=ROOT, env=env,
                              capture_output=True, text=True).stdout
     finally:
         for f in shipped:
             os.remove(f)
     with open(os.path.join(WORK, 'vm.log'), 'w') as f:
         f.write(out)
+    with open(os.path.join(ROOT, 'build', 'vm', 'results.log')) as f:
+        res = f.read()
+    with open(os.path.join(WORK, 'results.log'), 'w') as f:
+        f.write(res)
     killed = {}
-    for m in re.finditer(r'^\s*(not )?ok \d+ mutant (\d+) ', out, re.M):
+    for m in re.finditer(r'^\s*(not )?ok \d+ mutant (\d+) ', res, re.M):
         killed[int(m.group(2))] = not m.group(1)
-    if not re.search(r'ok \d+ selftests: cpns: cpns_vectors$', out, re.M):
-        print('mutate-vectors: cpns_vectors does not pass on the vectors themselves')
+    if (not re.search(r'^ok \d+ selftests: cpns: cpns_vectors$', res, re.M) or
+            not re.search(r'^\s*ok \d+ control: ', res, re.M)):
+        print('mutate-vectors: cpns_vectors does not pass on the vectors themselves '
+              f'(see {WORK}/results.log)')
         sys.exit(2)
     return killed
 

@@ -512,7 +512,14 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 	snprintf(desc, sizeof(desc), "euk:%s", self->v.entity);
 
 	for (k = 0; k < self->v.ndeliveries; k++) {
+		uint8_t nonce[12];
+		char p[32];
+
 		ASSERT_EQ(0, vdel_load(&self->v, k, &d));
+		/* the sealed form the PNE opens starts with the vector's nonce */
+		snprintf(p, sizeof(p), "Delivery.%u.nonce", k);
+		ASSERT_EQ(12, vhex(&self->v, p, nonce, 12));
+		ASSERT_EQ(0, memcmp(nonce, d.sealed, 12));
 		ASSERT_EQ(0, pne_accept(self, self->v.e, d.i, self->v.n, d.challenge,
 					d.sealed, d.sealedlen, tb)) {
 			TH_LOG("extack: %s", self->ext);
@@ -658,17 +665,18 @@ static int srv_seal(FIXTURE_DATA(vec) *self, uint8_t cmd, int attr_out,
 	return 0;
 }
 
-static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqlen,
-		       const uint8_t *urec, size_t ureclen, const uint8_t *erec,
-		       size_t ereclen, struct nlattr **tb)
+static int srv_respond_to(FIXTURE_DATA(vec) *self, const uint8_t rand[32], uint64_t t,
+			  const uint8_t *req, size_t reqlen,
+			  const uint8_t *urec, size_t ureclen, const uint8_t *erec,
+			  size_t ereclen, struct nlattr **tb)
 {
 	struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
 
 	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
 	put_id(m, CPNS_A_MASTER, "store");
 	put_id(m, CPNS_A_GW_ID, self->v.gw);
-	nla_put(m, CPNS_A_RAND, 32, self->v.rand);
-	nla_put_u64(m, CPNS_A_TIME, self->v.t);
+	nla_put(m, CPNS_A_RAND, 32, rand);
+	nla_put_u64(m, CPNS_A_TIME, t);
 	nla_put(m, CPNS_A_SEALED, reqlen, req);
 	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
 	nla_put(m, CPNS_A_USER_RECORD, ureclen, urec);
@@ -678,6 +686,15 @@ static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqle
 	nla_put_u32(m, CPNS_A_EPOCH, self->v.e - 1);
 	nla_put_u16(m, CPNS_A_N, self->v.n);
 	return tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+}
+
+/* SRV_RESPOND for the vector's own RAND_PNGW and T. */
+static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqlen,
+		       const uint8_t *urec, size_t ureclen, const uint8_t *erec,
+		       size_t ereclen, struct nlattr **tb)
+{
+	return srv_respond_to(self, self->v.rand, self->v.t, req, reqlen, urec,
+			      ureclen, erec, ereclen, tb);
 }
 
 /*
@@ -953,6 +970,17 @@ TEST_F(vec, server_opens_request_from_vector_parts)
 	slen = ref_seal(kreq, nonce, raad, aadlen, body, bodylen, sealed);
 	ASSERT_EQ(wantlen, (long)slen);
 	ASSERT_EQ(0, memcmp(want, sealed, slen));
+	/* ReqBody carries the vector's AuthHash and ClaimProof (or none) */
+	{
+		uint8_t ah[32], cp[32], rb[256];
+		long cplen = vhex(&self->v, "ClaimProof", cp, 32);
+
+		ASSERT_EQ(32, vhex(&self->v, "AuthHash", ah, 32));
+		ASSERT_EQ(self->v.claim_code ? 32 : 0, cplen);
+		ASSERT_EQ(bodylen, (long)ref_req_body(rb, self->v.user, self->v.entity, ah,
+						      cplen ? cp : NULL));
+		ASSERT_EQ(0, memcmp(rb, body, bodylen));
+	}
 
 	add_psk(_metadata, self);
 	memset(master, 0x5a, sizeof(master));
@@ -1001,6 +1029,56 @@ TEST_F(vec, server_opens_request_from_vector_parts)
 		TH_LOG("extack: %s", self->ext);
 	}
 	ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS]));
+}
+
+/*
+ * The whole exchange through the module with the vector's identifiers:
+ * the GW's request built from the vector's HPW is answered OK by the
+ * server holding records sealed from the vector's password, TK and claim
+ * code (HPW is H(password)), and the GW takes the response into a chain.
+ */
+TEST_F(vec, exchange_with_vector_hpw_and_password)
+{
+	uint8_t rand[32], sealed[256], urec[128], erec[256], master[32];
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	size_t slen, ureclen, ereclen;
+	uint64_t t;
+
+	add_psk(_metadata, self);
+	memset(master, 0x5a, sizeof(master));
+	ASSERT_LT(0, tk_add("master:store", master, 32, self->ring));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_USER, CPNS_A_USER_RECORD,
+			      urec, &ureclen, self->v.password));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_ENTITY, CPNS_A_ENTITY_RECORD,
+			      erec, &ereclen, NULL));
+	ASSERT_EQ(0, gw_request(_metadata, self, rand, &t, sealed, &slen));
+	ASSERT_EQ(0, srv_respond_to(self, rand, t, sealed, slen, urec, ureclen,
+				    erec, ereclen, tb)) {
+		TH_LOG("extack: %s", self->ext);
+	}
+	ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS])) {
+		TH_LOG("status %u: HPW is not H(password)?", nla_get_u8(tb[CPNS_A_STATUS]));
+	}
+	{
+		struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_GW_RESPONSE);
+		uint8_t resp[128];
+		int rlen = nla_len(tb[CPNS_A_SEALED]);
+
+		memcpy(resp, nla_data(tb[CPNS_A_SEALED]), rlen);
+		nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+		put_id(m, CPNS_A_GW_ID, self->v.gw);
+		put_id(m, CPNS_A_USER_ID, self->v.user);
+		put_id(m, CPNS_A_ENTITY_ID, self->v.entity);
+		nla_put(m, CPNS_A_RAND, 32, rand);
+		nla_put_u64(m, CPNS_A_TIME, t);
+		nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
+		nla_put(m, CPNS_A_SEALED, rlen, resp);
+		ASSERT_EQ(0, tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext))) {
+			TH_LOG("extack: %s", self->ext);
+		}
+		ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS]));
+		ASSERT_EQ(self->v.e, nla_get_u32(tb[CPNS_A_EPOCH]));
+	}
 }
 
 /* The vectors' profile is the module's (GET_INFO's CPNS_A_PROFILE). */
