@@ -49,13 +49,14 @@ static struct pernet_operations cpns_net_ops = {
 	.size = sizeof(struct cpns_net),
 };
 
+/* A length out of limits is ERANGE, a character out of the set EINVAL. */
 static int cpns_validate_id(const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
 {
 	if (!cpns_id_valid(nla_data(attr), nla_len(attr))) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "identifier must be 1..64 bytes of [A-Za-z0-9._:@-]");
-		return -EINVAL;
+		return nla_len(attr) ? -EINVAL : -ERANGE;
 	}
 	return 0;
 }
@@ -66,7 +67,7 @@ static int cpns_validate_claim_code(const struct nlattr *attr,
 	if (!cpns_claim_code_valid(nla_data(attr), nla_len(attr))) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "claim code must be 8..64 bytes of [A-Za-z0-9-]");
-		return -EINVAL;
+		return nla_len(attr) < CPNS_CLAIM_CODE_MIN_LEN ? -ERANGE : -EINVAL;
 	}
 	return 0;
 }
@@ -144,8 +145,11 @@ static const struct nla_policy cpns_srv_seal_entity_policy[CPNS_A_MAX + 1] = {
 
 static const struct nla_policy cpns_srv_open_request_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	/* Its form is check 1 of the profile, answered MALFORMED, not EINVAL. */
-	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, 255),
+	/*
+	 * 1..64 bytes, as everywhere (ERANGE); its characters are check 1 of
+	 * the profile, answered MALFORMED by the handler, not EINVAL.
+	 */
+	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_ID_MAX_LEN),
 	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
 	[CPNS_A_TIME]		= { .type = NLA_U64 },
 	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
@@ -269,7 +273,7 @@ enum cpns_mcgrp {
 
 static const struct genl_multicast_group cpns_mcgrps[] = {
 	[CPNS_MCGRP_EVENTS] = { .name = CPNS_GENL_MCGRP_EVENTS,
-				.flags = GENL_UNS_ADMIN_PERM },
+				.flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family cpns_family __ro_after_init = {

@@ -258,7 +258,10 @@ out:
 	return ret;
 }
 
-/* Best effort for a sealed MALFORMED: the identifiers as far as they parse. */
+/*
+ * Best effort for a sealed MALFORMED's event: the identifiers as far as they
+ * parse.  Its RespAAD binds none (profile 4, text revision 1.1).
+ */
 static void cpns_srv_loose_ids(struct cpns_srv_ctx *c)
 {
 	size_t off = 0, len;

@@ -68,7 +68,7 @@ enum kind {
 	K_U32,
 	K_U64,
 	K_ID,		/* identifier, 1..64 of [A-Za-z0-9._:@-] */
-	K_ID_FORM,	/* SRV_OPEN_REQUEST's GwID: 1..255, form answered MALFORMED */
+	K_ID_FORM,	/* SRV_OPEN_REQUEST's GwID: 1..64, form answered MALFORMED */
 	K_EXACT,	/* exactly .len bytes */
 	K_CLAIM,	/* 8..64 of [A-Za-z0-9-] */
 	K_TK,		/* 16..64 */
@@ -327,6 +327,8 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_ID;
+		if (k == 0)	/* a length out of limits, as the uapi says */
+			out_of_range(m, MSG_ID);
 		if (k == 1)
 			out_of_range(m, MSG_TOO_LONG);
 		return true;
@@ -334,12 +336,14 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		switch (k) {
 		case 0: set_str(m, "empty GwID", "");
 			out_of_range(m, MSG_BIN_RANGE); return true;
-		case 1: set_bytes(m, "GwID of 256 bytes", 256, 'a');
+		case 1: set_bytes(m, "GwID of 65 bytes", 65, 'a');
+			out_of_range(m, MSG_BIN_RANGE); return true;
+		case 2: set_bytes(m, "GwID of 256 bytes", 256, 'a');
 			out_of_range(m, MSG_BIN_RANGE); return true;
 		/* the profile's check 1: answered MALFORMED, not refused */
-		case 2: set_bytes(m, "GwID of 65 bytes", 65, 'a'); break;
 		case 3: set_str(m, "GwID with a space", "bad id"); break;
 		case 4: set_str(m, "GwID with '/'", "a/b"); break;
+		case 5: set_bytes(m, "GwID of 64 bytes with a '#'", 64, '#'); break;
 		default: return false;
 		}
 		m->err = 0;
@@ -370,6 +374,8 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_CLAIM;
+		if (k == 0 || k == 4)	/* lengths out of limits: ERANGE */
+			out_of_range(m, MSG_CLAIM);
 		if (k == 1)
 			out_of_range(m, MSG_TOO_LONG);
 		return true;

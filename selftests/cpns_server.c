@@ -454,7 +454,7 @@ static void open_at(struct tgenl *t, int32_t ring, const uint8_t psk[32],
 	}
 }
 
-/* Check 1: GwID not well formed is MALFORMED, before T and before OPEN. */
+/* Check 1: a GwID of bad characters is MALFORMED, before T and before OPEN. */
 TEST_F(srv, malformed_gw_id_unverified)
 {
 	char gw65[66];
@@ -465,11 +465,13 @@ TEST_F(srv, malformed_gw_id_unverified)
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
 
+	/* 65 bytes cannot be a GwID of the wire: a length out of limits, ERANGE */
 	memset(gw65, 'g', 65);
 	gw65[65] = '\0';
 	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
-	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+	ASSERT_EQ(-ERANGE, rep.err);
+	ASSERT_FALSE(rep.has_status);
 
 	/* Other bad characters, and a stale T: still MALFORMED (checked first). */
 	req_build(&r, self->psk, "gw/1", ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
@@ -633,8 +635,9 @@ static size_t body_for(uint8_t *body, const char *user, const char *entity,
 
 /*
  * Check 4: a body that opens but does not parse is MALFORMED, verified;
- * RESPOND with MALFORMED seals it with status 1 and an empty plaintext.
- * user/entity: the identifiers the body carries (RespAAD's).
+ * RESPOND with MALFORMED seals it with status 1 and an empty plaintext,
+ * under a RespAAD that binds empty identifiers (profile 4, v1.1), never
+ * user/entity, the identifiers as far as the body carries them.
  */
 static void check_sealed_malformed(struct __test_metadata *_metadata,
 				   struct tgenl *t, int32_t ring,
@@ -653,7 +656,13 @@ static void check_sealed_malformed(struct __test_metadata *_metadata,
 	ASSERT_FALSE(rep.claim);
 
 	respond(t, ring, r, &a, &rep);
-	ASSERT_SEALED_FAILURE(&rep, psk, r, CPNS_MALFORMED, user, entity);
+	ASSERT_SEALED_FAILURE(&rep, psk, r, CPNS_MALFORMED, "", "");
+	if (*user || *entity) {
+		uint8_t pt[REF_BUNDLE_LEN];
+
+		ASSERT_EQ(-1, resp_open(&rep, psk, r, CPNS_MALFORMED, user,
+					entity, pt));
+	}
 
 	/* OK cannot be asked for a body that does not parse */
 	a.status = CPNS_OK;
@@ -770,7 +779,11 @@ TEST_F(srv, sealed_malformed_identifier)
 			       "", "");
 }
 
-/* The failures userspace decides (check 3, 4, 5 and INTERNAL) are only sealed. */
+/*
+ * The failures userspace decides (check 3, 4, 5 and INTERNAL) are only
+ * sealed; REPLAY and MALFORMED bind empty identifiers (profile 4, v1.1),
+ * RATE_LIMITED and INTERNAL the parsed ones.
+ */
 TEST_F(srv, userspace_statuses_sealed)
 {
 	static const uint8_t statuses[] = { CPNS_REPLAY, CPNS_RATE_LIMITED,
@@ -784,13 +797,19 @@ TEST_F(srv, userspace_statuses_sealed)
 	for (k = 0; k < sizeof(statuses); k++) {
 		/* a request that would otherwise be OK */
 		req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+		bool empty = statuses[k] == CPNS_REPLAY || statuses[k] == CPNS_MALFORMED;
+		const char *u = empty ? "" : ALICE, *e = empty ? "" : PNE1;
+		uint8_t pt[REF_BUNDLE_LEN];
+
 		a.status = statuses[k];
 		respond(self->t, self->ring, &r, &a, &rep);
-		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], u, e);
+		ASSERT_EQ(-1, resp_open(&rep, self->psk, &r, statuses[k],
+					empty ? ALICE : "", empty ? PNE1 : "", pt));
 		/* and even with a wrong password: not checked */
 		req_build(&r, self->psk, GW, ALICE, PNE1, "wrong", NULL, time(NULL));
 		respond(self->t, self->ring, &r, &a, &rep);
-		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], u, e);
 	}
 }
 

@@ -190,6 +190,12 @@ int cpns_wire_write_all(int fd, const void *buf, size_t len,
  * *werr is the ERROR code a listening side answers with, 0 for none.
  */
 int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr);
+/*
+ * In words, why the last cpns_wire_recv(), cpns_wire_check_header() or
+ * cpns_wire_decode*() of this process refused a frame ("a frame of
+ * version 2, not 1", "an ACK body of 5 bytes, ..."); "" after success.
+ */
+const char *cpns_wire_last_error(void);
 
 /* The bit of frame type @t in cpns_wire_rx.accept. */
 #define CPNS_WIRE_ACCEPT(t)	(1u << (t))

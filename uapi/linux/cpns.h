@@ -173,7 +173,8 @@
  *  (record formats: Documentation/design.rst, "The server's store")
  *
  * CPNS_CMD_SRV_OPEN_REQUEST: server checks 1, 2 and 4 (profile 2).
- *    CPNS_A_KEYRING, CPNS_A_GW_ID (1..64 bytes; its form is checked here)
+ *    CPNS_A_KEYRING, CPNS_A_GW_ID (1..64 bytes, ERANGE beyond; its
+ *        characters are check 1, answered MALFORMED, not EINVAL)
  *    CPNS_A_RAND, CPNS_A_TIME, CPNS_A_SEALED
  *  Reply:
  *    CPNS_A_STATUS: OK, MALFORMED, STALE or BAD_GW_AUTH
@@ -368,7 +369,7 @@ enum cpns_event {
 	CPNS_EVENT_DELIVERY,	/* GW sealed a delivery */
 	CPNS_EVENT_CONFIRMED,	/* GW verified a Confirm */
 	CPNS_EVENT_NOT_CONFIRMED, /* GW got a rejection or a bad Confirm */
-	CPNS_EVENT_ACCEPTED,	/* PNE accepted (ACCEPT_KIND in CODE's place) */
+	CPNS_EVENT_ACCEPTED,	/* PNE accepted (CODE, ACCEPT_KIND) */
 	CPNS_EVENT_REJECTED,	/* PNE rejected (CODE) */
 	CPNS_EVENT_ANSWERED,	/* server sealed a response (STATUS) */
 	__CPNS_EVENT_MAX

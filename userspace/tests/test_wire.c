@@ -621,6 +621,60 @@ static void test_socket_recv(void)
 	ktap_result(ok, "socket_recv");
 }
 
+/*
+ * Each way a frame fails is named: cpns_wire_last_error() after
+ * cpns_wire_recv() says which (a GW used to print "not protocol v1" for
+ * all of them).
+ */
+static void test_diagnostics(void)
+{
+	static const uint8_t ack5[] = { 'C', 'P', 'N', 'S', 1, 4, 0, 0, 0, 0, 0, 5,
+					0x14, 1, 2, 3, 4 };
+	uint8_t b[CPNS_WIRE_FRAME_MAX];
+	struct cpns_wire_msg m;
+	const char *why[4];
+	bool ok = true;
+	int werr, i, j;
+
+	cur = "diagnostics";
+	/* a version-2 frame */
+	memcpy(b, frames[1], frame_len[1]);
+	b[4] = 2;
+	CHECK(recv_after(b, frame_len[1], true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_UNSUPPORTED_VERSION);
+	why[0] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[0], "a frame of version 2, not 1"));
+	/* an ACK with a 5-byte body */
+	CHECK(recv_after(ack5, sizeof(ack5), true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[1] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[1], "an ACK body of 5 bytes, not 1 (33 with ACCEPTED)"));
+	/* a RESPONSE cut off halfway */
+	CHECK(recv_after(frames[1], frame_len[1] / 2, true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[2] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[2], "a RESPONSE cut off after 44 of its 101 body bytes"));
+	/* an ERROR whose reason is 201 bytes */
+	memcpy(b, "CPNS\x01\x05\0\0\0\0\0\xcc\x01\x00\xc9", 15);
+	memset(b + 15, 'r', 201);
+	CHECK(recv_after(b, 15 + 201, true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[3] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[3], "an ERROR whose reason is 201 bytes, more than 200"));
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			CHECK(strcmp(why[i], why[j]));
+	/* and a truncated header says so */
+	CHECK(recv_after(frames[1], 5, true, 2, &m, &werr) == -EPROTO);
+	CHECK(!strcmp(cpns_wire_last_error(),
+		      "the connection ended after 5 of the 12 header bytes"));
+	for (i = 0; i < 4; i++) {
+		printf("# %s\n", why[i]);
+		free((void *)why[i]);
+	}
+	ktap_result(ok, "diagnostics");
+}
+
 /* A slow peer sending one byte every 300 ms is cut by the frame deadline. */
 static void test_slow_peer(void)
 {
@@ -859,7 +913,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	printf("KTAP version 1\n");
 	printf("# wire: the TCP framing of Documentation/protocol.rst\n");
-	printf("1..15\n");
+	printf("1..16
+");
 	test_encode_examples();
 	test_doc_agrees();
 	test_roundtrip();
@@ -871,6 +926,7 @@ int main(void)
 	test_names_ids();
 	test_timeout_setting();
 	test_socket_recv();
+	test_diagnostics();
 	test_slow_peer();
 	test_unaccepted_type();
 	test_header_deadline();
