@@ -44,7 +44,6 @@ struct cpns_outstanding {
  */
 static atomic_t cpns_outstanding_shared = ATOMIC_INIT(0);
 
-
 static bool cpns_id_eq(const struct cpns_id *a, const struct cpns_id *b)
 {
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);

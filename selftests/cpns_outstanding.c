@@ -69,6 +69,14 @@ static int32_t fresh_gw(void)
 	return ring;
 }
 
+/*
+ * Hundreds of requests each (some 1300 for the last): more than the
+ * harness's default 30 s on a debug kernel under TCG.
+ */
+FIXTURE(gw) {};
+FIXTURE_SETUP(gw) {}
+FIXTURE_TEARDOWN(gw) {}
+
 static int wait_child(pid_t pid)
 {
 	int status;
@@ -78,7 +86,7 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 200 + WTERMSIG(status);
 }
 
-TEST(per_netns_bound_is_ebusy)
+TEST_F_TIMEOUT(gw, per_netns_bound_is_ebusy, 300)
 {
 	struct fx_ack ack;
 	struct tgenl *t;
@@ -95,7 +103,7 @@ TEST(per_netns_bound_is_ebusy)
 }
 
 /* Closing a socket drops its requests, and only its own. */
-TEST(closing_the_socket_frees_its_requests)
+TEST_F_TIMEOUT(gw, closing_the_socket_frees_its_requests, 300)
 {
 	const int half = CPNS_OUTSTANDING_MAX / 2;
 	struct tgenl *a, *b, *c;
@@ -121,7 +129,7 @@ TEST(closing_the_socket_frees_its_requests)
 }
 
 /* A process killed with its requests outstanding leaves no slot taken. */
-TEST(killed_process_frees_its_requests)
+TEST_F_TIMEOUT(gw, killed_process_frees_its_requests, 300)
 {
 	struct fx_ack ack;
 	struct tgenl *t;
@@ -165,7 +173,7 @@ TEST(killed_process_frees_its_requests)
  * freed.  The test is the server: it takes the connection, reads the
  * REQUEST's header and never answers.
  */
-TEST(killed_cpnsctl_frees_its_slot)
+TEST_F_TIMEOUT(gw, killed_cpnsctl_frees_its_slot, 300)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
@@ -261,7 +269,7 @@ static pid_t ns_filler(int n, int *result)
 	return pid;
 }
 
-TEST(user_namespaces_share_one_bound)
+TEST_F_TIMEOUT(gw, user_namespaces_share_one_bound, 600)
 {
 	const int full = CPNS_OUTSTANDING_USERNS_MAX / CPNS_OUTSTANDING_MAX;
 	pid_t pid[CPNS_OUTSTANDING_USERNS_MAX / CPNS_OUTSTANDING_MAX + 2];
