@@ -451,23 +451,28 @@ void cpns_key_exit(void)
 /**
  * cpns_keyring_get() - resolve a keyring serial for the caller
  * @serial: a keyring serial or a KEY_SPEC_* value
- * @write: need Write permission (to link keys), else Search
+ * @write: also need Write permission (the command may link a key there)
  *
- * As keyctl does: a special keyring is created on demand only when it is
- * to be written to.  Returns the keyring ref or an ERR_PTR: -ENOKEY,
- * -EACCES, -EKEYREVOKED, -EKEYEXPIRED, -ENOTDIR (not a keyring), ...
+ * Search permission is always needed: the command's input keys are found
+ * there.  Both are checked here, before the command does any work.  A
+ * thread or process keyring that does not exist is not created (it would
+ * hold none of the input keys): -ENOKEY.  Returns the keyring ref or an
+ * ERR_PTR: -ENOKEY, -EACCES, -EKEYREVOKED, -EKEYEXPIRED, -ENOTDIR (not a
+ * keyring), ...
  */
 key_ref_t cpns_keyring_get(s32 serial, bool write)
 {
 	key_ref_t ref;
+	int ret;
 
-	ref = lookup_user_key(serial, write ? KEY_LOOKUP_CREATE : 0,
-			      write ? KEY_NEED_WRITE : KEY_NEED_SEARCH);
+	ref = lookup_user_key(serial, 0, KEY_NEED_SEARCH);
 	if (IS_ERR(ref))
 		return ref;
-	if (key_ref_to_ptr(ref)->type != &key_type_keyring) {
+	ret = key_ref_to_ptr(ref)->type != &key_type_keyring ? -ENOTDIR :
+	      write ? key_task_permission(ref, current_cred(), KEY_NEED_WRITE) : 0;
+	if (ret) {
 		key_ref_put(ref);
-		return ERR_PTR(-ENOTDIR);
+		return ERR_PTR(ret);
 	}
 	return ref;
 }

@@ -60,8 +60,9 @@ void cpns_key_exit(void);
 
 /*
  * Resolve a keyring serial (KEY_SPEC_* allowed) for the caller, with
- * KEY_NEED_WRITE when @write, else KEY_NEED_SEARCH.  Returns the ref or
- * an ERR_PTR (-ENOKEY, -EACCES, -EKEYREVOKED, ...).  key_ref_put() it.
+ * KEY_NEED_SEARCH, and also KEY_NEED_WRITE when @write; @t and @p are
+ * never created.  Returns the ref or an ERR_PTR (-ENOKEY, -EACCES,
+ * -EKEYREVOKED, ...).  key_ref_put() it.
  */
 key_ref_t cpns_keyring_get(s32 serial, bool write);
 

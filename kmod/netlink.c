@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/key.h>
+#include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "cpns.h"
@@ -17,9 +18,26 @@ static struct genl_family cpns_family;
 
 static unsigned int cpns_net_id __read_mostly;
 
+/*
+ * Who may send the commands, decided once at load (Documentation/
+ * design.rst, "Threat model"): by default CAP_NET_ADMIN in the initial
+ * user namespace (GENL_ADMIN_PERM); with userns=1, CAP_NET_ADMIN over the
+ * caller's network namespace (GENL_UNS_ADMIN_PERM), so that the root of a
+ * user namespace owning its netns (unshare -Urn, a container) is a node.
+ */
+static bool cpns_userns;
+module_param_named(userns, cpns_userns, bool, 0444);
+MODULE_PARM_DESC(userns,
+		 "let CAP_NET_ADMIN over the caller's network namespace (e.g. root of unshare -Urn) run every command; default off: CAP_NET_ADMIN in the initial user namespace");
+
 struct cpns_net *cpns_net(struct genl_info *info)
 {
 	return net_generic(genl_info_net(info), cpns_net_id);
+}
+
+struct cpns_net *cpns_net_of(struct net *net)
+{
+	return net_generic(net, cpns_net_id);
 }
 
 void cpns_count(struct genl_info *info, int counter)
@@ -245,15 +263,15 @@ static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* .flags, the permission, is set by cpns_ops_init() from the parameter. */
 #define CPNS_OP(_cmd, _policy) {				\
 	.cmd = (_cmd),						\
 	.doit = cpns_doit,					\
 	.policy = (_policy),					\
 	.maxattr = CPNS_A_MAX,					\
-	.flags = GENL_UNS_ADMIN_PERM,				\
 }
 
-static const struct genl_ops cpns_ops[] = {
+static struct genl_ops cpns_ops[] __ro_after_init = {
 	CPNS_OP(CPNS_CMD_GET_INFO, cpns_info_policy),
 	CPNS_OP(CPNS_CMD_GW_REQUEST, cpns_gw_request_policy),
 	CPNS_OP(CPNS_CMD_GW_RESPONSE, cpns_gw_response_policy),
@@ -272,6 +290,7 @@ enum cpns_mcgrp {
 };
 
 static const struct genl_multicast_group cpns_mcgrps[] = {
+	/* joining needs CAP_NET_ADMIN over the socket's network namespace */
 	[CPNS_MCGRP_EVENTS] = { .name = CPNS_GENL_MCGRP_EVENTS,
 				.flags = GENL_MCAST_CAP_NET_ADMIN },
 };
@@ -285,7 +304,7 @@ static struct genl_family cpns_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= cpns_ops,
 	.n_ops		= ARRAY_SIZE(cpns_ops),
-	.resv_start_op	= CPNS_CMD_EVENT,
+	/* .resv_start_op 0: strict header and flag checks for every command */
 	.mcgrps		= cpns_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(cpns_mcgrps),
 };
@@ -325,14 +344,24 @@ bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n
 	return false;
 }
 
+/* The commands that may make a key in CPNS_A_KEYRING. */
+static bool cpns_cmd_mints(u8 cmd)
+{
+	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT;
+}
+
 key_ref_t cpns_attr_keyring(struct genl_info *info)
 {
+	bool write = cpns_cmd_mints(info->genlhdr->cmd);
 	key_ref_t ref;
 
 	if (cpns_attr_missing(info, CPNS_A_KEYRING))
 		return ERR_PTR(-EINVAL);
-	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), false);
-	if (IS_ERR(ref))
+	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), write);
+	if (IS_ERR(ref) && write)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_KEYRING],
+				    "keyring not found, not searchable or not writable");
+	else if (IS_ERR(ref))
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_KEYRING],
 				    "keyring not found or not searchable");
 	return ref;
@@ -441,19 +470,33 @@ void cpns_notify(struct genl_info *info, const struct cpns_ev *ev)
 				CPNS_MCGRP_EVENTS, GFP_KERNEL);
 }
 
+static void __init cpns_ops_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpns_ops); i++)
+		cpns_ops[i].flags = cpns_userns ? GENL_UNS_ADMIN_PERM : GENL_ADMIN_PERM;
+}
+
 int __init cpns_genl_init(void)
 {
 	int ret;
 
+	cpns_ops_init();
 	ret = register_pernet_subsys(&cpns_net_ops);
 	if (ret)
 		goto err_pernet;
+	ret = cpns_gw_init();
+	if (ret)
+		goto err_gw;
 	ret = genl_register_family(&cpns_family);
 	if (ret)
 		goto err_family;
 	return 0;
 
 err_family:
+	cpns_gw_exit();
+err_gw:
 	unregister_pernet_subsys(&cpns_net_ops);
 err_pernet:
 	return ret;
@@ -462,5 +505,6 @@ err_pernet:
 void cpns_genl_exit(void)
 {
 	genl_unregister_family(&cpns_family);
+	cpns_gw_exit();
 	unregister_pernet_subsys(&cpns_net_ops);
 }

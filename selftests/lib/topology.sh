@@ -29,7 +29,11 @@
 #    its own keys (keyctl print fails with EOPNOTSUPP, not EACCES), and
 #    nothing of the others'.
 # Root inside each user namespace holds CAP_NET_ADMIN over the network
-# namespace it owns, which is what the module's GENL_UNS_ADMIN_PERM asks.
+# namespace it owns, which is what the module asks when it is loaded with
+# userns=1 (GENL_UNS_ADMIN_PERM); by default it asks CAP_NET_ADMIN in the
+# initial user namespace, which no node has.  topo_up therefore loads
+# cpns.ko with userns=1 (reloading it if it was loaded without), and
+# topo_cleanup loads it back with its defaults, for the tests that follow.
 #
 # Commands run in a node by re-entering both namespaces of its holder
 # process with busybox nsenter (-F: no fork, so a daemon's pid is $!),
@@ -205,12 +209,15 @@ topo_up() {
 	rm -rf "$TOPO_DIR"
 	mkdir -p "$TOPO_DIR"
 	chmod 0755 "$TOPO_DIR"
-	# The module is loaded from the VM's own namespaces once; each node
-	# then resolves the family "cpns" from its own network namespace.
-	[ -d /sys/module/cpns ] || {
-		topo_say "VM: modprobe cpns"
-		modprobe cpns
-	}
+	# The module is loaded from the VM's own namespaces once, with
+	# userns=1; each node then resolves the family "cpns" from its own
+	# network namespace.
+	if [ "$(cat /sys/module/cpns/parameters/userns 2>/dev/null)" != Y ]; then
+		modprobe -r cpns 2>/dev/null
+		topo_say "VM: modprobe cpns userns=1"
+		modprobe cpns userns=1
+		TOPO_RELOADED=1
+	fi
 	topo_node server
 	topo_node gw
 	topo_node pne
@@ -242,6 +249,10 @@ topo_cleanup() {
 	done
 	TOPO_PID=()
 	TOPO_BG=()
+	if [ -n "${TOPO_RELOADED:-}" ]; then
+		modprobe -r cpns && modprobe cpns
+		TOPO_RELOADED=
+	fi
 }
 
 # ------------------------------------------------------------------ relay

@@ -14,11 +14,19 @@
  * cryptographic profile "CPNS-KA v1" (CPNS_PROFILE); names in capitals
  * below (PSK1, TK, KEK_E, EUKey[i], RAND_PNGW, ...) are that profile's.
  *
- * Permissions.  Every command requires CAP_NET_ADMIN in the user namespace
- * that owns the caller's network namespace (GENL_UNS_ADMIN_PERM); anyone
- * else gets EPERM.  Keys are then found and created with the caller's own
- * key permissions, exactly as keyctl(1) would: a process that could not
- * search for a key cannot use it through cpns.
+ * Permissions.  Every command requires CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM); with the module parameter userns=1,
+ * CAP_NET_ADMIN in the user namespace that owns the caller's network
+ * namespace is enough (GENL_UNS_ADMIN_PERM).  Anyone else gets EPERM.
+ * Joining "events" requires CAP_NET_ADMIN over the socket's network
+ * namespace (GENL_MCAST_CAP_NET_ADMIN), else EPERM.  Keys are then found
+ * and created with the caller's own key permissions, exactly as keyctl(1)
+ * would: a process that could not search for a key cannot use it through
+ * cpns.  CPNS_CMD_GW_RESPONSE and CPNS_CMD_PNE_ACCEPT also need write
+ * permission on CPNS_A_KEYRING, checked before anything else (EACCES).
+ * The generic netlink header is checked strictly for every command: a
+ * reserved byte that is not 0, or a netlink flag other than NLM_F_REQUEST,
+ * NLM_F_ACK, NLM_F_ECHO, is EINVAL.
  *
  * Keys.  Secrets live in keys of type "cpns" (see
  * Documentation/keys.rst).  Their descriptions name them:
@@ -33,7 +41,8 @@
  * EOPNOTSUPP, and no reply below ever carries a secret.
  *
  * Every command that uses keys takes CPNS_A_KEYRING, a keyring serial
- * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted).
+ * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted; a
+ * thread or process keyring that does not exist is ENOKEY, not created).
  * psk:, tk: and master: keys are searched for in that keyring and the
  * keyrings it links to, with the caller's credentials.  chain: and euk:
  * are held keys: they live in the module's store for the caller's network
@@ -65,6 +74,7 @@
  *   EBADMSG      a sealed message does not open, or an
  *                acknowledgement's Confirm does not verify (a server
  *                store record that does not open is a sealed INTERNAL)
+ *   EBUSY        CPNS_CMD_GW_REQUEST: too many outstanding requests
  *   ENOENT       CPNS_CMD_GW_RESPONSE: no outstanding request matches
  *                CPNS_CMD_GW_CONFIRM: no delivery of that index pending
  *   ENOMEM       out of memory (never reported as EBADMSG or as a status:
@@ -89,8 +99,11 @@
  *  The kernel draws RAND_PNGW, reads the clock for T, computes AuthHash
  *  and ClaimProof, seals ReqBody under K_req from psk:<GwID>, and keeps
  *  (GwID, UserID, EntityID, RAND_PNGW, T) as an outstanding request of
- *  the caller's network namespace for CPNS_OUTSTANDING_LIFETIME seconds
- *  (at most CPNS_OUTSTANDING_MAX per namespace: EBUSY beyond).
+ *  the caller's network namespace for CPNS_OUTSTANDING_LIFETIME seconds,
+ *  or until the netlink socket that sent the command is closed (at most
+ *  CPNS_OUTSTANDING_MAX per namespace, and CPNS_OUTSTANDING_USERNS_MAX in
+ *  all the namespaces owned by other user namespaces than the initial one
+ *  together: EBUSY beyond).
  *    CPNS_A_KEYRING: NLA_S32
  *    CPNS_A_GW_ID, CPNS_A_USER_ID, CPNS_A_ENTITY_ID: identifiers
  *    CPNS_A_HPW: 32 bytes, H(password)
@@ -250,6 +263,7 @@
 #define CPNS_TIME_WINDOW 300
 #define CPNS_OUTSTANDING_LIFETIME 600
 #define CPNS_OUTSTANDING_MAX 256
+#define CPNS_OUTSTANDING_USERNS_MAX 1024
 
 enum cpns_cmd {
 	CPNS_CMD_UNSPEC,
