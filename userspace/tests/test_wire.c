@@ -913,8 +913,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	printf("KTAP version 1\n");
 	printf("# wire: the TCP framing of Documentation/protocol.rst\n");
-	printf("1..16
-");
+	printf("1..16\n");
 	test_encode_examples();
 	test_doc_agrees();
 	test_roundtrip();
