@@ -266,6 +266,7 @@ enum cpns_cmd {
 	CPNS_CMD_EVENT,
 	/* 12: CPNS_CMD_GW_CANCEL, reserved (added on another branch) */
 	CPNS_CMD_PNE_RESET = 13,
+	CPNS_CMD_KEY_LOAD = 14,
 	__CPNS_CMD_MAX
 };
 #define CPNS_CMD_MAX (__CPNS_CMD_MAX - 1)
@@ -306,6 +307,7 @@ enum cpns_attr {
 	CPNS_A_ACCEPT_KIND,
 	CPNS_A_DELIVERED,
 	CPNS_A_EVENT,
+	CPNS_A_KEY_BLOB,
 	__CPNS_A_MAX
 };
 #define CPNS_A_MAX (__CPNS_A_MAX - 1)
