@@ -447,6 +447,7 @@ int cpns_blob_load(const char *desc, const void *data, size_t len,
 	u8 *b;
 	int ret;
 
+	BUILD_BUG_ON(CPNS_BLOB_TEXT_MAX > CPNS_KEY_BLOB_MAX);
 	if (!cpns_blob_is_load(data, len) || len > CPNS_BLOB_TEXT_MAX)
 		return -EINVAL;
 	b = kmalloc(CPNS_BLOB_MAX, GFP_KERNEL);

@@ -131,7 +131,7 @@ static const struct nla_policy cpns_pne_reset_policy[CPNS_A_MAX + 1] = {
 
 static const struct nla_policy cpns_key_load_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_BLOB_TEXT_MAX),
+	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_KEY_BLOB_MAX),
 };
 
 static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {

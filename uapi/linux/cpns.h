@@ -160,6 +160,15 @@
  *    CPNS_A_ENTITY_ID
  *  No key held for it: ENOKEY.  Reply: none (the ACK).
  *
+ * CPNS_CMD_KEY_LOAD: restore a held key (chain:, euk:) with all its state
+ *  from the sealed blob keyctl read gave (Documentation/keys.rst, "Sealed
+ *  blobs") into the store of the caller's network namespace.  Needs
+ *  CAP_SYS_ADMIN in the initial user namespace (else EPERM), so that no
+ *  possessor can lower a PNE's floor; Write permission on CPNS_A_KEYRING.
+ *    CPNS_A_KEYRING;  CPNS_A_KEY_BLOB: "load HEX", 1..CPNS_KEY_BLOB_MAX
+ *  The store holds that key already: EEXIST (reset it first).  The blob's
+ *  errors are keyctl add's.  Reply: CPNS_A_KEY_SERIAL.
+ *
  * CPNS_CMD_SRV_SEAL_USER: register a user on the server.  The kernel
  *  computes HPW = H(password) and seals it under master:<name>.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_USER_ID
@@ -243,6 +252,8 @@
 #define CPNS_TAG_LEN 16
 #define CPNS_SEALED_MIN (CPNS_NONCE_LEN + CPNS_TAG_LEN)
 #define CPNS_SEALED_MAX 512
+/* CPNS_A_KEY_BLOB: "load " and a key's sealed blob in hex (keys.rst) */
+#define CPNS_KEY_BLOB_MAX 1024
 #define CPNS_CLAIM_CODE_MIN_LEN 8
 #define CPNS_CLAIM_CODE_MAX_LEN 64
 #define CPNS_PASSWORD_MAX_LEN 1024
