@@ -374,6 +374,21 @@ struct cpns_blob_view {
 	size_t wlen, dlen, hlen;
 };
 
+/* The kind byte and the description's prefix must agree: else -EINVAL. */
+static int cpns_blob_desc_kind(const struct cpns_blob_view *v)
+{
+	char desc[CPNS_BLOB_DESC_MAX + 1];
+	enum cpns_key_kind kind;
+	struct cpns_id id;
+
+	memcpy(desc, v->desc, v->dlen);
+	desc[v->dlen] = '\0';
+	if (strlen(desc) != v->dlen || cpns_desc_parse(desc, &kind, &id) ||
+	    kind != v->kind)
+		return -EINVAL;
+	return 0;
+}
+
 static int cpns_blob_parse(const u8 *b, size_t len, struct cpns_blob_view *v)
 {
 	if (len < CPNS_BLOB_HDR_LEN ||
@@ -393,7 +408,7 @@ static int cpns_blob_parse(const u8 *b, size_t len, struct cpns_blob_view *v)
 		return -EINVAL;
 	v->wrap = (const char *)b + CPNS_BLOB_HDR_LEN;
 	v->desc = v->wrap + v->wlen;
-	return 0;
+	return cpns_blob_desc_kind(v);
 }
 
 /* Open the blob @b that @v describes into a new payload. */

@@ -3,12 +3,12 @@
  * The "cpns" key type (Documentation/keys.rst).
  *
  * Every secret of the module lives in the payload of a key of this type.
- * There is no ->read method, so no payload byte ever reaches userspace;
- * ->describe shows public metadata only.  Payloads are replaced with RCU
+ * ->read gives the key's sealed blob (blob.c), never a plaintext payload
+ * byte; ->describe shows public metadata only.  Payloads are replaced with RCU
  * and always freed with kfree_sensitive(), which zeroes the whole struct.
  *
  * psk:, tk: and master: keys are made by userspace (add_key, keyctl padd)
- * from their raw bytes.  chain: and euk: keys are made only by the module,
+ * from their raw bytes, "new" (master:) or "load BLOB".  chain: and euk: keys are made only by the module,
  * through cpns_held_create(): their ->preparse accepts a payload only when
  * prep->data is a struct cpns_mint on the kernel stack of the current task.
  * Data from add_key(), keyctl update or keyctl instantiate is always copied
@@ -54,7 +54,7 @@ int key_task_permission(const key_ref_t key_ref, const struct cred *cred,
 /*
  * Permissions of a held key: the module finds it through its possessed
  * reference to the store; the owner (the caller that made it) may view,
- * search and read it (there is no ->read: EOPNOTSUPP), nothing else.  No
+ * search and read it (its sealed blob), nothing else.  No
  * Write, Setattr or Link for anyone: keyctl update, revoke, timeout,
  * setperm, chown and link are EACCES; invalidate is EPERM (KEY_FLAG_KEEP).
  */
