@@ -38,6 +38,9 @@ static const u8 cpns_blob_info[] = "CPNS-BLOB-KEY-v1";
 /* the wrapping key's payload: at least as long as the key it makes */
 #define CPNS_WRAP_MIN_LEN CPNS_KEY_LEN
 
+#define CPNS_CHAIN_PT_LEN (2 * CPNS_HASH_LEN + CPNS_CHAIN_ID_LEN + 8)
+#define CPNS_EUK_PT_LEN (CPNS_HASH_LEN + CPNS_CHAIN_ID_LEN + 8)
+
 /* Kind codes on the wire: enum cpns_key_kind + 1. */
 #define CPNS_BLOB_KIND(k) ((u8)((k) + 1))
 
@@ -209,9 +212,6 @@ static size_t cpns_blob_pt(const struct cpns_key_payload *p, u8 *pt)
 	}
 }
 
-#define CPNS_CHAIN_PT_LEN (2 * CPNS_HASH_LEN + CPNS_CHAIN_ID_LEN + 8)
-#define CPNS_EUK_PT_LEN (CPNS_HASH_LEN + CPNS_CHAIN_ID_LEN + 8)
-
 /* A payload of @kind from its plaintext; -EINVAL when it does not fit. */
 static int cpns_blob_payload(enum cpns_key_kind kind, const u8 *pt, size_t len,
 			     struct cpns_key_payload *p)
@@ -292,13 +292,13 @@ static long cpns_blob_seal(const struct key *key, const struct cpns_key_payload 
 	return ret ?: (long)(hlen + CPNS_SEALED_MIN + ptlen);
 }
 
+/* The length of the blob of @p, as cpns_blob_seal() writes it. */
 static size_t cpns_blob_len(const struct key *key,
 			    const struct cpns_key_payload *p, size_t wlen)
 {
-	u8 pt[CPNS_BLOB_PT_MAX];
-	size_t ptlen = cpns_blob_pt(p, pt);
+	size_t ptlen = p->kind == CPNS_KEY_CHAIN ? CPNS_CHAIN_PT_LEN :
+		       p->kind == CPNS_KEY_EUK ? CPNS_EUK_PT_LEN : p->len;
 
-	memzero_explicit(pt, sizeof(pt));
 	return CPNS_BLOB_HDR_LEN + wlen + strlen(key->description) +
 	       CPNS_SEALED_MIN + ptlen;
 }
@@ -463,6 +463,7 @@ int cpns_blob_load(const char *desc, const void *data, size_t len,
 	int ret;
 
 	BUILD_BUG_ON(CPNS_BLOB_TEXT_MAX > CPNS_KEY_BLOB_MAX);
+	BUILD_BUG_ON(CPNS_CHAIN_PT_LEN > CPNS_BLOB_PT_MAX);
 	if (!cpns_blob_is_load(data, len) || len > CPNS_BLOB_TEXT_MAX)
 		return -EINVAL;
 	b = kmalloc(CPNS_BLOB_MAX, GFP_KERNEL);

@@ -573,4 +573,46 @@ TEST_F(blob, rotate_wrapping_key)
 	EXPECT_EQ(-EINVAL, set_wrap("nosuchtype:x"));
 }
 
+static int pne_reset(struct tgenl *t, const char *entity)
+{
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_PNE_RESET);
+
+	if (!m || fx_put_id(m, CPNS_A_ENTITY_ID, entity))
+		return -ENOMEM;
+	return fx_call(t, m, NULL, NULL);
+}
+
+/* An encrypted: key wraps too; a wrapping key under 32 bytes does not. */
+TEST_F(blob, encrypted_and_short_wrapping_keys)
+{
+	static const char enc[] = "new default user:cpns-kmk 32";
+	static char text[TEXT_MAX], back[TEXT_MAX];
+	uint8_t kmk[32], w16[16];
+	char line[256];
+	struct opened o;
+	int32_t key = 0;
+
+	memset(kmk, 0x42, sizeof(kmk));
+	ASSERT_LT(0, add_other("user", "cpns-kmk", kmk, sizeof(kmk), self->ring));
+	ASSERT_LT(0, add_other("encrypted", "cpns-kek", enc, strlen(enc), self->ring));
+	ASSERT_EQ(0, set_wrap("encrypted:cpns-kek"));
+	ASSERT_LT(0, read_load(self->euk, text));
+	EXPECT_NE(0, open_text(text, self->w, 32, &o)) TH_LOG("not under the logon key");
+	EXPECT_STREQ("encrypted:cpns-kek", o.wrap);
+	ASSERT_EQ(0, set_wrap(WRAP));
+
+	/* the operator's reset, then the blob under encrypted: brings it back */
+	ASSERT_EQ(0, pne_reset(self->t, ENT));
+	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT));
+	ASSERT_EQ(0, key_load(self->t, self->ring, text, &key, NULL));
+	EXPECT_EQ(key, tk_held_search("euk:" ENT));
+	ASSERT_EQ(0, tk_proc_keys_line(key, line, sizeof(line)));
+	EXPECT_EQ(0, strncmp(line, "E=1 i=1 n=8 ", 12)) TH_LOG("%s", line);
+
+	memset(w16, 0x24, sizeof(w16));
+	ASSERT_LT(0, add_other("user", "cpns-short", w16, sizeof(w16), self->ring));
+	ASSERT_EQ(0, set_wrap("user:cpns-short"));
+	EXPECT_EQ(-EINVAL, read_load(self->psk, back));
+}
+
 TEST_HARNESS_MAIN
