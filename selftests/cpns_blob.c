@@ -531,6 +531,19 @@ TEST_F(blob, held_load_is_privileged)
 	EXPECT_EQ(-EPERM, load_in_child(self->ring, old, 0)) TH_LOG("no CAP_SYS_ADMIN");
 	EXPECT_EQ(-EPERM, load_in_child(self->ring, old, 1)) TH_LOG("root of a user namespace");
 	EXPECT_EQ(-EEXIST, key_load(self->t, self->ring, old, NULL, &ack));
+	/* renamed to another entity inside the blob: it does not authenticate */
+	{
+		static char renamed[TEXT_MAX];
+		size_t d = 8 + strlen(WRAP) + strlen("euk:" ENT) - 1;
+
+		strcpy(renamed, old);
+		poke(renamed, d, 'c');
+		EXPECT_EQ(-EBADMSG, key_load(self->t, self->ring, renamed, NULL, &ack));
+		EXPECT_EQ(-ENOKEY, tk_held_search("euk:pne-bloc"));
+		strcpy(renamed, chain);
+		poke(renamed, 5, 5);	/* kind euk:, description chain: */
+		EXPECT_EQ(-EINVAL, key_load(self->t, self->ring, renamed, NULL, &ack));
+	}
 	EXPECT_EQ(-EEXIST, key_load(self->t, self->ring, chain, NULL, &ack));
 	EXPECT_EQ(-EINVAL, key_load(self->t, self->ring, psk, NULL, &ack));
 	EXPECT_EQ(self->euk, tk_held_search("euk:" ENT));
@@ -590,7 +603,7 @@ TEST_F(blob, encrypted_and_short_wrapping_keys)
 	uint8_t kmk[32], w16[16];
 	char line[256];
 	struct opened o;
-	int32_t key = 0;
+	int32_t key = 0, ro;
 
 	memset(kmk, 0x42, sizeof(kmk));
 	ASSERT_LT(0, add_other("user", "cpns-kmk", kmk, sizeof(kmk), self->ring));
@@ -604,6 +617,12 @@ TEST_F(blob, encrypted_and_short_wrapping_keys)
 	/* the operator's reset, then the blob under encrypted: brings it back */
 	ASSERT_EQ(0, pne_reset(self->t, ENT));
 	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT));
+	/* Write on the keyring named is needed, as for a mint */
+	ro = tk_add_keyring("no-write", self->ring);
+	ASSERT_LT(0, ro);
+	ASSERT_EQ(0, tk_setperm(ro, 0x3b000000));	/* all but Write */
+	EXPECT_EQ(-EACCES, key_load(self->t, ro, text, &key, NULL));
+	EXPECT_EQ(-ENOKEY, tk_held_search("euk:" ENT));
 	ASSERT_EQ(0, key_load(self->t, self->ring, text, &key, NULL));
 	EXPECT_EQ(key, tk_held_search("euk:" ENT));
 	ASSERT_EQ(0, tk_proc_keys_line(key, line, sizeof(line)));
