@@ -3,12 +3,12 @@
  * The "cpns" key type (Documentation/keys.rst).
  *
  * Every secret of the module lives in the payload of a key of this type.
- * There is no ->read method, so no payload byte ever reaches userspace;
- * ->describe shows public metadata only.  Payloads are replaced with RCU
+ * ->read gives the key's sealed blob (blob.c), never a plaintext payload
+ * byte; ->describe shows public metadata only.  Payloads are replaced with RCU
  * and always freed with kfree_sensitive(), which zeroes the whole struct.
  *
  * psk:, tk: and master: keys are made by userspace (add_key, keyctl padd)
- * from their raw bytes.  chain: and euk: keys are made only by the module,
+ * from their raw bytes, "new" (master:) or "load BLOB".  chain: and euk: keys are made only by the module,
  * through cpns_held_create(): their ->preparse accepts a payload only when
  * prep->data is a struct cpns_mint on the kernel stack of the current task.
  * Data from add_key(), keyctl update or keyctl instantiate is always copied
@@ -34,6 +34,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/cpns.h>
+#include "blob.h"
+#include "crypto.h"
 #include "key.h"
 
 /*
@@ -52,7 +54,7 @@ int key_task_permission(const key_ref_t key_ref, const struct cred *cred,
 /*
  * Permissions of a held key: the module finds it through its possessed
  * reference to the store; the owner (the caller that made it) may view,
- * search and read it (there is no ->read: EOPNOTSUPP), nothing else.  No
+ * search and read it (its sealed blob), nothing else.  No
  * Write, Setattr or Link for anyone: keyctl update, revoke, timeout,
  * setperm, chown and link are EACCES; invalidate is EPERM (KEY_FLAG_KEEP).
  */
@@ -139,6 +141,27 @@ static int cpns_desc_kind(const char *desc)
 	return -EINVAL;
 }
 
+/**
+ * cpns_desc_parse() - the kind and identifier a description names
+ * @desc: "<prefix><identifier>", NUL-terminated
+ * @kind: its kind
+ * @id: its identifier
+ *
+ * Return: 0 or -EINVAL.
+ */
+int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
+		    struct cpns_id *id)
+{
+	int k = cpns_desc_kind(desc);
+	const char *p;
+
+	if (k < 0)
+		return k;
+	p = desc + strlen(cpns_key_prefix[k]);
+	*kind = k;
+	return cpns_id_set(id, (const u8 *)p, strlen(p));
+}
+
 static int cpns_desc_build(char *buf, enum cpns_key_kind kind,
 			   const struct cpns_id *id)
 {
@@ -195,19 +218,36 @@ static void cpns_payload_free_rcu(struct rcu_head *rcu)
  * A payload from userspace bytes for a key of @kind: -EPERM for the kinds
  * only the module makes, -EINVAL for a wrong length.
  */
-static int cpns_payload_from_user(enum cpns_key_kind kind, const void *data,
-				  size_t len, struct cpns_key_payload **out)
+static int cpns_payload_from_user(const char *desc, enum cpns_key_kind kind,
+				  const void *data, size_t len,
+				  struct cpns_key_payload **out)
 {
 	struct cpns_key_payload *p;
+	bool fresh;
+	int ret;
 
 	if (cpns_kind_minted(kind))
 		return -EPERM;
-	if (!data || !cpns_secret_len_ok(kind, len))
+	if (cpns_blob_is_load(data, len))
+		return cpns_blob_load(desc, data, len, out, NULL);
+	fresh = cpns_blob_is_new(data, len);
+	if (fresh ? kind != CPNS_KEY_MASTER :
+		    !data || !cpns_secret_len_ok(kind, len))
 		return -EINVAL;
 	p = cpns_payload_alloc(kind);
 	if (!p)
 		return -ENOMEM;
-	memcpy(p->secret, data, len);
+	if (fresh) {
+		/* "new": a random master key, never seen outside the kernel */
+		len = CPNS_MASTER_LEN;
+		ret = cpns_random(p->secret, len);
+		if (ret) {
+			cpns_payload_free(p);
+			return ret;
+		}
+	} else {
+		memcpy(p->secret, data, len);
+	}
 	p->len = len;
 	*out = p;
 	return 0;
@@ -257,7 +297,8 @@ static int cpns_key_preparse(struct key_preparsed_payload *prep)
 	if (!prep->orig_description)
 		return 0;
 
-	ret = cpns_payload_from_user(kind, prep->data, prep->datalen, &p);
+	ret = cpns_payload_from_user(prep->orig_description, kind, prep->data,
+				     prep->datalen, &p);
 	if (ret)
 		return ret;
 	prep->payload.data[0] = p;
@@ -320,7 +361,8 @@ static int cpns_key_update(struct key *key, struct key_preparsed_payload *prep)
 		kind = cpns_desc_kind(key->description);
 		if (kind < 0)
 			return kind;
-		ret = cpns_payload_from_user(kind, prep->data, prep->datalen, &p);
+		ret = cpns_payload_from_user(key->description, kind, prep->data,
+					     prep->datalen, &p);
 		if (ret)
 			return ret;
 		own = true;
@@ -406,7 +448,8 @@ struct key_type cpns_key_type = {
 	.revoke			= cpns_key_revoke,
 	.destroy		= cpns_key_destroy,
 	.describe		= cpns_key_describe,
-	/* no .read: keyctl read, print and pipe fail with EOPNOTSUPP */
+	/* the sealed blob, never the secret (blob.c) */
+	.read			= cpns_blob_read,
 };
 
 static int __net_init cpns_store_net_init(struct net *net)

@@ -56,6 +56,10 @@ struct cpns_key_payload {
 extern struct key_type cpns_key_type;
 
 int cpns_key_init(void);
+
+/* The kind and identifier of "<prefix><identifier>"; 0 or -EINVAL. */
+int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
+		    struct cpns_id *id);
 void cpns_key_exit(void);
 
 /*

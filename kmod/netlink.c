@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include "blob.h"
 #include "cpns.h"
 #include "netlink.h"
 
@@ -146,6 +147,11 @@ static const struct nla_policy cpns_pne_reset_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
 };
 
+static const struct nla_policy cpns_key_load_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_KEY_BLOB_MAX),
+};
+
 static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
 	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
@@ -230,6 +236,7 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_OPEN_REQUEST]	= cpns_srv_open_request,
 	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
 	[CPNS_CMD_PNE_RESET]		= cpns_pne_reset,
+	[CPNS_CMD_KEY_LOAD]		= cpns_key_load,
 };
 
 /* Attributes that carry a secret from userspace: wiped in the request once used. */
@@ -283,6 +290,7 @@ static struct genl_ops cpns_ops[] __ro_after_init = {
 	CPNS_OP(CPNS_CMD_SRV_OPEN_REQUEST, cpns_srv_open_request_policy),
 	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
 	CPNS_OP(CPNS_CMD_PNE_RESET, cpns_pne_reset_policy),
+	CPNS_OP(CPNS_CMD_KEY_LOAD, cpns_key_load_policy),
 };
 
 enum cpns_mcgrp {

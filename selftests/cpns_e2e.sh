@@ -320,8 +320,8 @@ done
 id=$(on_q pne keyctl search @u cpns tk:pne-1)
 out=$(on_q gw keyctl print "$id" 2>&1) && why "the GW printed the PNE's key $id: $out"
 out=$(on_q pne keyctl print "$id" 2>&1)
-expect_line "keyctl print tk:pne-1 on the PNE" '.*Operation not supported.*' "$out"
-case_end "nodes isolated: no node finds another's keys; keyctl print fails (EOPNOTSUPP)"
+expect_line "keyctl print tk:pne-1 on the PNE" '.*Required key not available.*' "$out"
+case_end "nodes isolated: no node finds another's keys; keyctl print fails (ENOKEY: no wrapping key)"
 
 # -------------------------------------------------------- success path
 case_begin
@@ -671,11 +671,15 @@ expect_line "GW cpnsctl show" '.*chain:pne-1.*' "$out"
 expect_no_line "GW cpnsctl show, no secret" '.*[0-9a-f]{64}.*' "$out"
 id=$(topo_held_key gw chain:pne-1)
 out=$(on_q gw keyctl print "$id" 2>&1)
-expect_line "keyctl print chain:pne-1" '.*Operation not supported.*' "$out"
+expect_line "keyctl print chain:pne-1, no wrapping key" '.*Required key not available.*' "$out"
+w=$(head -c 32 /dev/urandom | on_q gw keyctl padd logon cpns:wrap @u)
+out=$(on_q gw keyctl print "$id" 2>&1)
+expect_line "keyctl print chain:pne-1, a sealed blob (CPNK v1 chain)" '43504e4b0104[0-9a-f]+' "$out"
+on_q gw keyctl unlink "$w" @u >/dev/null || why "unlink of the wrapping key $w"
 id=$(topo_held_key pne euk:pne-1)
 out=$(on_q pne keyctl print "$id" 2>&1)
-expect_line "keyctl print euk:pne-1" '.*Operation not supported.*' "$out"
-case_end "the chain and the EUKey cannot be read back on their nodes"
+expect_line "keyctl print euk:pne-1, no wrapping key" '.*Required key not available.*' "$out"
+case_end "the chain and the EUKey read back only as sealed blobs, never in plaintext"
 
 case_begin
 topo_stop server

@@ -316,12 +316,20 @@ TEST_F(keys, minted_kinds_refuse_user_update)
 	EXPECT_EQ(0, strncmp(line, "E=1 i=3 n=8 id=", 15)) TH_LOG("%s", line);
 }
 
-TEST_F(keys, read_refused_for_every_kind)
+static int leaks(const char *s, const uint8_t *secret, size_t len);
+
+/*
+ * keyctl read/print/pipe give the sealed blob (keys.rst, "Sealed blobs"):
+ * ENOKEY without the wrapping key, hex with no run of the secret with it.
+ */
+TEST_F(keys, read_gives_only_the_sealed_blob)
 {
 	struct fx_chain c;
 	int32_t keys[5], euk = 0;
 	const char *what[] = { "psk", "tk", "master", "chain", "euk" };
-	uint8_t buf[512];
+	uint8_t wrap[32], euk1[32];
+	char buf[1024];
+	long size;
 	size_t k;
 
 	keys[0] = tk_add("psk:" GW, self->psk, 32, self->ring);
@@ -336,11 +344,30 @@ TEST_F(keys, read_refused_for_every_kind)
 	for (k = 0; k < ARRAY_SIZE(keys); k++) {
 		ASSERT_LT(0, keys[k]) TH_LOG("%s", what[k]);
 		memset(buf, 0, sizeof(buf));
-		EXPECT_EQ(-EOPNOTSUPP, tk_read(keys[k], buf, sizeof(buf)))
-			TH_LOG("keyctl read of the %s key", what[k]);
-		/* keyctl print/pipe: the same call, also to size the buffer */
-		EXPECT_EQ(-EOPNOTSUPP, tk_read(keys[k], NULL, 0))
+		EXPECT_EQ(-ENOKEY, tk_read(keys[k], buf, sizeof(buf)))
+			TH_LOG("keyctl read of the %s key, no wrapping key", what[k]);
+		/* keyctl print/pipe size the buffer first: that answers */
+		EXPECT_LT(0, tk_read(keys[k], NULL, 0))
 			TH_LOG("keyctl read (size) of the %s key", what[k]);
+	}
+
+	fill(wrap, sizeof(wrap), 0x3c);
+	ASSERT_LT(0, syscall(__NR_add_key, "logon", "cpns:wrap", wrap,
+			     sizeof(wrap), self->ring));
+	ref_chain_key(c.top, 8, 1, euk1);
+	for (k = 0; k < ARRAY_SIZE(keys); k++) {
+		memset(buf, 0, sizeof(buf));
+		size = tk_read(keys[k], buf, sizeof(buf) - 1);
+		ASSERT_LT(0, size) TH_LOG("%s", what[k]);
+		ASSERT_GT((long)sizeof(buf) - 1, size);
+		EXPECT_EQ(size, (long)strspn(buf, "0123456789abcdef")) TH_LOG("%s", what[k]);
+		EXPECT_EQ(0, strncmp(buf, "43504e4b01", 10)) TH_LOG("%s: %.16s", what[k], buf);
+		EXPECT_FALSE(leaks(buf, self->psk, 32));
+		EXPECT_FALSE(leaks(buf, self->tk, sizeof(self->tk)));
+		EXPECT_FALSE(leaks(buf, self->master, 32));
+		EXPECT_FALSE(leaks(buf, c.top, 32));
+		EXPECT_FALSE(leaks(buf, c.kek, 32));
+		EXPECT_FALSE(leaks(buf, euk1, 32));
 	}
 }
 
@@ -490,6 +517,7 @@ TEST_F(keys, revoked_keys_refused)
 	struct fx_delivery d;
 	struct fx_ack ack;
 	uint8_t euk[32];
+	char blob[1024];
 	int32_t psk, tk, master, euk_key = 0;
 
 	ASSERT_EQ(0, make_chain(self->t, self->ring, self->psk, &c));
@@ -525,11 +553,11 @@ TEST_F(keys, revoked_keys_refused)
 	EXPECT_EQ(-EKEYREVOKED, pne_accept(self->t, self->ring, &d, &ack));
 	EXPECT_STREQ("tk: key revoked", ack.msg);
 
-	/* chain: refuses revoke too, and still delivers; still unreadable */
+	/* chain: refuses revoke too, and still delivers; no blob without a wrapping key */
 	EXPECT_EQ(-EACCES, tk_revoke(c.serial));
 	EXPECT_EQ(c.serial, tk_held_search("chain:" ENTITY));
 	EXPECT_EQ(0, gw_deliver(self->t, self->ring, &ack)) TH_LOG("%s", ack.msg);
-	EXPECT_EQ(-EOPNOTSUPP, tk_read(c.serial, NULL, 0));
+	EXPECT_EQ(-ENOKEY, tk_read(c.serial, blob, sizeof(blob)));
 }
 
 TEST_F(keys, invalidated_key_not_found)

@@ -26,7 +26,8 @@
 #    an @u of its own that the other nodes cannot name;
 #  - no node installs a session keyring (the VM's init has none), so @s
 #    falls back to the node's own @us, which links its @u: a node possesses
-#    its own keys (keyctl print fails with EOPNOTSUPP, not EACCES), and
+#    its own keys (keyctl print fails with ENOKEY, no wrapping key, not
+#    EACCES), and
 #    nothing of the others'.
 # Root inside each user namespace holds CAP_NET_ADMIN over the network
 # namespace it owns, which is what the module asks when it is loaded with

@@ -173,6 +173,15 @@
  *    CPNS_A_ENTITY_ID
  *  No key held for it: ENOKEY.  Reply: none (the ACK).
  *
+ * CPNS_CMD_KEY_LOAD: restore a held key (chain:, euk:) with all its state
+ *  from the sealed blob keyctl read gave (Documentation/keys.rst, "Sealed
+ *  blobs") into the store of the caller's network namespace.  Needs
+ *  CAP_SYS_ADMIN in the initial user namespace (else EPERM), so that no
+ *  possessor can lower a PNE's floor; Write permission on CPNS_A_KEYRING.
+ *    CPNS_A_KEYRING;  CPNS_A_KEY_BLOB: "load HEX", 1..CPNS_KEY_BLOB_MAX
+ *  The store holds that key already: EEXIST (reset it first).  The blob's
+ *  errors are keyctl add's.  Reply: CPNS_A_KEY_SERIAL.
+ *
  * CPNS_CMD_SRV_SEAL_USER: register a user on the server.  The kernel
  *  computes HPW = H(password) and seals it under master:<name>.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_USER_ID
@@ -256,6 +265,8 @@
 #define CPNS_TAG_LEN 16
 #define CPNS_SEALED_MIN (CPNS_NONCE_LEN + CPNS_TAG_LEN)
 #define CPNS_SEALED_MAX 512
+/* CPNS_A_KEY_BLOB: "load " and a key's sealed blob in hex (keys.rst) */
+#define CPNS_KEY_BLOB_MAX 1024
 #define CPNS_CLAIM_CODE_MIN_LEN 8
 #define CPNS_CLAIM_CODE_MAX_LEN 64
 #define CPNS_PASSWORD_MAX_LEN 1024
@@ -280,6 +291,7 @@ enum cpns_cmd {
 	CPNS_CMD_EVENT,
 	/* 12: CPNS_CMD_GW_CANCEL, reserved (added on another branch) */
 	CPNS_CMD_PNE_RESET = 13,
+	CPNS_CMD_KEY_LOAD = 14,
 	__CPNS_CMD_MAX
 };
 #define CPNS_CMD_MAX (__CPNS_CMD_MAX - 1)
@@ -320,6 +332,7 @@ enum cpns_attr {
 	CPNS_A_ACCEPT_KIND,
 	CPNS_A_DELIVERED,
 	CPNS_A_EVENT,
+	CPNS_A_KEY_BLOB,
 	__CPNS_A_MAX
 };
 #define CPNS_A_MAX (__CPNS_A_MAX - 1)
