@@ -586,40 +586,6 @@ static struct bulk *bulk_new(const char *alg)
 	return b;
 }
 
-/* 1024 x a 256-byte memset as the kernel's memzero_explicit() does it */
-static int stosb_fn(void *arg)
-{
-	static uint8_t w[256];
-	int k;
-
-	(void)arg;
-	for (k = 0; k < 1024; k++) {
-		void *d = w;
-		unsigned long n = sizeof(w);
-
-		asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(0) : "memory");
-	}
-	return 0;
-}
-
-/* Is this flag in /proc/cpuinfo? */
-static int cpu_flag(const char *flag)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[4096], want[32];
-	int found = 0;
-
-	snprintf(want, sizeof(want), " %s", flag);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			found = !!strstr(line, want);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* The driver /proc/crypto lists first for name alg with the highest priority. */
 static void crypto_driver(const char *alg, char *drv, size_t len)
 {
@@ -655,7 +621,7 @@ static void bench_p1(void)
 	static const char * const drivers[] = { "sha256-generic", "sha256-ni" };
 	struct bulk *bk[ARRAY_SIZE(drivers)], *def, *uw;
 	struct fx_chain *c1, *c65535;
-	struct op ops[5 + ARRAY_SIZE(drivers)];
+	struct op ops[4 + ARRAY_SIZE(drivers)];
 	const char *names[ARRAY_SIZE(drivers)];
 	char drv[128], *nm;
 	unsigned int k, nops = 4, nd = 0;
@@ -686,13 +652,10 @@ static void bench_p1(void)
 		ops[nops++] = (struct op){ .name = nm, .fn = bulk_fn, .arg = bk[nd] };
 		nd++;
 	}
-	ops[nops++] = (struct op){ .name = "userspace: 1024 x rep stosb 256 B",
-				   .fn = stosb_fn };
 	measure(ops, nops, 4000);
 	header("P1. chain walk vs the kernel's SHA-256", "/ walk 0");
 	for (k = 0; k < nops; k++)
 		row(&ops[k], &ops[0]);
-	nops--;		/* the rates below: the hashes only */
 
 	printf("\n  %-44s %12s %9s %13s\n", "rate", "per s", "P1", "spread");
 	{
@@ -740,21 +703,8 @@ static void bench_p1(void)
 		printf("  P1 = module links/s / that rate; against the fastest (%s): %.2f\n",
 		       bn, lps / best);
 	}
-	{
-		/*
-		 * A link is one compression plus what sha256_update() does
-		 * around it, the wipe of the 256-byte message schedule first
-		 * (memzero_explicit(): "rep stosb" with ERMS).
-		 */
-		double link = (op_us(&ops[1]) - op_us(&ops[0])) / 65534;
-		double comp = op_us(&ops[4]) / 65537, wipe = op_us(&ops[nops]) / 1024;
-
-		printf("  a link, %.3f us = compression (sha256-generic bulk) %.3f us\n"
-		       "    + a 256-byte rep stosb %.3f us (userspace, same emulation; erms %s, fsrm %s)\n"
-		       "    + the rest %.3f us\n", link, comp, wipe,
-		       cpu_flag("erms") ? "yes" : "no", cpu_flag("fsrm") ? "yes" : "no",
-		       link - comp - wipe);
-	}
+	printf("  (make module-debug: the module times, at load, a link, a bulk compression and\n"
+	       "  the 256-byte wipe sha256_update() does per call; see dmesg)\n");
 }
 
 /* --------------------------------------------------------------- P2 */
