@@ -895,7 +895,8 @@ static int confirm_fn(void *arg)
 /* The server's inputs: records, a request from GW_REQUEST. */
 struct srv {
 	uint8_t user_rec[CPNS_SEALED_MAX], entity_rec[CPNS_SEALED_MAX];
-	int user_len, entity_len;
+	uint8_t owned_rec[CPNS_SEALED_MAX];	/* E 1, owned by USER */
+	int user_len, entity_len, owned_len;
 	struct fx_req req, req_claim;	/* without and with a ClaimProof */
 	const char *entity;
 };
@@ -938,6 +939,8 @@ static int record_of(struct nl_msg *m, int attr, uint8_t *out)
 	return nla_len(tb[attr]);
 }
 
+static struct nl_msg *respond_msg(const struct srv *s, uint16_t n, int owned);
+
 static void srv_setup(struct srv *s, const char *entity)
 {
 	int err;
@@ -952,6 +955,11 @@ static void srv_setup(struct srv *s, const char *entity)
 	      fx_gw_request(t, ring, GW, USER, entity, NULL, CLAIM, &s->req_claim);
 	if (err)
 		die("GW_REQUEST for the server", err);
+	/* the record the owner's renewals present: what a first claim returns */
+	s->owned_len = record_of(respond_msg(s, 1, 0), CPNS_A_ENTITY_RECORD,
+				 s->owned_rec);
+	if (s->owned_len < 0)
+		die("SRV_RESPOND (first claim) for the owner's record", s->owned_len);
 }
 
 static struct nl_msg *open_request_msg(const struct srv *s)
@@ -981,9 +989,10 @@ static struct nl_msg *respond_msg(const struct srv *s, uint16_t n, int owned)
 	    nla_put(m, CPNS_A_SEALED, req->sealed_len, req->sealed) ||
 	    nla_put_u8(m, CPNS_A_STATUS, CPNS_OK) ||
 	    nla_put(m, CPNS_A_USER_RECORD, s->user_len, s->user_rec) ||
-	    nla_put(m, CPNS_A_ENTITY_RECORD, s->entity_len, s->entity_rec) ||
+	    (owned ? nla_put(m, CPNS_A_ENTITY_RECORD, s->owned_len, s->owned_rec) :
+		     nla_put(m, CPNS_A_ENTITY_RECORD, s->entity_len, s->entity_rec)) ||
 	    (owned && fx_put_id(m, CPNS_A_OWNER, USER)) ||
-	    nla_put_u32(m, CPNS_A_EPOCH, 1) ||
+	    nla_put_u32(m, CPNS_A_EPOCH, owned ? 1 : 0) ||
 	    nla_put_u16(m, CPNS_A_N, n))
 		die("SRV_RESPOND message", -ENOMEM);
 	return m;
