@@ -142,20 +142,28 @@ def kernel(vectors):
         put('fuzz_kreqbody', 'reqbody-' + name, bytes.fromhex(c['ReqBody']))
         put('fuzz_kbundle', 'bundle-' + name, bytes.fromhex(c['Bundle']))
         i = c['inputs']
-        # fuzz_kkey: op, lp(description), lp(data) ..., see fuzz_kkey.c
+        # fuzz_kkey: a sequence of operations, see fuzz_kkey.c
+        ent = i['EntityID'].encode()
         for k, (d, v) in enumerate((('psk:' + i['GwID'], i['PSK1']),
                                     ('tk:' + i['EntityID'], i['TK']),
                                     ('master:store', i['PSK1']))):
+            v = bytes.fromhex(v)
             put('fuzz_kkey', 'add%d-%s' % (k, name), b'\x00' + lp(d.encode()) +
-                lp(bytes.fromhex(v)) + b'\x01' + lp(bytes.fromhex(v)))
-        put('fuzz_kkey', 'mint-chain-' + name, b'\x02' +
-            lp(('chain:' + i['EntityID']).encode()) + b'\x03' +
-            struct.pack('>IHH', i['E'], i['n'], 0) +
-            bytes.fromhex(c['EUKey'][str(i['n'])]) + bytes.fromhex(c['ChainID']))
-        put('fuzz_kkey', 'mint-euk-' + name, b'\x02' +
-            lp(('euk:' + i['EntityID']).encode()) + b'\x04' +
-            struct.pack('>IHH', i['E'], 1, i['n']) +
-            bytes.fromhex(c['EUKey']['1']) + bytes.fromhex(c['ChainID']))
+                lp(v) + b'\x01\x00' + lp(v[::-1]) + b'\x05' + b'\x04\x00' +
+                b'\x05\x08\x09\x00')
+        top = bytes.fromhex(c['EUKey'][str(i['n'])])
+        cid = bytes.fromhex(c['ChainID'])
+        chain = (top + bytes.fromhex(c['KEK_E']) + cid +
+                 struct.pack('<IHHH', i['E'], i['n'], 0, 0) + bytes(16))
+        euk = bytes.fromhex(c['EUKey']['1']) + cid + struct.pack('<IHH', i['E'], 1, i['n'])
+        put('fuzz_kkey', 'mint-chain-' + name, b'\x02\x03' + lp(ent) + b'\x03' +
+            lp(chain) + b'\x05' + b'\x03\x03' + lp(ent) + b'\x01\x01' + lp(chain) +
+            b'\x02\x03' + lp(ent) + b'\x03' + lp(chain) + b'\x08')
+        put('fuzz_kkey', 'mint-euk-' + name, b'\x02\x04' + lp(ent) + b'\x04' +
+            lp(euk) + b'\x03\x04' + lp(ent) + b'\x00\x00' + lp(b'') + b'\x05')
+        put('fuzz_kkey', 'forge-' + name, b'\x00' + lp(b'chain:' + ent) + lp(chain) +
+            b'\x06\x0d' + b'\x00' + lp(('psk:' + i['GwID']).encode()) +
+            lp(bytes.fromhex(i['PSK1'])) + b'\x07\x02\x01')
 
 
 def main():

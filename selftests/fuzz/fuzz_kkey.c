@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the "cpns" key type, kmod/key.c itself (included,
+ * unchanged), on the host over selftests/host/kshim and key_shim.c: key
+ * descriptions (->vet_description, cpns_desc_kind), the payload
+ * ->preparse of add_key and keyctl update, ->instantiate, ->update,
+ * ->revoke, ->destroy, ->describe, and the module's own cpns_key_mint(),
+ * cpns_key_get(), cpns_key_replace() and cpns_keyring_get().
+ *
+ * The input is a sequence of operations (see the OP_ values), each a byte
+ * then its arguments; lp(x) is a 2-byte big-endian length then x.  After
+ * each operation the keys are checked against the documentation
+ * (Documentation/keys.rst): only psk:, tk: and master: keys come from
+ * userspace bytes, of 32, 16..64 and 32 bytes; chain: and euk: keys only
+ * from cpns_key_mint(), whatever bytes add_key or update bring (EPERM);
+ * a payload's kind is its description's; ->describe shows the length or
+ * the public chain state, never a secret byte.  Every input ends with all
+ * keys unlinked and the grace period over: LeakSanitizer then sees a
+ * payload that was not freed, ASan one freed twice or used after.
+ */
+#include <assert.h>
+#include "../../kmod/key.c"
+#include "key_shim.h"
+
+enum {
+	OP_ADD,		/* lp(description) lp(data) */
+	OP_UPDATE,	/* slot lp(data) */
+	OP_MINT,	/* kind lp(id) payload-kind lp(state bytes) */
+	OP_GET,		/* kind lp(id) write replace lp(state bytes) */
+	OP_REVOKE,	/* slot */
+	OP_DESCRIBE,	/* */
+	OP_FAULT,	/* bits: 0-1 allocations to fail, 2 quota, 3 EACCES */
+	OP_KEYRING,	/* u8 serial, write */
+	OP_GRACE,	/* (call_rcu callbacks run) */
+	OP_UNLINK,	/* slot */
+	OP_MAX
+};
+
+struct in {
+	const uint8_t *p;
+	size_t len;
+};
+
+static unsigned int u8_of(struct in *in)
+{
+	if (!in->len)
+		return 0;
+	in->len--;
+	return *in->p++;
+}
+
+static const uint8_t *lp_of(struct in *in, size_t *len)
+{
+	size_t l = u8_of(in) << 8;
+	const uint8_t *p = in->p;
+
+	l |= u8_of(in);
+	if (l > in->len)
+		l = in->len;
+	in->p += l;
+	in->len -= l;
+	*len = l;
+	return p;
+}
+
+/* The kind a description names, by keys.rst; -1 for none. */
+static int want_kind(const char *desc)
+{
+	for (unsigned int k = 0; k < ARRAY_SIZE(cpns_key_prefix); k++) {
+		size_t l = strlen(cpns_key_prefix[k]);
+
+		if (!strncmp(desc, cpns_key_prefix[k], l))
+			return cpns_id_valid((const u8 *)desc + l,
+					     strlen(desc + l)) ? (int)k : -1;
+	}
+	return -1;
+}
+
+static size_t want_len_ok(int kind, size_t len)
+{
+	return (kind == CPNS_KEY_PSK && len == 32) ||
+	       (kind == CPNS_KEY_MASTER && len == 32) ||
+	       (kind == CPNS_KEY_TK && len >= 16 && len <= 64);
+}
+
+static bool faults(void)
+{
+	return kshim_alloc_fail || kshim_quota_full || kshim_perm_denied;
+}
+
+/* Every linked key: its payload agrees with its description. */
+static void check_keys(void)
+{
+	for (int i = 0; i < KSHIM_SLOTS; i++) {
+		struct key *key = kshim_slot[i];
+		const struct cpns_key_payload *p;
+		int kind;
+
+		if (!key)
+			continue;
+		kind = want_kind(key->description);
+		assert(kind >= 0);
+		p = key->payload.data[0];
+		if (key->revoked) {
+			assert(!p);
+			continue;
+		}
+		assert(p && (int)p->kind == kind);
+		if (!cpns_kind_minted(kind))
+			assert(want_len_ok(kind, p->len));
+		assert(!key->sem.readers && !key->sem.writer);
+	}
+}
+
+static void op_add(struct in *in)
+{
+	char desc[300];
+	const uint8_t *d, *data;
+	size_t dlen, len;
+	int rc, kind, before = -1;
+	bool f;
+
+	d = lp_of(in, &dlen);
+	if (dlen >= sizeof(desc))
+		dlen = sizeof(desc) - 1;
+	memcpy(desc, d, dlen);
+	desc[dlen] = '\0';
+	data = lp_of(in, &len);
+	kind = want_kind(desc);
+	for (int i = 0; i < KSHIM_SLOTS; i++)
+		if (kshim_slot[i] && !strcmp(kshim_slot[i]->description, desc))
+			before = i;
+	f = faults();
+	rc = kshim_add_key(desc, data, len);
+	/* keys.rst: the description, then the kind, then the length. */
+	if (kind < 0)
+		assert(rc == -EINVAL);
+	else if (cpns_kind_minted(kind))
+		assert(rc == -EPERM);
+	else if (!want_len_ok(kind, len))
+		assert(rc == -EINVAL);
+	else if (!f && (before >= 0 || kshim_slot[KSHIM_SLOTS - 1] == NULL))
+		assert(rc > 0);
+	if (rc > 0) {
+		const struct cpns_key_payload *p = NULL;
+
+		for (int i = 0; i < KSHIM_SLOTS; i++)
+			if (kshim_slot[i] && kshim_slot[i]->serial == rc)
+				p = kshim_slot[i]->payload.data[0];
+		assert(p && p->len == len && !memcmp(p->secret, data, len));
+	}
+}
+
+static void op_update(struct in *in)
+{
+	struct key *key = kshim_slot[u8_of(in) % KSHIM_SLOTS];
+	const struct cpns_key_payload *p;
+	const uint8_t *data;
+	size_t len;
+	int rc, kind;
+	bool f;
+
+	data = lp_of(in, &len);
+	if (!key)
+		return;
+	kind = want_kind(key->description);
+	f = faults();
+	rc = kshim_update(key, data, len);
+	if (key->revoked && !kshim_perm_denied)
+		assert(rc == -EKEYREVOKED || rc == -EPERM || rc == -EINVAL ||
+		       rc == -ENOMEM);
+	else if (cpns_kind_minted(kind))
+		assert(rc == -EPERM || rc == -EACCES);
+	else if (!want_len_ok(kind, len))
+		assert(rc == -EINVAL || rc == -EACCES);
+	else if (!f)
+		assert(rc == 0);
+	if (rc == 0) {
+		p = key->payload.data[0];
+		assert(p && p->len == len && !memcmp(p->secret, data, len));
+	}
+}
+
+/* A payload of @kind with its state (chain or euk) from the input. */
+static struct cpns_key_payload *payload_of(struct in *in, unsigned int kind)
+{
+	struct cpns_key_payload *p = calloc(1, sizeof(*p));
+	const uint8_t *s;
+	size_t len;
+
+	assert(p);
+	p->kind = kind;
+	s = lp_of(in, &len);
+	if (len > sizeof(p->chain))
+		len = sizeof(p->chain);
+	memcpy(&p->chain, s, len);
+	return p;
+}
+
+static void id_of(struct in *in, struct cpns_id *id)
+{
+	const uint8_t *p;
+	size_t len;
+
+	p = lp_of(in, &len);
+	memset(id, 0, sizeof(*id));
+	id->len = len > 255 ? 255 : len;
+	memcpy(id->b, p, len < sizeof(id->b) ? len : sizeof(id->b));
+}
+
+static void op_mint(struct in *in)
+{
+	struct cpns_key_payload *p, copy;
+	unsigned int kind = u8_of(in) % 6, pkind;
+	key_ref_t ring;
+	struct cpns_id id;
+	int rc;
+
+	id_of(in, &id);
+	pkind = u8_of(in) % 6;
+	p = payload_of(in, pkind);
+	copy = *p;
+	ring = kshim_keyring();
+	rc = cpns_key_mint(ring, kind, &id, p);	/* consumes p */
+	key_ref_put(ring);
+	if (!cpns_kind_minted(kind) || pkind != kind || id.len > CPNS_ID_MAX_LEN ||
+	    !cpns_id_valid(id.b, id.len))
+		assert(rc == -EINVAL);
+	if (rc > 0) {
+		struct cpns_key_payload *got = NULL;
+
+		for (int i = 0; i < KSHIM_SLOTS; i++)
+			if (kshim_slot[i] && kshim_slot[i]->serial == rc)
+				got = kshim_slot[i]->payload.data[0];
+		assert(got && got->kind == copy.kind &&
+		       !memcmp(&got->chain, &copy.chain, sizeof(copy.chain)));
+	}
+}
+
+static void op_get(struct in *in)
+{
+	unsigned int kind = u8_of(in) % 6;
+	bool write, replace;
+	char desc[CPNS_DESC_MAX];
+	struct cpns_key_payload *np;
+	key_ref_t ring;
+	struct cpns_id id;
+	struct key *key;
+
+	id_of(in, &id);
+	write = u8_of(in) & 1;
+	replace = u8_of(in) & 1;
+	np = payload_of(in, kind);
+	ring = kshim_keyring();
+	key = cpns_key_get(ring, kind, &id, write);
+	key_ref_put(ring);
+	if (IS_ERR(key)) {
+		long e = PTR_ERR(key);
+
+		assert(e == -EINVAL || e == -ENOKEY || e == -EKEYREVOKED ||
+		       e == -EACCES);
+		free(np);
+		return;
+	}
+	assert(kind < ARRAY_SIZE(cpns_key_prefix));
+	snprintf(desc, sizeof(desc), "%s%.*s", cpns_key_prefix[kind],
+		 (int)id.len, id.b);
+	assert(!strcmp(key->description, desc));
+	assert(cpns_key_payload(key)->kind == kind);
+	assert(write ? key->sem.writer : key->sem.readers);
+	if (write && replace) {
+		if (!cpns_kind_minted(kind))
+			np->len = cpns_key_payload(key)->len;
+		cpns_key_replace(key, np);	/* consumes np */
+		assert(cpns_key_payload(key) == np);
+	} else {
+		free(np);
+	}
+	cpns_key_put(key, write);
+}
+
+/* ->describe: the description, then public metadata only. */
+static void op_describe(void)
+{
+	for (int i = 0; i < KSHIM_SLOTS; i++) {
+		struct key *key = kshim_slot[i];
+		const struct cpns_key_payload *p;
+		static struct seq_file m;
+		char want[512];
+		size_t dl;
+
+		if (!key)
+			continue;
+		m.count = 0;
+		m.buf[0] = '\0';
+		rcu_read_lock();
+		cpns_key_type.describe(key, &m);
+		rcu_read_unlock();
+		dl = strlen(key->description);
+		assert(!strncmp(m.buf, key->description, dl));
+		p = key->payload.data[0];
+		if (!p) {
+			assert(m.count == dl);
+			continue;
+		}
+		switch (p->kind) {
+		case CPNS_KEY_CHAIN:
+		case CPNS_KEY_EUK:
+			/* E= i= n= delivered= id=: checked by their shape. */
+			assert(!strncmp(m.buf + dl, ": E=", 4));
+			break;
+		default:
+			snprintf(want, sizeof(want), "%s: %u bytes",
+				 key->description, p->len);
+			assert(!strcmp(m.buf, want));
+		}
+	}
+}
+
+static void op_keyring(struct in *in)
+{
+	int32_t serial = (int32_t)u8_of(in) - 1;	/* -1 .. 254 */
+	bool write = u8_of(in) & 1;
+	key_ref_t ref;
+
+	ref = cpns_keyring_get(serial, write);
+	if (IS_ERR(ref))
+		return;
+	assert(key_ref_to_ptr(ref)->type == &key_type_keyring);
+	key_ref_put(ref);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (cpns_key_init())
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size };
+	int ops = 0;
+
+	while (in.len && ops++ < 64) {
+		unsigned int op = u8_of(&in) % OP_MAX, b;
+
+		switch (op) {
+		case OP_ADD:
+			op_add(&in);
+			break;
+		case OP_UPDATE:
+			op_update(&in);
+			break;
+		case OP_MINT:
+			op_mint(&in);
+			break;
+		case OP_GET:
+			op_get(&in);
+			break;
+		case OP_REVOKE:
+			b = u8_of(&in) % KSHIM_SLOTS;
+			if (kshim_slot[b])
+				kshim_revoke(kshim_slot[b]);
+			break;
+		case OP_DESCRIBE:
+			op_describe();
+			break;
+		case OP_FAULT:
+			b = u8_of(&in);
+			kshim_alloc_fail = b & 3;
+			kshim_quota_full = b & 4;
+			kshim_perm_denied = b & 8;
+			break;
+		case OP_KEYRING:
+			op_keyring(&in);
+			break;
+		case OP_GRACE:
+			rcu_barrier();
+			break;
+		case OP_UNLINK:
+			b = u8_of(&in) % KSHIM_SLOTS;
+			if (kshim_slot[b])
+				kshim_unlink(b);
+			break;
+		}
+		check_keys();
+	}
+	op_describe();
+	kshim_reset();
+	return 0;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-in for <linux/compiler.h>: enough for kmod/key.c. */
+#ifndef _KSHIM_LINUX_COMPILER_H
+#define _KSHIM_LINUX_COMPILER_H
+
+#include <stddef.h>
+
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define __rcu
+
+#endif
