@@ -8,7 +8,7 @@
 # Prints KTAP: one "ok"/"not ok" line per target with its executions and
 # coverage (libFuzzer's final "cov:", edges).  A crash, a leak, a timeout,
 # a sanitizer report or a target that cannot start is "not ok"; the log
-# ($OUT/logs/<target>.log) and the reproducer ($OUT/artifacts/) stay.
+# ($LOGS/<target>.log, default $OUT/logs) and the reproducer ($OUT/artifacts/) stay.
 #
 #   OUT=build/fuzz ./run.sh SECONDS TARGET...
 set -u
@@ -17,7 +17,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$HERE/../../build/fuzz}
 secs=$1
 shift
-mkdir -p "$OUT/logs" "$OUT/artifacts"
+LOGS=${LOGS:-$OUT/logs}
+mkdir -p "$LOGS" "$OUT/artifacts"
 
 echo "KTAP version 1"
 echo "1..$#"
@@ -25,7 +26,7 @@ n=0
 failed=0
 for t in "$@"; do
 	n=$((n + 1))
-	log=$OUT/logs/$t.log
+	log=$LOGS/$t.log
 	mkdir -p "$OUT/corpus/$t"
 	args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
 	      -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t-")
