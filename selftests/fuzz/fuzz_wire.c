@@ -12,6 +12,10 @@
  *      the stream side of the decoder: every frame it returns must be the
  *      one cpns_wire_decode() makes of the same bytes, and every refusal
  *      must carry the ERROR code the buffer decoder gives
+ *   4  a message's fields as raw bytes for cpns_wire_encode(): what it
+ *      encodes, the decoder accepts and gives back field for field
+ *      (decode(encode(x)) == x); what it refuses (-EINVAL) has a field out
+ *      of the document's range
  * Any other first byte: all of 0 and 1 over the same bytes.
  *
  * The deadlines of cpns_wire_recv() run on CLOCK_MONOTONIC, not on bytes:
@@ -168,6 +172,102 @@ static void stream(const uint8_t *p, size_t len)
 	close(sv[0]);
 }
 
+static bool in_range(uint16_t len, uint16_t min, uint16_t max)
+{
+	return len >= min && len <= max;
+}
+
+static void from_fields(const uint8_t *p, size_t len)
+{
+	static uint8_t out[FRAME_BUF];
+	struct cpns_wire_msg m, back;
+	bool valid;
+	ssize_t n;
+
+	if (len < 1)
+		return;
+	memset(&m, 0, sizeof(m));
+	memcpy(&m.u, p + 1, len - 1 < sizeof(m.u) ? len - 1 : sizeof(m.u));
+	m.type = p[0] % 7;
+	switch (m.type) {
+	case CPNS_WIRE_REQUEST:
+		valid = in_range(m.u.req.gw_id_len, 1, CPNS_ID_MAX_LEN) &&
+			in_range(m.u.req.sealed_len, CPNS_WIRE_SEALED_MIN,
+				 CPNS_WIRE_SEALED_MAX);
+		break;
+	case CPNS_WIRE_RESPONSE:
+		valid = !m.u.resp.sealed_len ||
+			in_range(m.u.resp.sealed_len, CPNS_WIRE_SEALED_MIN,
+				 CPNS_WIRE_SEALED_MAX);
+		break;
+	case CPNS_WIRE_DELIVERY:
+		valid = in_range(m.u.del.entity_id_len, 1, CPNS_ID_MAX_LEN) &&
+			in_range(m.u.del.sealed_len, CPNS_WIRE_SEALED_MIN,
+				 CPNS_WIRE_SEALED_MAX);
+		break;
+	case CPNS_WIRE_ACK:
+		valid = true;
+		break;
+	case CPNS_WIRE_ERROR:
+		valid = m.u.err.reason_len <= CPNS_WIRE_REASON_MAX;
+		assert(strlen(cpns_wire_error_reason(m.u.err.code)) <=
+		       CPNS_WIRE_REASON_MAX);
+		break;
+	default:
+		valid = false;
+	}
+	n = cpns_wire_encode(&m, out, sizeof(out));
+	if (!valid) {
+		assert(n == -EINVAL);
+		return;
+	}
+	assert(n >= CPNS_WIRE_HDR_LEN && n <= CPNS_WIRE_FRAME_MAX);
+	assert(cpns_wire_decode(out, n, &back) == 0 && back.type == m.type);
+	switch (m.type) {
+	case CPNS_WIRE_REQUEST:
+		assert(back.u.req.gw_id_len == m.u.req.gw_id_len &&
+		       !memcmp(back.u.req.gw_id, m.u.req.gw_id, m.u.req.gw_id_len) &&
+		       !memcmp(back.u.req.rand, m.u.req.rand, CPNS_RAND_LEN) &&
+		       back.u.req.t == m.u.req.t &&
+		       back.u.req.sealed_len == m.u.req.sealed_len &&
+		       !memcmp(back.u.req.sealed, m.u.req.sealed, m.u.req.sealed_len));
+		break;
+	case CPNS_WIRE_RESPONSE:
+		assert(back.u.resp.status == m.u.resp.status &&
+		       back.u.resp.sealed_len == m.u.resp.sealed_len &&
+		       !memcmp(back.u.resp.sealed, m.u.resp.sealed,
+			       m.u.resp.sealed_len));
+		break;
+	case CPNS_WIRE_DELIVERY:
+		assert(back.u.del.entity_id_len == m.u.del.entity_id_len &&
+		       !memcmp(back.u.del.entity_id, m.u.del.entity_id,
+			       m.u.del.entity_id_len) &&
+		       back.u.del.epoch == m.u.del.epoch &&
+		       back.u.del.index == m.u.del.index &&
+		       back.u.del.n == m.u.del.n &&
+		       !memcmp(back.u.del.challenge, m.u.del.challenge,
+			       CPNS_CHALLENGE_LEN) &&
+		       back.u.del.sealed_len == m.u.del.sealed_len &&
+		       !memcmp(back.u.del.sealed, m.u.del.sealed, m.u.del.sealed_len));
+		break;
+	case CPNS_WIRE_ACK:
+		assert(back.u.ack.code == m.u.ack.code);
+		if (m.u.ack.code == CPNS_ACCEPTED)
+			assert(!memcmp(back.u.ack.confirm, m.u.ack.confirm,
+				       CPNS_HASH_LEN));
+		break;
+	case CPNS_WIRE_ERROR:
+		assert(back.u.err.code == m.u.err.code &&
+		       back.u.err.reason_len == m.u.err.reason_len &&
+		       !memcmp(back.u.err.reason, m.u.err.reason,
+			       m.u.err.reason_len) &&
+		       back.u.err.reason[back.u.err.reason_len] == '\0');
+		break;
+	}
+	/* Short of room by one byte: -EMSGSIZE, never a write past it. */
+	assert(cpns_wire_encode(&m, out, n - 1) == -EMSGSIZE);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -182,6 +282,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		if (size - 1 <= 3 * FRAME_BUF)
 			stream(data + 1, size - 1);
+		break;
+	case 4:
+		from_fields(data + 1, size - 1);
 		break;
 	default:
 		one_frame(data + 1, size - 1);

@@ -59,6 +59,9 @@ def wire(frames):
         put('fuzz_wire', 'frame%d' % k, b'\x00' + f)
         put('fuzz_wire', 'body%d' % k, b'\x01' + f[5:6] + f[12:])
         put('fuzz_wire', 'both%d' % k, b'\x03' + f)
+    for t in range(1, 6):
+        put('fuzz_wire', 'fields%d' % t, bytes([4, t]) + bytes([t * 7 % 64 + 1]) +
+            bytes(range(40)) + b'\x1c\x00' + bytes(600))
     put('fuzz_wire', 'stream-all', b'\x02\x03' + b''.join(frames))
     put('fuzz_wire', 'stream-cut', b'\x02\x07' + frames[0] + frames[1][:20])
     put('fuzz_wire', 'stream-badver', b'\x02\x00' + frames[3][:4] + b'\x02' +
