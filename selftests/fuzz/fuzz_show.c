@@ -7,16 +7,21 @@
  * as text and as JSON.  This file includes show.c, unchanged, with its
  * keyctl(2) calls and its fopen("/proc/keys") answered from the input.
  *
- * The input is NUL-separated: descriptions of keys 1, 2, ... k, then the
- * text of /proc/keys.  The root keyring (serial 1000) holds keys 1..k;
- * key s, when its type is "keyring", holds keys s+1..k (so the walk
- * recurses, meets keys twice and stops at its depth limit).  Every key
+ * The input is a flags byte, then NUL-separated: descriptions of keys 1,
+ * 2, ... k, then the text of /proc/keys.  The root keyring (serial 1000)
+ * holds keys 1..k; key s, when its type is "keyring", holds keys s+1..k
+ * (so the walk recurses, meets keys twice and stops at its depth limit).
+ * With flag 1 the keyrings grow while they are read, as they may between
+ * two keyctl() calls: they hold keys 1..k/2 at first and one more key
+ * after each KEYCTL_READ (keyctl_read() returns the size of the whole
+ * keyring, whatever the size of the buffer it fills).  Every key
  * found must be of type cpns with a terminated description and metadata;
  * the JSON printed must be balanced.  stdout goes to a memory buffer.
  */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +34,8 @@
 #define MAXKEYS 64
 
 static const char *desc[MAXKEYS + 1];
-static size_t ndesc;
+static size_t ndesc, visible;
+static bool growing;
 static const char *proc;
 static size_t proc_len;
 
@@ -56,8 +62,10 @@ static long fake_keyctl(long nr, ...)
 			errno = ENOKEY;
 			return -1;
 		}
-		for (n = 0; first + n <= (long)ndesc; n++)
+		for (n = 0; first + n <= (long)visible; n++)
 			ids[n] = first + n;
+		if (growing && visible < ndesc)
+			visible++;
 		len = n * sizeof(int32_t);
 		if (a[1] && a[2])
 			memcpy((void *)a[1], ids, (size_t)a[2] < (size_t)len ?
@@ -131,8 +139,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *saved;
 	size_t k;
 
-	if (size > 1 << 15)
+	if (size < 1 || size > 1 << 15)
 		return 0;
+	growing = data[0] & 1;
+	data++;
+	size--;
 	copy = malloc(size + 1);
 	assert(copy);
 	memcpy(copy, data, size);
@@ -151,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nul + 1;
 	}
 
+	visible = growing ? ndesc / 2 : ndesc;
 	seen(&w, ROOT);
 	walk_keyring(&w, ROOT, 0);
 	read_proc_keys(&w);

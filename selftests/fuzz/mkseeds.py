@@ -136,8 +136,8 @@ def show(vectors):
     descs.insert(2, 'keyring;0;0;3f3f0000;_uid.0')
     proc.insert(2, '%08x I--Q---     1 perm 3f3f0000     0     0 keyring   _uid.0: empty' % 99)
     data = '\0'.join(descs) + '\0' + '\n'.join(proc) + '\n'
-    put('fuzz_show', 'keys', data.encode())
-    put('fuzz_show', 'one', (descs[0] + '\0' + proc[0] + '\n').encode())
+    put('fuzz_show', 'keys', b'\x00' + data.encode())
+    put('fuzz_show', 'one', b'\x00' + (descs[0] + '\0' + proc[0] + '\n').encode())
 
 
 def kernel(vectors):
