@@ -41,15 +41,15 @@ for t in "$@"; do
 	rc=$?
 	el=$(( $(date +%s) - start ))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	cov=$(grep -oE '^#[0-9]+.* cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 |
+	cov=$(grep -aoE '^#[0-9]+.* cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 |
 	      sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+)/\1 ft \2/')
 	rate=$(( ${execs:-0} / (el > 0 ? el : 1) ))
 	what="$t: ${execs:-?} execs in ${el}s (${rate}/s), cov ${cov:-?}"
-	if [ "$rc" = 0 ] && ! grep -qE '^(==[0-9]+==ERROR|SUMMARY: |.*runtime error:)' "$log"; then
+	if [ "$rc" = 0 ] && ! grep -aqE '^(==[0-9]+==ERROR|SUMMARY: |.*runtime error:)' "$log"; then
 		echo "ok $n $what"
 	else
 		echo "not ok $n $what: exit $rc (log: $log)"
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written|^artifact' "$log" |
+		grep -aE 'ERROR|SUMMARY|runtime error|Test unit written|^artifact' "$log" |
 			head -n 5 | sed 's/^/# /'
 		failed=$((failed + 1))
 	fi
