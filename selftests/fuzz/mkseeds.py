@@ -68,6 +68,24 @@ def wire(frames):
         frames[3][5:])
 
 
+def ev_chunk(b, delay=0):
+    return bytes([0, delay, len(b)]) + b
+
+
+def wire_deadline(frames):
+    t = 'fuzz_wire_deadline'
+    for k, f in enumerate(frames):
+        put(t, 'whole%d' % k, b'\x00' + ev_chunk(f))
+    f = frames[0]
+    put(t, 'pieces', b'\x01' + ev_chunk(f[:5], 10) + ev_chunk(f[5:12], 30) +
+        b'\x01\x05' + ev_chunk(f[12:100], 20) + ev_chunk(f[100:], 5))
+    put(t, 'late', b'\x00' + ev_chunk(f[:50], 90) + ev_chunk(f[50:], 20))
+    put(t, 'close-mid', b'\x02' + ev_chunk(f[:30], 1) + b'\x02\x01')
+    put(t, 'close-first', b'\x00\x02\x00')
+    put(t, 'silent-mid', b'\x03' + ev_chunk(f[:12], 1))
+    put(t, 'two', b'\x00' + ev_chunk(frames[3] + frames[7]))
+
+
 def import_list(vectors):
     lines = []
     for name, c in cases(vectors):
@@ -173,6 +191,7 @@ def main():
     frames = doc_frames(sys.argv[1])
     vectors = json.load(open(sys.argv[2]))
     wire(frames)
+    wire_deadline(frames)
     import_list(vectors)
     store(vectors)
     show(vectors)
