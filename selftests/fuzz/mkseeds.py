@@ -196,14 +196,17 @@ def main():
     store(vectors)
     show(vectors)
     kernel(vectors)
+    extra = vectors
     if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
         extra = json.load(open(sys.argv[3]))
-        if isinstance(extra, dict):
-            for name, c in extra.items():
-                if isinstance(c, dict) and 'ReqBody' in c:
-                    put('fuzz_kreqbody', 'reqbody-x-' + name, bytes.fromhex(c['ReqBody']))
-                if isinstance(c, dict) and 'Bundle' in c:
-                    put('fuzz_kbundle', 'bundle-x-' + name, bytes.fromhex(c['Bundle']))
+    for src in (vectors, extra) if extra != vectors else (vectors,):
+        lc = src.get('LongChain')
+        if isinstance(lc, dict):
+            n = int(lc['n'])
+            b = struct.pack('>H', n) + bytes.fromhex(lc['EUKey_n']) + \
+                struct.pack('>I', 1) + bytes(32)
+            put('fuzz_kbundle', 'longchain-%d' % n, b + struct.pack('>H', n))
+            put('fuzz_kbundle', 'longchain-%d-below' % n, b + struct.pack('>H', n - 3))
     print('%d frames from the document' % len(frames))
 
 
