@@ -52,9 +52,10 @@ static unsigned int u8_of(struct in *in)
 static const uint8_t *lp_of(struct in *in, size_t *len)
 {
 	size_t l = u8_of(in) << 8;
-	const uint8_t *p = in->p;
+	const uint8_t *p;
 
 	l |= u8_of(in);
+	p = in->p;
 	if (l > in->len)
 		l = in->len;
 	in->p += l;
