@@ -8,7 +8,8 @@
 # Prints KTAP: one "ok"/"not ok" line per target with its executions and
 # coverage (libFuzzer's final "cov:", edges).  A crash, a leak, a timeout,
 # a sanitizer report or a target that cannot start is "not ok"; the log
-# ($LOGS/<target>.log, default $OUT/logs) and the reproducer ($OUT/artifacts/) stay.
+# ($LOGS/<target>.log, default $OUT/logs) and the reproducer
+# ($OUT/artifacts/) stay.
 #
 #   OUT=build/fuzz ./run.sh SECONDS TARGET...
 set -u
@@ -45,7 +46,8 @@ for t in "$@"; do
 	      sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+)/\1 ft \2/')
 	rate=$(( ${execs:-0} / (el > 0 ? el : 1) ))
 	what="$t: ${execs:-?} execs in ${el}s (${rate}/s), cov ${cov:-?}"
-	if [ "$rc" = 0 ] && ! grep -aqE '^(==[0-9]+==ERROR|SUMMARY: |.*runtime error:)' "$log"; then
+	report='^(==[0-9]+==ERROR|SUMMARY: |.*runtime error:)'
+	if [ "$rc" = 0 ] && ! grep -aqE "$report" "$log"; then
 		echo "ok $n $what"
 	else
 		echo "not ok $n $what: exit $rc (log: $log)"
