@@ -5,17 +5,24 @@
  * the PNE's Confirm (profile 7).  PSK1, KEK_E and every EUKey stay here.
  */
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
 #include <crypto/algapi.h>
 #include "netlink.h"
 
 /*
  * Requests this GW has sent and not yet had answered, per network
  * namespace (struct cpns_net).  A response is taken only for one of them,
- * once.
+ * once.  Each belongs to the netlink socket that made it (@portid) and is
+ * dropped when that socket is released (cpns_gw_urelease()): a GW tool
+ * that gives up, exits or is killed frees its slots at once.  Charged to
+ * the caller's memory cgroup.
  */
 struct cpns_outstanding {
 	struct list_head list;
@@ -23,12 +30,34 @@ struct cpns_outstanding {
 	u8 rand[CPNS_RAND_LEN];
 	u64 t;
 	time64_t expires;
+	u32 portid;
+	bool shared;		/* counted in cpns_outstanding_shared */
 };
 
+/*
+ * Outstanding requests of every network namespace owned by a user
+ * namespace other than the initial one, together: at most
+ * CPNS_OUTSTANDING_USERNS_MAX, so that however many namespaces a user
+ * makes, the memory stays bounded; namespaces of the initial user
+ * namespace (the host's own GW) are not counted, and cannot be locked
+ * out by it.
+ */
+static atomic_t cpns_outstanding_shared = ATOMIC_INIT(0);
 
 static bool cpns_id_eq(const struct cpns_id *a, const struct cpns_id *b)
 {
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);
+}
+
+static void cpns_outstanding_remove(struct cpns_net *cn,
+				    struct cpns_outstanding *o)
+{
+	lockdep_assert_held(&cn->outstanding_lock);
+	list_del(&o->list);
+	cn->outstanding_count--;
+	if (o->shared)
+		atomic_dec(&cpns_outstanding_shared);
+	kfree(o);
 }
 
 static void cpns_outstanding_prune(struct cpns_net *cn, time64_t now)
@@ -36,26 +65,52 @@ static void cpns_outstanding_prune(struct cpns_net *cn, time64_t now)
 	struct cpns_outstanding *o, *tmp;
 
 	lockdep_assert_held(&cn->outstanding_lock);
-	list_for_each_entry_safe(o, tmp, &cn->outstanding, list) {
-		if (now <= o->expires)
-			continue;
-		list_del(&o->list);
-		kfree(o);
-		cn->outstanding_count--;
-	}
+	list_for_each_entry_safe(o, tmp, &cn->outstanding, list)
+		if (now > o->expires)
+			cpns_outstanding_remove(cn, o);
 }
 
-static int cpns_outstanding_add(struct cpns_net *cn, struct cpns_outstanding *o)
+/* A slot for one more request of @info's namespace, or -EBUSY (extack). */
+static int cpns_outstanding_reserve(struct genl_info *info, struct cpns_net *cn,
+				    struct cpns_outstanding *o)
 {
-	int ret = 0;
+	lockdep_assert_held(&cn->outstanding_lock);
+	if (cn->outstanding_count >= CPNS_OUTSTANDING_MAX) {
+		NL_SET_ERR_MSG_MOD(info->extack, "too many outstanding requests");
+		return -EBUSY;
+	}
+	o->shared = genl_info_net(info)->user_ns != &init_user_ns;
+	if (o->shared && atomic_inc_return(&cpns_outstanding_shared) >
+			 CPNS_OUTSTANDING_USERNS_MAX) {
+		atomic_dec(&cpns_outstanding_shared);
+		o->shared = false;
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "too many outstanding requests in user namespaces");
+		return -EBUSY;
+	}
+	return 0;
+}
 
+/*
+ * Keep @o as outstanding for the caller's socket, and report it: the event
+ * is built under the lock, as another command may take @o once it is
+ * dropped.
+ */
+static int cpns_outstanding_add(struct genl_info *info, struct cpns_outstanding *o)
+{
+	struct cpns_net *cn = cpns_net(info);
+	int ret;
+
+	o->portid = info->snd_portid;
 	mutex_lock(&cn->outstanding_lock);
 	cpns_outstanding_prune(cn, ktime_get_real_seconds());
-	if (cn->outstanding_count >= CPNS_OUTSTANDING_MAX) {
-		ret = -EBUSY;
-	} else {
+	ret = cpns_outstanding_reserve(info, cn, o);
+	if (!ret) {
 		list_add_tail(&o->list, &cn->outstanding);
 		cn->outstanding_count++;
+		cpns_count(info, CPNS_COUNTER_A_REQUESTS);
+		cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_REQUEST,
+			    .gw = &o->gw, .user = &o->user, .entity = &o->entity });
 	}
 	mutex_unlock(&cn->outstanding_lock);
 	return ret;
@@ -77,15 +132,6 @@ cpns_outstanding_find(struct cpns_net *cn, const struct cpns_outstanding *key)
 	return NULL;
 }
 
-static void cpns_outstanding_remove(struct cpns_net *cn,
-				    struct cpns_outstanding *o)
-{
-	lockdep_assert_held(&cn->outstanding_lock);
-	list_del(&o->list);
-	cn->outstanding_count--;
-	kfree(o);
-}
-
 /* The namespace is going away: forget its requests. */
 void cpns_gw_net_exit(struct cpns_net *cn)
 {
@@ -95,6 +141,39 @@ void cpns_gw_net_exit(struct cpns_net *cn)
 	list_for_each_entry_safe(o, tmp, &cn->outstanding, list)
 		cpns_outstanding_remove(cn, o);
 	mutex_unlock(&cn->outstanding_lock);
+}
+
+/* A generic netlink socket is released: forget the requests it made. */
+static int cpns_gw_urelease(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct cpns_outstanding *o, *tmp;
+	struct cpns_net *cn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	cn = cpns_net_of(n->net);
+	mutex_lock(&cn->outstanding_lock);
+	list_for_each_entry_safe(o, tmp, &cn->outstanding, list)
+		if (o->portid == n->portid)
+			cpns_outstanding_remove(cn, o);
+	mutex_unlock(&cn->outstanding_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block cpns_gw_notifier = {
+	.notifier_call = cpns_gw_urelease,
+};
+
+int __init cpns_gw_init(void)
+{
+	return netlink_register_notifier(&cpns_gw_notifier);
+}
+
+void cpns_gw_exit(void)
+{
+	netlink_unregister_notifier(&cpns_gw_notifier);
 }
 
 /* The identifiers that name a request: GwID, UserID, EntityID. */
@@ -143,7 +222,7 @@ int cpns_gw_request(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!o || !c) {
 		ret = -ENOMEM;
@@ -200,14 +279,9 @@ int cpns_gw_request(struct sk_buff *skb, struct genl_info *info)
 	    nla_put(msg, CPNS_A_SEALED, bodylen + CPNS_SEALED_MIN, c->sealed))
 		goto out_free;
 
-	ret = cpns_outstanding_add(cpns_net(info), o);
-	if (ret) {
-		NL_SET_ERR_MSG_MOD(info->extack, "too many outstanding requests");
+	ret = cpns_outstanding_add(info, o);
+	if (ret)
 		goto out_free;
-	}
-	cpns_count(info, CPNS_COUNTER_A_REQUESTS);
-	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_REQUEST,
-		    .gw = &o->gw, .user = &o->user, .entity = &o->entity });
 	o = NULL;
 	kfree_sensitive(c);
 	return cpns_reply_send(msg, hdr, info);
@@ -255,6 +329,7 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *sealed = info->attrs[CPNS_A_SEALED];
 	struct cpns_outstanding *want, *o;
 	struct cpns_key_payload *chain = NULL;
+	struct nlattr *serial_attr = NULL;
 	struct cpns_gw_ctx *c;
 	struct sk_buff *msg = NULL;
 	key_ref_t keyring = NULL;
@@ -321,11 +396,10 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	ret = cpns_open(c->k, c->aad, aadlen, nla_data(sealed), nla_len(sealed),
 			c->body);
-	if (ret) {
+	if (ret == -EBADMSG)	/* else -ENOMEM: no verdict on the response */
 		NL_SET_ERR_MSG_ATTR(info->extack, sealed, "response does not open");
-		ret = -EBADMSG;
+	if (ret)
 		goto out_unlock;
-	}
 	if (status == CPNS_OK) {
 		cpns_bundle_parse(c->body, &c->bundle);
 		if (!c->bundle.n || !c->bundle.e) {
@@ -355,6 +429,12 @@ reply:
 		      nla_put(msg, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN,
 			      chain->chain.chain_id)))
 		goto out_unlock;
+	/* Room for the serial too: once the key is made, nothing may fail. */
+	if (chain) {
+		serial_attr = nla_reserve(msg, CPNS_A_KEY_SERIAL, sizeof(s32));
+		if (!serial_attr)
+			goto out_unlock;
+	}
 
 	if (chain) {
 		struct cpns_ev ev = {
@@ -366,16 +446,15 @@ reply:
 
 		memcpy(chain_id, chain->chain.chain_id, sizeof(chain_id));
 		/* Consumes chain, success or not. */
-		serial = cpns_key_mint(keyring, CPNS_KEY_CHAIN, &want->entity, chain);
+		serial = cpns_key_mint(genl_info_net(info), keyring,
+				       CPNS_KEY_CHAIN, &want->entity, chain);
 		chain = NULL;
 		if (serial < 0) {
 			ret = serial;
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the chain: key");
 			goto out_unlock;
 		}
-		ret = -EMSGSIZE;
-		if (nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial))
-			goto out_unlock;
+		*(s32 *)nla_data(serial_attr) = serial;
 		ev.serial = serial;
 		ev.chain_id = chain_id;
 		cpns_count(info, CPNS_COUNTER_A_CHAINS);

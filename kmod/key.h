@@ -11,6 +11,8 @@
 #include <linux/rcupdate.h>
 #include "profile.h"
 
+struct net;
+
 enum cpns_key_kind {
 	CPNS_KEY_PSK,		/* "psk:<GwID>", 32 bytes, from userspace */
 	CPNS_KEY_TK,		/* "tk:<EntityID>", 16..64 bytes, from userspace */
@@ -54,21 +56,27 @@ struct cpns_key_payload {
 extern struct key_type cpns_key_type;
 
 int cpns_key_init(void);
+
+/* The kind and identifier of "<prefix><identifier>"; 0 or -EINVAL. */
+int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
+		    struct cpns_id *id);
 void cpns_key_exit(void);
 
 /*
  * Resolve a keyring serial (KEY_SPEC_* allowed) for the caller, with
- * KEY_NEED_WRITE when @write, else KEY_NEED_SEARCH.  Returns the ref or
- * an ERR_PTR (-ENOKEY, -EACCES, -EKEYREVOKED, ...).  key_ref_put() it.
+ * KEY_NEED_SEARCH, and also KEY_NEED_WRITE when @write; @t and @p are
+ * never created.  Returns the ref or an ERR_PTR (-ENOKEY, -EACCES,
+ * -EKEYREVOKED, ...).  key_ref_put() it.
  */
 key_ref_t cpns_keyring_get(s32 serial, bool write);
 
 /*
  * Search @keyring (recursively, caller's credentials) for the cpns key
- * "<kind prefix><id>", take its semaphore (write when @write) and check
- * it is still valid.  Returns the key with the semaphore held; release
- * with cpns_key_put().  -ENOKEY when absent, -EKEYREVOKED/-EKEYEXPIRED.
- * The payload is then cpns_key_payload(key), never NULL.
+ * "<kind prefix><id>" of a kind userspace makes (psk, tk, master), take
+ * its semaphore (write when @write) and check it is still valid.  Returns
+ * the key with the semaphore held; release with cpns_key_put().  -ENOKEY
+ * when absent, -EKEYREVOKED/-EKEYEXPIRED; -EINVAL for chain/euk, which are
+ * held keys (below).  The payload is then cpns_key_payload(key), never NULL.
  */
 struct key *cpns_key_get(key_ref_t keyring, enum cpns_key_kind kind,
 			 const struct cpns_id *id, bool write);
@@ -85,20 +93,69 @@ struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind);
 void cpns_payload_free(struct cpns_key_payload *p);
 
 /*
- * Create "<prefix><id>" (chain or euk kinds only) in @keyring, or replace
- * the payload of the key of that name already linked there; the caller
- * needs write permission on the keyring (EACCES otherwise), which
- * key_create_or_update() checks.  Takes ownership of @p on success
- * and on failure (it is zeroed and freed).  Returns the key's serial or
- * a negative errno.
+ * Held keys: chain: and euk: live in the store of a network namespace, a
+ * keyring the module owns (KEY_FLAG_KEEP on it and on every key in it,
+ * linked nowhere else), so that no key operation of userspace can drop
+ * them (Documentation/keys.rst, "Held keys").
+ *
+ * Lock order: a held key's semaphore (cpns_held_get()) and its store's
+ * create_lock (making, replacing or dropping a held key) are never held
+ * together; the keyring core's own locks (the store keyring's semaphore,
+ * key_construction_mutex) nest inside create_lock.  Nothing here is
+ * global.
  */
-s32 cpns_key_mint(key_ref_t keyring, enum cpns_key_kind kind,
-		  const struct cpns_id *id, struct cpns_key_payload *p);
 
 /*
- * Replace the payload of @key, held with cpns_key_get(..., write = true),
- * by @p (same kind); the old one is zeroed and freed after an RCU grace
- * period.  Takes ownership of @p.
+ * The held key "<prefix><id>" (chain or euk) of @net's store, its
+ * semaphore held for writing.  -ENOKEY when none; release with
+ * cpns_key_put(key, true).
+ */
+struct key *cpns_held_get(struct net *net, enum cpns_key_kind kind,
+			  const struct cpns_id *id);
+
+/*
+ * Make the held key "<prefix><id>" in @net's store from a copy of @p
+ * (not consumed), owned by and charged to the caller; the caller needs
+ * Write permission on @keyring, the keyring it named (EACCES).  -EEXIST
+ * when the store already holds one.  Returns the new key's serial or a
+ * negative errno: -EEXIST, -EACCES, -EDQUOT, -ENOMEM, ...  The caller must
+ * not hold any held key's semaphore.
+ */
+s32 cpns_held_create(struct net *net, key_ref_t keyring,
+		     enum cpns_key_kind kind, const struct cpns_id *id,
+		     const struct cpns_key_payload *p);
+
+/*
+ * Create "<prefix><id>" (chain or euk) in @net's store, or replace the
+ * payload of the one it holds (same serial); Write permission on @keyring
+ * needed as for cpns_held_create().  Takes ownership of @p on success and
+ * on failure (it is zeroed and freed).  Returns the key's serial or a
+ * negative errno.  The caller must not hold that key's semaphore.
+ */
+s32 cpns_key_mint(struct net *net, key_ref_t keyring, enum cpns_key_kind kind,
+		  const struct cpns_id *id, struct cpns_key_payload *p);
+
+/* The public state of a held key: E, i held (euk) or delivered (chain), n. */
+struct cpns_held_info {
+	u32 epoch;
+	u16 index;
+	u16 n;
+};
+
+/*
+ * Drop the held key "<prefix><id>" of @net's store: unlinked, revoked (its
+ * payload zeroed) and garbage-collected.  Its last public state goes to
+ * @was, its serial to @serial.  0 or -ENOKEY.  The caller checks
+ * CAP_SYS_ADMIN: this is the only way to drop a held key.
+ */
+int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
+		    const struct cpns_id *id, struct cpns_held_info *was,
+		    s32 *serial);
+
+/*
+ * Replace the payload of @key, held with cpns_held_get(), by @p (same
+ * kind); the old one is zeroed and freed after an RCU grace period.
+ * Takes ownership of @p.
  */
 void cpns_key_replace(struct key *key, struct cpns_key_payload *p);
 

@@ -8,8 +8,10 @@
 
 #include <linux/atomic.h>
 #include <linux/key.h>
+#include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include "blob.h"
 #include "cpns.h"
 #include "netlink.h"
 
@@ -17,9 +19,26 @@ static struct genl_family cpns_family;
 
 static unsigned int cpns_net_id __read_mostly;
 
+/*
+ * Who may send the commands, decided once at load (Documentation/
+ * design.rst, "Threat model"): by default CAP_NET_ADMIN in the initial
+ * user namespace (GENL_ADMIN_PERM); with userns=1, CAP_NET_ADMIN over the
+ * caller's network namespace (GENL_UNS_ADMIN_PERM), so that the root of a
+ * user namespace owning its netns (unshare -Urn, a container) is a node.
+ */
+static bool cpns_userns;
+module_param_named(userns, cpns_userns, bool, 0444);
+MODULE_PARM_DESC(userns,
+		 "let CAP_NET_ADMIN over the caller's network namespace (e.g. root of unshare -Urn) run every command; default off: CAP_NET_ADMIN in the initial user namespace");
+
 struct cpns_net *cpns_net(struct genl_info *info)
 {
 	return net_generic(genl_info_net(info), cpns_net_id);
+}
+
+struct cpns_net *cpns_net_of(struct net *net)
+{
+	return net_generic(net, cpns_net_id);
 }
 
 void cpns_count(struct genl_info *info, int counter)
@@ -49,13 +68,14 @@ static struct pernet_operations cpns_net_ops = {
 	.size = sizeof(struct cpns_net),
 };
 
+/* A length out of limits is ERANGE, a character out of the set EINVAL. */
 static int cpns_validate_id(const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
 {
 	if (!cpns_id_valid(nla_data(attr), nla_len(attr))) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "identifier must be 1..64 bytes of [A-Za-z0-9._:@-]");
-		return -EINVAL;
+		return nla_len(attr) ? -EINVAL : -ERANGE;
 	}
 	return 0;
 }
@@ -66,7 +86,7 @@ static int cpns_validate_claim_code(const struct nlattr *attr,
 	if (!cpns_claim_code_valid(nla_data(attr), nla_len(attr))) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "claim code must be 8..64 bytes of [A-Za-z0-9-]");
-		return -EINVAL;
+		return nla_len(attr) < CPNS_CLAIM_CODE_MIN_LEN ? -ERANGE : -EINVAL;
 	}
 	return 0;
 }
@@ -123,6 +143,15 @@ static const struct nla_policy cpns_pne_accept_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
 };
 
+static const struct nla_policy cpns_pne_reset_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+};
+
+static const struct nla_policy cpns_key_load_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_KEY_BLOB_MAX),
+};
+
 static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
 	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
@@ -140,8 +169,11 @@ static const struct nla_policy cpns_srv_seal_entity_policy[CPNS_A_MAX + 1] = {
 
 static const struct nla_policy cpns_srv_open_request_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	/* Its form is check 1 of the profile, answered MALFORMED, not EINVAL. */
-	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, 255),
+	/*
+	 * 1..64 bytes, as everywhere (ERANGE); its characters are check 1 of
+	 * the profile, answered MALFORMED by the handler, not EINVAL.
+	 */
+	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_ID_MAX_LEN),
 	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
 	[CPNS_A_TIME]		= { .type = NLA_U64 },
 	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
@@ -203,6 +235,8 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_SEAL_ENTITY]	= cpns_srv_seal_entity,
 	[CPNS_CMD_SRV_OPEN_REQUEST]	= cpns_srv_open_request,
 	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
+	[CPNS_CMD_PNE_RESET]		= cpns_pne_reset,
+	[CPNS_CMD_KEY_LOAD]		= cpns_key_load,
 };
 
 /* Attributes that carry a secret from userspace: wiped in the request once used. */
@@ -236,15 +270,15 @@ static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* .flags, the permission, is set by cpns_ops_init() from the parameter. */
 #define CPNS_OP(_cmd, _policy) {				\
 	.cmd = (_cmd),						\
 	.doit = cpns_doit,					\
 	.policy = (_policy),					\
 	.maxattr = CPNS_A_MAX,					\
-	.flags = GENL_UNS_ADMIN_PERM,				\
 }
 
-static const struct genl_ops cpns_ops[] = {
+static struct genl_ops cpns_ops[] __ro_after_init = {
 	CPNS_OP(CPNS_CMD_GET_INFO, cpns_info_policy),
 	CPNS_OP(CPNS_CMD_GW_REQUEST, cpns_gw_request_policy),
 	CPNS_OP(CPNS_CMD_GW_RESPONSE, cpns_gw_response_policy),
@@ -255,6 +289,8 @@ static const struct genl_ops cpns_ops[] = {
 	CPNS_OP(CPNS_CMD_SRV_SEAL_ENTITY, cpns_srv_seal_entity_policy),
 	CPNS_OP(CPNS_CMD_SRV_OPEN_REQUEST, cpns_srv_open_request_policy),
 	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
+	CPNS_OP(CPNS_CMD_PNE_RESET, cpns_pne_reset_policy),
+	CPNS_OP(CPNS_CMD_KEY_LOAD, cpns_key_load_policy),
 };
 
 enum cpns_mcgrp {
@@ -262,8 +298,9 @@ enum cpns_mcgrp {
 };
 
 static const struct genl_multicast_group cpns_mcgrps[] = {
+	/* joining needs CAP_NET_ADMIN over the socket's network namespace */
 	[CPNS_MCGRP_EVENTS] = { .name = CPNS_GENL_MCGRP_EVENTS,
-				.flags = GENL_UNS_ADMIN_PERM },
+				.flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family cpns_family __ro_after_init = {
@@ -275,7 +312,7 @@ static struct genl_family cpns_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= cpns_ops,
 	.n_ops		= ARRAY_SIZE(cpns_ops),
-	.resv_start_op	= CPNS_CMD_EVENT,
+	/* .resv_start_op 0: strict header and flag checks for every command */
 	.mcgrps		= cpns_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(cpns_mcgrps),
 };
@@ -315,14 +352,24 @@ bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n
 	return false;
 }
 
+/* The commands that may make a key in CPNS_A_KEYRING. */
+static bool cpns_cmd_mints(u8 cmd)
+{
+	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT;
+}
+
 key_ref_t cpns_attr_keyring(struct genl_info *info)
 {
+	bool write = cpns_cmd_mints(info->genlhdr->cmd);
 	key_ref_t ref;
 
 	if (cpns_attr_missing(info, CPNS_A_KEYRING))
 		return ERR_PTR(-EINVAL);
-	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), false);
-	if (IS_ERR(ref))
+	ref = cpns_keyring_get(nla_get_s32(info->attrs[CPNS_A_KEYRING]), write);
+	if (IS_ERR(ref) && write)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_KEYRING],
+				    "keyring not found, not searchable or not writable");
+	else if (IS_ERR(ref))
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_KEYRING],
 				    "keyring not found or not searchable");
 	return ref;
@@ -352,8 +399,13 @@ struct key *cpns_attr_key(struct genl_info *info, key_ref_t keyring,
 			  enum cpns_key_kind kind, const struct cpns_id *id,
 			  bool write)
 {
-	struct key *key = cpns_key_get(keyring, kind, id, write);
+	struct key *key;
 
+	/* chain: and euk: are held in the namespace's store, whatever keyring */
+	if (kind == CPNS_KEY_CHAIN || kind == CPNS_KEY_EUK)
+		key = cpns_held_get(genl_info_net(info), kind, id);
+	else
+		key = cpns_key_get(keyring, kind, id, write);
 	if (IS_ERR(key))
 		cpns_key_err(info, kind, PTR_ERR(key));
 	return key;
@@ -426,19 +478,33 @@ void cpns_notify(struct genl_info *info, const struct cpns_ev *ev)
 				CPNS_MCGRP_EVENTS, GFP_KERNEL);
 }
 
+static void __init cpns_ops_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpns_ops); i++)
+		cpns_ops[i].flags = cpns_userns ? GENL_UNS_ADMIN_PERM : GENL_ADMIN_PERM;
+}
+
 int __init cpns_genl_init(void)
 {
 	int ret;
 
+	cpns_ops_init();
 	ret = register_pernet_subsys(&cpns_net_ops);
 	if (ret)
 		goto err_pernet;
+	ret = cpns_gw_init();
+	if (ret)
+		goto err_gw;
 	ret = genl_register_family(&cpns_family);
 	if (ret)
 		goto err_family;
 	return 0;
 
 err_family:
+	cpns_gw_exit();
+err_gw:
 	unregister_pernet_subsys(&cpns_net_ops);
 err_pernet:
 	return ret;
@@ -447,5 +513,6 @@ err_pernet:
 void cpns_genl_exit(void)
 {
 	genl_unregister_family(&cpns_family);
+	cpns_gw_exit();
 	unregister_pernet_subsys(&cpns_net_ops);
 }

@@ -29,6 +29,7 @@ struct cpns_net {
 };
 
 struct cpns_net *cpns_net(struct genl_info *info);
+struct cpns_net *cpns_net_of(struct net *net);
 void cpns_count(struct genl_info *info, int counter);
 
 /* A required identifier attribute, copied; -EINVAL with extack if missing. */
@@ -85,8 +86,11 @@ int cpns_gw_response(struct sk_buff *skb, struct genl_info *info);
 int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info);
 int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info);
 void cpns_gw_net_exit(struct cpns_net *cn);
+int cpns_gw_init(void);
+void cpns_gw_exit(void);
 
 int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info);
+int cpns_pne_reset(struct sk_buff *skb, struct genl_info *info);
 
 int cpns_srv_seal_user(struct sk_buff *skb, struct genl_info *info);
 int cpns_srv_seal_entity(struct sk_buff *skb, struct genl_info *info);

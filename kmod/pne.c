@@ -5,16 +5,26 @@
  * euk:<EntityID>, and answer with Confirm (profile 7).
  */
 
-#include <linux/mutex.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <crypto/algapi.h>
 #include "netlink.h"
 
 /*
- * Acceptance reads the held key, decides and replaces it: one at a time,
- * so that two deliveries cannot both be judged against the same held key.
+ * Locking: acceptance reads the held key, decides and replaces it under
+ * that key's semaphore (cpns_held_get()), one delivery at a time per
+ * entity and namespace; the key lives in the namespace's store, so only
+ * callers in this namespace can contend for it.  When nothing is held, the
+ * key is made by cpns_held_create(), which refuses (-EEXIST) when a racing
+ * delivery made it first: the delivery is then judged against that one,
+ * so two deliveries cannot both be judged "first".  A key found revoked
+ * was dropped by a reset meanwhile: the delivery is judged again.  No lock is global and
+ * none is taken before a held key's semaphore (key.h gives the order).
  */
-static DEFINE_MUTEX(cpns_pne_lock);
+
+/* How many times a delivery is judged again after losing a race. */
+#define CPNS_PNE_TRIES 4
 
 struct cpns_pne_ctx {
 	u8 kek[CPNS_KEY_LEN];
@@ -65,25 +75,25 @@ static int cpns_pne_open(struct genl_info *info, key_ref_t keyring,
 	return ret;
 }
 
-static struct cpns_key_payload *cpns_euk_payload(const struct cpns_delivery *d,
-						 struct cpns_pne_ctx *c)
+/*
+ * Fill @p, allocated beforehand, with the accepted key.  ChainID is
+ * H(EUKey[1]) = H(H^(i-1)(EUKey[i])) for a new chain, kept otherwise.
+ */
+static int cpns_euk_fill(struct cpns_key_payload *p,
+			 const struct cpns_euk_state *held,
+			 const struct cpns_delivery *d, struct cpns_pne_ctx *c,
+			 u8 kind)
 {
-	struct cpns_key_payload *p = cpns_payload_alloc(CPNS_KEY_EUK);
-	int ret;
-
-	if (!p)
-		return ERR_PTR(-ENOMEM);
 	memcpy(p->euk.euk, c->euk, CPNS_HASH_LEN);
 	p->euk.epoch = d->e;
 	p->euk.index = d->i;
 	p->euk.n = d->n;
-	ret = cpns_sha256_iter(c->euk, d->i - 1, c->euk1) ?:
-	      cpns_chain_id(c->euk1, p->euk.chain_id);
-	if (ret) {
-		cpns_payload_free(p);
-		return ERR_PTR(ret);
+	if (kind == CPNS_ACCEPT_RENEWAL || kind == CPNS_ACCEPT_REPEAT) {
+		memcpy(p->euk.chain_id, held->chain_id, CPNS_CHAIN_ID_LEN);
+		return 0;
 	}
-	return p;
+	return cpns_sha256_iter(c->euk, d->i - 1, c->euk1) ?:
+	       cpns_chain_id(c->euk1, p->euk.chain_id);
 }
 
 /*
@@ -111,13 +121,74 @@ static int cpns_pne_judge(const struct cpns_euk_state *held,
 	return CPNS_ACCEPTED;
 }
 
+/*
+ * Rules 4 to 6 and the change they make, @next (allocated) becoming the
+ * held key unless the delivery is a repeat.  Returns ACCEPTED with *kind
+ * and *serial set, a REJECT_* code, or -errno; on -errno nothing changed.
+ */
+static int cpns_pne_decide(struct genl_info *info, key_ref_t keyring,
+			   const struct cpns_delivery *d, struct cpns_pne_ctx *c,
+			   struct cpns_key_payload **next, u8 *kind, s32 *serial)
+{
+	struct net *net = genl_info_net(info);
+	struct key *held;
+	int tries, code;
+
+	for (tries = 0; tries < CPNS_PNE_TRIES; tries++) {
+		*kind = 0;
+		held = cpns_held_get(net, CPNS_KEY_EUK, &d->entity);
+		if (!IS_ERR(held)) {
+			struct cpns_euk_state *h = &cpns_key_payload(held)->euk;
+
+			code = cpns_pne_judge(h, d, c, kind);
+			if (code == CPNS_ACCEPTED && *kind != CPNS_ACCEPT_REPEAT) {
+				code = cpns_euk_fill(*next, h, d, c, *kind);
+				if (!code) {
+					cpns_key_replace(held, *next);
+					*next = NULL;
+				}
+			}
+			*serial = held->serial;
+			cpns_key_put(held, true);
+			return code;
+		}
+		/* revoked: a reset dropped it since the search; judge again */
+		if (PTR_ERR(held) == -EKEYREVOKED)
+			continue;
+		if (PTR_ERR(held) != -ENOKEY) {
+			cpns_key_err(info, CPNS_KEY_EUK, PTR_ERR(held));
+			return PTR_ERR(held);
+		}
+		*kind = CPNS_ACCEPT_FIRST;
+		code = cpns_euk_fill(*next, NULL, d, c, *kind);
+		if (code)
+			return code;
+		*serial = cpns_held_create(net, keyring, CPNS_KEY_EUK, &d->entity,
+					   *next);
+		if (*serial >= 0)
+			return CPNS_ACCEPTED;
+		if (*serial != -EEXIST) {
+			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the euk: key");
+			return *serial;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* Room for every attribute of an accepting reply, checked before deciding. */
+static bool cpns_pne_reply_fits(struct sk_buff *msg)
+{
+	return skb_tailroom(msg) >= nla_total_size(CPNS_HASH_LEN) +
+				    2 * nla_total_size(sizeof(u8)) +
+				    nla_total_size(sizeof(s32));
+}
+
 int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info)
 {
 	static const int required[] = { CPNS_A_EPOCH, CPNS_A_INDEX, CPNS_A_N,
 					CPNS_A_CHALLENGE, CPNS_A_SEALED };
 	struct cpns_key_payload *next = NULL;
 	struct cpns_delivery d = {};
-	struct key *held = NULL;
 	struct cpns_pne_ctx *c;
 	struct sk_buff *msg;
 	key_ref_t keyring;
@@ -138,79 +209,37 @@ int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info)
 	keyring = cpns_attr_keyring(info);
 	if (IS_ERR(keyring))
 		return PTR_ERR(keyring);
+	/* Everything the answer and the new key need, before any decision. */
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	next = cpns_payload_alloc(CPNS_KEY_EUK);
 	msg = cpns_reply_new(info, &hdr);
 	ret = -ENOMEM;
-	if (!c || !msg)
+	if (!c || !next || !msg)
+		goto out_free;
+	ret = -EMSGSIZE;
+	if (!cpns_pne_reply_fits(msg))
 		goto out_free;
 
-	mutex_lock(&cpns_pne_lock);
 	code = cpns_pne_open(info, keyring, &d, c);
+	if (code == CPNS_ACCEPTED) {
+		ret = cpns_confirm(c->euk, &d.entity, d.e, d.i, d.challenge,
+				   c->confirm);
+		if (ret)
+			goto out_free;
+		code = cpns_pne_decide(info, keyring, &d, c, &next, &kind,
+				       &serial);
+	}
 	if (code < 0) {
 		ret = code;
-		goto out_unlock;
+		goto out_free;
 	}
-	if (code != CPNS_ACCEPTED)
-		goto answer;
 
-	held = cpns_key_get(keyring, CPNS_KEY_EUK, &d.entity, true);
-	if (IS_ERR(held)) {
-		ret = PTR_ERR(held);
-		held = NULL;
-		if (ret != -ENOKEY) {
-			cpns_key_err(info, CPNS_KEY_EUK, ret);
-			goto out_unlock;
-		}
-	}
-	code = cpns_pne_judge(held ? &cpns_key_payload(held)->euk : NULL, &d, c,
-			      &kind);
-	if (code < 0) {
-		ret = code;
-		goto out_unlock;
-	}
-	if (code != CPNS_ACCEPTED)
-		goto answer;
-
-	ret = cpns_confirm(c->euk, &d.entity, d.e, d.i, d.challenge, c->confirm);
-	if (ret)
-		goto out_unlock;
-	ret = -EMSGSIZE;
-	if (nla_put(msg, CPNS_A_CONFIRM, CPNS_HASH_LEN, c->confirm) ||
-	    nla_put_u8(msg, CPNS_A_ACCEPT_KIND, kind))
-		goto out_unlock;
-
-	if (kind != CPNS_ACCEPT_REPEAT) {
-		next = cpns_euk_payload(&d, c);
-		if (IS_ERR(next)) {
-			ret = PTR_ERR(next);
-			goto out_unlock;
-		}
-		if (held) {
-			cpns_key_replace(held, next);
-			serial = held->serial;
-		} else {
-			serial = cpns_key_mint(keyring, CPNS_KEY_EUK, &d.entity, next);
-			if (serial < 0) {
-				ret = serial;
-				NL_SET_ERR_MSG_MOD(info->extack,
-						   "cannot create the euk: key");
-				goto out_unlock;
-			}
-		}
-	} else {
-		serial = held->serial;
-	}
-	ret = -EMSGSIZE;
-	if (nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial))
-		goto out_unlock;
-
-answer:
-	ret = -EMSGSIZE;
-	if (nla_put_u8(msg, CPNS_A_CODE, code))
-		goto out_unlock;
-	if (held)
-		cpns_key_put(held, true);
-	mutex_unlock(&cpns_pne_lock);
+	/* The state has changed: nothing below can fail (room checked). */
+	if (code == CPNS_ACCEPTED)
+		WARN_ON_ONCE(nla_put(msg, CPNS_A_CONFIRM, CPNS_HASH_LEN, c->confirm) ||
+			     nla_put_u8(msg, CPNS_A_ACCEPT_KIND, kind) ||
+			     nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial));
+	WARN_ON_ONCE(nla_put_u8(msg, CPNS_A_CODE, code));
 
 	cpns_count(info, code == CPNS_ACCEPTED ? CPNS_COUNTER_A_ACCEPTED :
 					   CPNS_COUNTER_A_REJECTED);
@@ -222,16 +251,46 @@ answer:
 		    .has = CPNS_EV_EPOCH | CPNS_EV_INDEX | CPNS_EV_N | CPNS_EV_CODE |
 			   (kind ? CPNS_EV_KIND | CPNS_EV_SERIAL : 0) });
 	key_ref_put(keyring);
+	cpns_payload_free(next);
 	kfree_sensitive(c);
 	return cpns_reply_send(msg, hdr, info);
 
-out_unlock:
-	if (held)
-		cpns_key_put(held, true);
-	mutex_unlock(&cpns_pne_lock);
 out_free:
 	key_ref_put(keyring);
 	nlmsg_free(msg);
+	cpns_payload_free(next);
 	kfree_sensitive(c);
 	return ret;
+}
+
+/*
+ * CPNS_CMD_PNE_RESET: drop the held euk:<EntityID> of the caller's
+ * namespace, the one way to (the operator's factory reset).  Needs
+ * CAP_SYS_ADMIN in the initial user namespace; logged, public values only.
+ */
+int cpns_pne_reset(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct cpns_held_info was;
+	struct cpns_id entity;
+	s32 serial = 0;
+	int ret;
+
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "reset needs CAP_SYS_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
+	if (ret)
+		return ret;
+	ret = cpns_held_reset(net, CPNS_KEY_EUK, &entity, &was, &serial);
+	if (ret) {
+		cpns_key_err(info, CPNS_KEY_EUK, ret);
+		return ret;
+	}
+	pr_notice("PNE reset: euk:%.*s (E=%u i=%u n=%u, key %d) dropped in netns %u by uid %u\n",
+		  (int)entity.len, entity.b, was.epoch, was.index, was.n, serial,
+		  net->ns.inum, from_kuid(&init_user_ns, current_uid()));
+	return 0;
 }

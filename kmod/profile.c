@@ -320,7 +320,10 @@ size_t cpns_req_aad(u8 *buf, const struct cpns_id *gw,
  * @t: T
  *
  * "CPNS-KA v1 resp" || u8(status) || lp(GwID) || lp(UserID) ||
- * lp(EntityID) || RAND_PNGW || u64(T).
+ * lp(EntityID) || RAND_PNGW || u64(T).  REPLAY (check 3) and the sealed
+ * MALFORMED (check 4) are decided before ReqBody is, and bind empty
+ * identifiers whatever @user and @entity hold (profile text revision 1.1);
+ * every other status binds them.
  *
  * Return: the length written.
  */
@@ -328,8 +331,11 @@ size_t cpns_resp_aad(u8 *buf, u8 status, const struct cpns_id *gw,
 		     const struct cpns_id *user, const struct cpns_id *entity,
 		     const u8 rand[CPNS_RAND_LEN], u64 t)
 {
+	static const struct cpns_id none = { .len = 0 };
 	struct cpns_bld b;
 
+	if (status == CPNS_REPLAY || status == CPNS_MALFORMED)
+		user = entity = &none;
 	cpns_bld_init(&b, buf, CPNS_AAD_MAX);
 	cpns_bld_put(&b, L_RESP_AAD, sizeof(L_RESP_AAD) - 1);
 	cpns_bld_u8(&b, status);

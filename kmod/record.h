@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The CPNS Server's store records, sealed under a master: key so that the
- * server's userspace keeps only sealed blobs (Documentation/store.rst):
+ * server's userspace keeps only sealed blobs (Documentation/design.rst,
+ * "The server's store"):
  *
- *   RecAAD = "CPNS-KA v1 record" || u8(kind) || lp(identifier)
+ *   RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(identifier)
  *   record = SEAL(master, RecAAD, plaintext)
  *
  *   user:   HPW (32 bytes)
- *   entity: lp(TK) || lp(ClaimCode)
+ *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)
  *   chain:  u16(n) || EUKey[n] || u32(E)
+ *
+ * version is CPNS_RECORD_VERSION; Owner is empty while the entity is
+ * unowned.  Every fact the server's kernel decides on (HPW, TK, the claim
+ * code, owner, E) comes from a record that opened for its kind, version
+ * and identifier; anything else is refused.
  */
 #ifndef _CPNS_RECORD_H
 #define _CPNS_RECORD_H
@@ -21,14 +27,49 @@ enum cpns_record_kind {
 	CPNS_RECORD_CHAIN = 3,
 };
 
-#define CPNS_RECORD_PT_MAX (2 + CPNS_TK_MAX_LEN + 2 + CPNS_CLAIM_CODE_MAX_LEN)
+#define CPNS_RECORD_VERSION 2
+
+#define CPNS_RECORD_PT_MAX (4 + 2 + CPNS_ID_MAX_LEN + 2 + CPNS_TK_MAX_LEN + \
+			    2 + CPNS_CLAIM_CODE_MAX_LEN)
+
+/* An entity record, opened. */
+struct cpns_entity_rec {
+	u32 e;
+	struct cpns_id owner;		/* len 0: unowned */
+	size_t tklen, codelen;
+	u8 tk[CPNS_TK_MAX_LEN];
+	u8 code[CPNS_CLAIM_CODE_MAX_LEN];
+};
 
 /* out receives len + CPNS_SEALED_MIN bytes. */
 int cpns_record_seal(const u8 master[CPNS_MASTER_LEN], enum cpns_record_kind kind,
 		     const struct cpns_id *id, const void *pt, size_t len, u8 *out);
-/* pt (CPNS_RECORD_PT_MAX bytes) receives the plaintext; -EBADMSG if it does not open. */
+/*
+ * pt (CPNS_RECORD_PT_MAX bytes) receives the plaintext.  -EBADMSG if the
+ * record does not open for this kind, version and identifier; any other
+ * errno (-ENOMEM) is not a verdict on the record.
+ */
 int cpns_record_open(const u8 master[CPNS_MASTER_LEN], enum cpns_record_kind kind,
 		     const struct cpns_id *id, const u8 *rec, size_t len,
 		     u8 *pt, size_t *ptlen);
+
+/* HPW of a user record; -EBADMSG if it does not open or is not 32 bytes. */
+int cpns_record_open_user(const u8 master[CPNS_MASTER_LEN],
+			  const struct cpns_id *user, const u8 *rec, size_t len,
+			  u8 *scratch, u8 hpw[CPNS_HASH_LEN]);
+/*
+ * An entity record into @er, with @scratch (CPNS_RECORD_PT_MAX bytes) for
+ * its plaintext, wiped after.  -EBADMSG if it does not open or does not
+ * parse (an owner that is not an identifier, a TK or claim code outside
+ * its limits, trailing bytes).
+ */
+int cpns_record_open_entity(const u8 master[CPNS_MASTER_LEN],
+			    const struct cpns_id *entity, const u8 *rec,
+			    size_t len, u8 *scratch, struct cpns_entity_rec *er);
+/* Seal @er into out; returns the record's length or -errno. */
+int cpns_record_seal_entity(const u8 master[CPNS_MASTER_LEN],
+			    const struct cpns_id *entity,
+			    const struct cpns_entity_rec *er, u8 *scratch,
+			    u8 *out);
 
 #endif /* _CPNS_RECORD_H */

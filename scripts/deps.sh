@@ -16,7 +16,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod keyutils iproute2
 	libnl-3-dev libnl-genl-3-dev libnl-utils
 	libkcapi-dev libkcapi1 libsqlite3-dev sqlite3
-	libkeyutils-dev sparse dkms
+	libkeyutils-dev sparse dkms python3-yaml
 	clang libclang-rt-14-dev llvm
 )
 SRC_VERSION=6.1

@@ -10,6 +10,7 @@
  * the kernel, through the GW, PNE and server commands.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,8 @@ FIXTURE(crypto) {
 
 FIXTURE_SETUP(crypto)
 {
+	/* a node of its own: its own store of held keys (euk:, chain:) */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	self->t = tgenl_open();
 	if (!self->t && !system("modprobe cpns"))
 		self->t = tgenl_open();

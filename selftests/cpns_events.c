@@ -2,11 +2,15 @@
 /*
  * The "events" multicast group: what a GW and a PNE do is reported, in
  * order, with public values only, and only in the network namespace where
- * it happened.
+ * it happened, to listeners with CAP_NET_ADMIN over that namespace.
  */
 
 #include <errno.h>
 #include <sched.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/netlink.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +190,137 @@ TEST(events_report_gw_and_pne_in_their_netns_only)
 	nl_socket_free(in_sk);
 	nl_socket_free(out_sk);
 	tgenl_close(t);
+}
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* Join "events" by hand: 0 or -errno of NETLINK_ADD_MEMBERSHIP. */
+static int join_events(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int grp, err = 0;
+
+	if (!sk || genl_connect(sk))
+		return -1000;
+	grp = genl_ctrl_resolve_grp(sk, CPNS_GENL_NAME, CPNS_GENL_MCGRP_EVENTS);
+	if (grp < 0) {
+		err = -1001;
+	} else if (setsockopt(nl_socket_get_fd(sk), SOL_NETLINK,
+			      NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
+		err = -errno;
+	}
+	nl_socket_free(sk);
+	return err;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200 + WTERMSIG(status);
+}
+
+/* uid 1000 without a capability may not listen (GENL_MCAST_CAP_NET_ADMIN). */
+TEST(unprivileged_join_is_eperm)
+{
+	struct tgenl *t = tgenl_open();
+	pid_t pid;
+
+	ASSERT_NE(NULL, t);
+	tgenl_close(t);
+	EXPECT_EQ(0, join_events());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int err;
+
+		if (tgenl_drop_privileges(1000))
+			_exit(100);
+		err = join_events();
+		if (err != -EPERM) {
+			fprintf(stderr, "# uid 1000 joined events: %d, expected %d\n",
+				err, -EPERM);
+			_exit(1);
+		}
+		/* all capabilities, but in a user namespace not owning the netns */
+		if (unshare(CLONE_NEWUSER))
+			_exit(101);
+		err = join_events();
+		if (err != -EPERM) {
+			fprintf(stderr, "# new userns joined init netns events: %d, expected %d\n",
+				err, -EPERM);
+			_exit(2);
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+}
+
+/*
+ * Events seen by uid 1000 owning a user namespace and two network
+ * namespaces A and B (userns=1): a request made in A shows in A only;
+ * the initial namespace's listener sees nothing.
+ */
+static int ns_owner_events(void)
+{
+	static struct events a, b;
+	struct nl_sock *a_sk, *b_sk;
+	struct fx_req req;
+	uint8_t psk[32] = { 7 };
+	struct tgenl *t;
+	int32_t ring;
+	int err;
+
+	if (tgenl_drop_privileges(1000) || unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return 100;
+	a_sk = listener();
+	t = tgenl_open();
+	if (!a_sk || !t)
+		return 101;
+	if (unshare(CLONE_NEWNET))
+		return 102;
+	b_sk = listener();
+	if (!b_sk)
+		return 103;
+	ring = tk_fresh_keyring();
+	if (ring < 0 || tk_add("psk:gw-ns", psk, sizeof(psk), ring) < 0)
+		return 104;
+	err = fx_gw_request(t, ring, "gw-ns", "alice", "pne-ns", NULL, NULL, &req);
+	if (err) {
+		fprintf(stderr, "# GW_REQUEST in A: %d\n", err);
+		return 105;
+	}
+	drain(a_sk, &a);
+	drain(b_sk, &b);
+	if (a.n != 1 || b.n != 0) {
+		fprintf(stderr, "# events: %u in A, %u in B; want 1, 0\n", a.n, b.n);
+		return 1;
+	}
+	return 0;
+}
+
+TEST(namespace_owner_gets_its_netns_events_only)
+{
+	static struct events outer;
+	struct nl_sock *out_sk;
+	pid_t pid;
+
+	ASSERT_EQ(0, tgenl_module_reload("userns=1"));
+	out_sk = listener();
+	ASSERT_NE(NULL, out_sk);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ns_owner_events());
+	EXPECT_EQ(0, wait_child(pid));
+	drain(out_sk, &outer);
+	EXPECT_EQ(0, outer.n) TH_LOG("a namespace's events reached the initial netns");
+	nl_socket_free(out_sk);
+	ASSERT_EQ(0, tgenl_module_reload(""));
 }
 
 TEST_HARNESS_MAIN

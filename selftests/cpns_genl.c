@@ -3,8 +3,9 @@
  * The cpns generic netlink family as a real libnl-genl-3 client sees it:
  * resolving it autoloads the module, GET_INFO answers with the version and
  * the profile, attributes it does not take are refused with EINVAL and an
- * extended ACK, and every caller without CAP_NET_ADMIN over its network
- * namespace gets EPERM.
+ * extended ACK, and every caller without CAP_NET_ADMIN in the initial user
+ * namespace gets EPERM (over its own network namespace is enough only
+ * with the module parameter userns=1).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -249,38 +251,124 @@ TEST(userns_without_own_netns_gets_eperm)
 	EXPECT_EQ(0, in_unprivileged_child(own_userns_in_init_netns));
 }
 
-static int own_userns_and_netns(void)
+/* GET_INFO from a new user namespace owning a new netns: 0 or the errno. */
+static int own_userns_and_netns_err(void)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct tgenl *t;
 	int err;
 
-	/* CAP_NET_ADMIN over its own netns: allowed (GENL_UNS_ADMIN_PERM). */
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-		return 6;
+		return -1000;
 	t = tgenl_open();
 	if (!t) {
 		fprintf(stderr, "# family not visible in a new netns: %s\n", strerror(errno));
-		return 4;
+		return -1001;
 	}
 	err = tgenl_cmd(t, CPNS_CMD_GET_INFO, tb, NULL, 0);
 	if (!err && !(tb[CPNS_A_PROFILE] && attr_is_string(tb[CPNS_A_PROFILE], CPNS_PROFILE)))
-		err = 1;
+		err = -1002;
 	tgenl_close(t);
-	if (err) {
-		fprintf(stderr, "# userns owning its netns: %d, expected 0\n", err);
+	return err;
+}
+
+static int own_userns_and_netns_refused(void)
+{
+	int err = own_userns_and_netns_err();
+
+	if (err != -EPERM) {
+		fprintf(stderr, "# userns owning its netns, default: %d, expected %d\n",
+			err, -EPERM);
 		return 5;
 	}
 	return 0;
 }
 
-TEST(userns_owning_its_netns_is_allowed)
+static int own_userns_and_netns_allowed(void)
 {
-	struct tgenl *t = tgenl_open();
+	int err = own_userns_and_netns_err();
 
+	if (err) {
+		fprintf(stderr, "# userns owning its netns, userns=1: %d, expected 0\n", err);
+		return 5;
+	}
+	return 0;
+}
+
+/*
+ * By default a command needs CAP_NET_ADMIN in the initial user namespace:
+ * a user namespace owning its netns is not enough (unshare -Urn).
+ */
+TEST(userns_owning_its_netns_gets_eperm_by_default)
+{
+	ASSERT_EQ(0, tgenl_module_reload(""));
+	EXPECT_EQ(0, in_unprivileged_child(own_userns_and_netns_refused));
+}
+
+/* With userns=1 it is: GENL_UNS_ADMIN_PERM, CAP_NET_ADMIN over the netns. */
+TEST(userns_owning_its_netns_is_allowed_with_userns_1)
+{
+	char v[8];
+
+	ASSERT_EQ(0, tgenl_module_reload("userns=1"));
+	ASSERT_LT(0, read_file("/sys/module/cpns/parameters/userns", v, sizeof(v)));
+	EXPECT_STREQ("Y", v);
+	EXPECT_EQ(0, in_unprivileged_child(own_userns_and_netns_allowed));
+	/* a user namespace without its own netns still has nothing */
+	EXPECT_EQ(0, in_unprivileged_child(own_userns_in_init_netns));
+	EXPECT_EQ(0, in_unprivileged_child(unpriv_get_info));
+	ASSERT_EQ(0, tgenl_module_reload(""));
+}
+
+/* The parameter: off by default, read-only, described by modinfo. */
+TEST(userns_parameter_default_off_and_documented)
+{
+	struct stat st;
+	char v[8], line[512];
+	FILE *f;
+	int found = 0;
+
+	ASSERT_EQ(0, tgenl_module_reload(""));
+	ASSERT_LT(0, read_file("/sys/module/cpns/parameters/userns", v, sizeof(v)));
+	EXPECT_STREQ("N", v);
+	ASSERT_EQ(0, stat("/sys/module/cpns/parameters/userns", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
+	f = popen("modinfo -p cpns", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "userns:", 7) && strstr(line, "initial user namespace") &&
+		    strstr(line, "(bool)"))
+			found = 1;
+	pclose(f);
+	EXPECT_TRUE(found) TH_LOG("modinfo -p cpns has no documented userns: line");
+}
+
+/*
+ * Strict header checks for every command (resv_start_op 0): a reserved
+ * genlmsghdr byte or a netlink flag the core does not consume is EINVAL.
+ */
+TEST(header_reserved_and_flags_are_checked)
+{
+	char ext[256] = "";
+	struct nl_msg *m;
+	struct tgenl *t;
+
+	t = tgenl_open();
 	ASSERT_NE(NULL, t);
+	m = tgenl_msg(t, CPNS_CMD_GET_INFO);
+	ASSERT_NE(NULL, m);
+	((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(m)))->reserved = 1;
+	EXPECT_EQ(-EINVAL, tgenl_call(t, m, NULL, ext, sizeof(ext)));
+	EXPECT_STREQ("genlmsghdr.reserved field is not 0", ext);
+
+	m = tgenl_msg(t, CPNS_CMD_GET_INFO);
+	ASSERT_NE(NULL, m);
+	nlmsg_hdr(m)->nlmsg_flags |= NLM_F_CREATE;
+	EXPECT_EQ(-EINVAL, tgenl_call(t, m, NULL, ext, sizeof(ext)));
+	EXPECT_STREQ("ambiguous or reserved bits set in nlmsg_flags", ext);
+
+	EXPECT_EQ(0, tgenl_cmd(t, CPNS_CMD_GET_INFO, NULL, NULL, 0));
 	tgenl_close(t);
-	EXPECT_EQ(0, in_unprivileged_child(own_userns_and_netns));
 }
 
 static uint64_t counter(struct nlattr **tb, int which)

@@ -68,7 +68,7 @@ enum kind {
 	K_U32,
 	K_U64,
 	K_ID,		/* identifier, 1..64 of [A-Za-z0-9._:@-] */
-	K_ID_FORM,	/* SRV_OPEN_REQUEST's GwID: 1..255, form answered MALFORMED */
+	K_ID_FORM,	/* SRV_OPEN_REQUEST's GwID: 1..64, form answered MALFORMED */
 	K_EXACT,	/* exactly .len bytes */
 	K_CLAIM,	/* 8..64 of [A-Za-z0-9-] */
 	K_TK,		/* 16..64 */
@@ -327,6 +327,8 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_ID;
+		if (k == 0)	/* a length out of limits, as the uapi says */
+			out_of_range(m, MSG_ID);
 		if (k == 1)
 			out_of_range(m, MSG_TOO_LONG);
 		return true;
@@ -334,12 +336,14 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		switch (k) {
 		case 0: set_str(m, "empty GwID", "");
 			out_of_range(m, MSG_BIN_RANGE); return true;
-		case 1: set_bytes(m, "GwID of 256 bytes", 256, 'a');
+		case 1: set_bytes(m, "GwID of 65 bytes", 65, 'a');
+			out_of_range(m, MSG_BIN_RANGE); return true;
+		case 2: set_bytes(m, "GwID of 256 bytes", 256, 'a');
 			out_of_range(m, MSG_BIN_RANGE); return true;
 		/* the profile's check 1: answered MALFORMED, not refused */
-		case 2: set_bytes(m, "GwID of 65 bytes", 65, 'a'); break;
 		case 3: set_str(m, "GwID with a space", "bad id"); break;
 		case 4: set_str(m, "GwID with '/'", "a/b"); break;
+		case 5: set_bytes(m, "GwID of 64 bytes with a '#'", 64, '#'); break;
 		default: return false;
 		}
 		m->err = 0;
@@ -370,6 +374,8 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		default: return false;
 		}
 		m->msg = MSG_CLAIM;
+		if (k == 0 || k == 4)	/* lengths out of limits: ERANGE */
+			out_of_range(m, MSG_CLAIM);
 		if (k == 1)
 			out_of_range(m, MSG_TOO_LONG);
 		return true;
@@ -548,7 +554,7 @@ FIXTURE_SETUP(policy)
 
 	self->c = cspec_of(variant->cmd);
 	ASSERT_NE(NULL, self->c);
-	self->ring = tk_fresh_keyring();
+	self->ring = tk_fresh_node();
 	ASSERT_LT(0, self->ring) TH_LOG("tk_fresh_keyring: %d", self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t) TH_LOG("tgenl_open: %s", strerror(errno));
@@ -708,7 +714,7 @@ static const char *baseline_result(FIXTURE_DATA(policy) *self, struct nlattr **t
 		if (!tb[CPNS_A_STATUS] || nla_get_u8(tb[CPNS_A_STATUS]) != CPNS_OK ||
 		    !tb[CPNS_A_KEY_SERIAL])
 			return "no OK with a key serial";
-		return tk_search(self->ring, "chain:" ENT_RESP) > 0 ? NULL : "no chain: key";
+		return tk_held_search("chain:" ENT_RESP) > 0 ? NULL : "no chain: key";
 	case CPNS_CMD_GW_DELIVER:
 		return tb[CPNS_A_INDEX] && nla_get_u16(tb[CPNS_A_INDEX]) == 1 ?
 			NULL : "not index 1";
@@ -724,7 +730,7 @@ static const char *baseline_result(FIXTURE_DATA(policy) *self, struct nlattr **t
 		    !tb[CPNS_A_ACCEPT_KIND] ||
 		    nla_get_u8(tb[CPNS_A_ACCEPT_KIND]) != CPNS_ACCEPT_FIRST)
 			return "not ACCEPTED as FIRST";
-		return tk_search(self->ring, "euk:" PNE) > 0 ? NULL : "no euk: key";
+		return tk_held_search("euk:" PNE) > 0 ? NULL : "no euk: key";
 	case CPNS_CMD_SRV_SEAL_USER:
 		return tb[CPNS_A_USER_RECORD] ? NULL : "no user record";
 	case CPNS_CMD_SRV_SEAL_ENTITY:
@@ -757,9 +763,9 @@ static const char *changed(FIXTURE_DATA(policy) *self)
 				 (unsigned long long)now[i]);
 			return why;
 		}
-	if (tk_search(self->ring, "chain:" ENT_RESP) != -ENOKEY)
+	if (tk_held_search("chain:" ENT_RESP) != -ENOKEY)
 		return "a chain:" ENT_RESP " key exists";
-	if (tk_search(self->ring, "euk:" PNE) != -ENOKEY)
+	if (tk_held_search("euk:" PNE) != -ENOKEY)
 		return "a euk:" PNE " key exists";
 	if (self->chain.serial) {
 		if (tk_proc_keys_line(self->chain.serial, line, sizeof(line)))

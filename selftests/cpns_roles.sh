@@ -14,9 +14,10 @@
 # AUTH_FAILED (wrong password, unknown user), NOT_OWNER, UNKNOWN_ENTITY,
 # BAD_GW_AUTH (unverified), REPLAY and a tampered request (raw frames),
 # deliveries and renewals confirmed, REJECT_ENTITY and its retry with the
-# same index, wire errors (garbage, bad version, oversized, silent peer)
-# with a good exchange after them, a server restart keeping owners and
-# epochs, CHAIN_EXHAUSTED, RATE_LIMITED.
+# same index, a forged store (owner, epoch, swapped and copied records
+# edited with sqlite3: INTERNAL, nothing changed), wire errors (garbage,
+# bad version, oversized, silent peer) with a good exchange after them, a
+# server restart keeping owners and epochs, CHAIN_EXHAUSTED, RATE_LIMITED.
 # Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 to skip.
 set -u
 umask 077
@@ -120,6 +121,54 @@ else
 	fail "monitor: DELIVERY, ACCEPTED (FIRST), CONFIRMED"
 fi
 expect renewal-2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+# ------------------------------------------------------- forged store
+# Whoever can write the database cannot decide for the server's kernel:
+# owner and E live in the entity record sealed under master:store, each
+# record is bound to its user or entity, and the columns are only checked
+# against the records.  Every edit is answered INTERNAL and changes nothing.
+sq() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+row() { sq "SELECT owner, epoch, hex(record), hex(chain_record), hex(chain_id), n FROM entities WHERE entity_id = '$1'"; }
+ROW1=$(row pne-0001)
+ROW2=$(row pne-0002)
+UREC=$(sq "SELECT hex(record) FROM users WHERE user_id = 'alice'")
+URECB=$(sq "SELECT hex(record) FROM users WHERE user_id = 'bob'")
+FAILS=$(sq "SELECT count(*) FROM failures")
+unchanged() {
+	if [ "$(row pne-0001)" = "$ROW1" ] && [ "$(row pne-0002)" = "$ROW2" ] &&
+		[ "$(sq "SELECT hex(record) FROM users WHERE user_id = 'alice'")" = "$UREC" ] &&
+		[ "$(sq "SELECT hex(record) FROM users WHERE user_id = 'bob'")" = "$URECB" ] &&
+		[ "$(sq "SELECT count(*) FROM failures")" = "$FAILS" ]; then
+		ok "$1: store unchanged"
+	else
+		fail "$1: store unchanged"
+	fi
+}
+dmesg -c >/dev/null 2>&1
+sq "UPDATE entities SET owner = 'bob' WHERE entity_id = 'pne-0001'"
+expect forged-owner 1 "status: INTERNAL$" -- $A --entity pne-0001 --user bob --password-file "$D/pw"
+sq "UPDATE entities SET owner = 'alice' WHERE entity_id = 'pne-0001'"
+unchanged forged-owner
+sq "UPDATE entities SET owner = NULL WHERE entity_id = 'pne-0001'"
+expect forged-unowned 1 "status: INTERNAL$" -- $A --entity pne-0001 --user bob --password-file "$D/pw" --claim-code-file "$D/claim"
+sq "UPDATE entities SET owner = 'alice' WHERE entity_id = 'pne-0001'"
+unchanged forged-unowned
+sq "UPDATE entities SET epoch = 0 WHERE entity_id = 'pne-0001'"
+expect epoch-lowered 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+sq "UPDATE entities SET epoch = 1 WHERE entity_id = 'pne-0001'"
+unchanged epoch-lowered
+sq "UPDATE users SET record = X'$URECB' WHERE user_id = 'alice'"
+expect user-record-swapped 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+sq "UPDATE users SET record = X'$UREC' WHERE user_id = 'alice'"
+unchanged user-record-swapped
+# pne-0002's whole row (unowned, E 0) over pne-0001's; alice knows its code.
+sq "UPDATE entities SET record = (SELECT record FROM entities WHERE entity_id = 'pne-0002'), owner = NULL, epoch = 0 WHERE entity_id = 'pne-0001'"
+expect entity-record-copied 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim2"
+sq "UPDATE entities SET record = X'$(echo "$ROW1" | cut -d'|' -f3)', owner = 'alice', epoch = 1 WHERE entity_id = 'pne-0001'"
+unchanged entity-record-copied
+w=$(dmesg | grep -c 'cpns: .*store record.*refused')
+echo "# kernel log: $w warnings"
+dmesg | grep 'cpns: ' | comment
+[ "$w" -ge 1 ] && ok "forged records logged by the kernel" || fail "forged records logged by the kernel ($w)"
 expect not-owner 1 "status: NOT_OWNER$" -- $A --entity pne-0001 --user bob --password-file "$D/pw"
 expect unknown-entity 1 "status: UNKNOWN_ENTITY$" -- $A --entity pne-0009 --user alice --password-file "$D/pw"
 # A GW whose PSK1 the server does not hold (in a session keyring of its own).

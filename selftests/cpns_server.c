@@ -60,6 +60,7 @@ struct reply {
 	int has_user, has_entity;
 	char user[80], entity[80];
 	int has_epoch, has_n, has_chain_id, has_chain_record;
+	struct blob erec;		/* CPNS_A_ENTITY_RECORD, len 0: absent */
 	uint32_t epoch;
 	uint16_t n;
 	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
@@ -116,6 +117,10 @@ static void reply_copy(struct reply *r, struct nlattr **tb)
 		memcpy(r->chain_id, nla_data(tb[CPNS_A_CHAIN_ID]), CPNS_CHAIN_ID_LEN);
 	}
 	r->has_chain_record = !!tb[CPNS_A_CHAIN_RECORD];
+	if (tb[CPNS_A_ENTITY_RECORD] && nla_len(tb[CPNS_A_ENTITY_RECORD]) <= REC_MAX) {
+		r->erec.len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
+		memcpy(r->erec.b, nla_data(tb[CPNS_A_ENTITY_RECORD]), r->erec.len);
+	}
 	r->slen = -1;
 	if (tb[CPNS_A_SEALED] && nla_len(tb[CPNS_A_SEALED]) <= CPNS_SEALED_MAX) {
 		r->slen = nla_len(tb[CPNS_A_SEALED]);
@@ -251,6 +256,7 @@ static int resp_open(const struct reply *rep, const uint8_t psk[32],
 		ASSERT_FALSE((rep)->has_n);					\
 		ASSERT_FALSE((rep)->has_chain_id);				\
 		ASSERT_FALSE((rep)->has_chain_record);				\
+		ASSERT_EQ(0, (rep)->erec.len);					\
 		ASSERT_FALSE((rep)->claim);					\
 	} while (0)
 
@@ -322,10 +328,71 @@ static int seal_entity(struct tgenl *t, int32_t ring, const char *entity,
 	return 0;
 }
 
+/*
+ * Store records as the module seals them (Documentation/design.rst, "The
+ * server's store"), made here with the reference and the master key the
+ * test chose, so that the test can forge any record a writer of the
+ * database could not:
+ *
+ *   RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(id)
+ *   user:   HPW
+ *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)
+ *   chain:  u16(n) || EUKey[n] || u32(E)
+ */
+#define REC_USER REF_RECORD_USER
+#define REC_ENTITY REF_RECORD_ENTITY
+#define REC_VERSION REF_RECORD_VERSION
+
+static uint8_t *lp(uint8_t *p, const void *x, size_t len)
+{
+	p[0] = len >> 8;
+	p[1] = len;
+	memcpy(p + 2, x, len);
+	return p + 2 + len;
+}
+
+static void rec_forge(const uint8_t master[32], uint8_t kind, int version,
+		      const char *id, const uint8_t *pt, size_t len,
+		      struct blob *out)
+{
+	uint8_t aad[REF_AAD_MAX], nonce[REF_NONCE_LEN];
+	size_t aadlen = ref_record_aad(aad, kind, version, id);
+
+	fill_random(nonce, sizeof(nonce));
+	out->len = ref_seal(master, nonce, aad, aadlen, pt, len, out->b);
+}
+
+static void entity_forge(const uint8_t master[32], int version,
+			 const char *entity, uint32_t e, const char *owner,
+			 const uint8_t *tk, size_t tklen, const char *code,
+			 struct blob *out)
+{
+	uint8_t pt[REC_MAX];
+	size_t len = ref_entity_record_pt(pt, e, owner, tk, tklen, code);
+
+	rec_forge(master, REC_ENTITY, version, entity, pt, len, out);
+}
+
+/* The entity record the module returned opens to exactly these values. */
+static int entity_check(const uint8_t master[32], const struct blob *rec,
+			const char *entity, uint32_t e, const char *owner,
+			const uint8_t *tk, size_t tklen, const char *code)
+{
+	uint8_t aad[REF_AAD_MAX], pt[REC_MAX], want[REC_MAX];
+	size_t aadlen = ref_record_aad(aad, REC_ENTITY, REC_VERSION, entity);
+	size_t len = ref_entity_record_pt(want, e, owner, tk, tklen, code);
+
+	if (rec->len != (int)(len + REF_SEALED_MIN) ||
+	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))
+		return -1;
+	return memcmp(pt, want, len) ? -1 : 0;
+}
+
 FIXTURE(srv) {
 	struct tgenl *t;
 	int32_t ring;
 	uint8_t psk[32];
+	uint8_t master[CPNS_MASTER_LEN];
 	uint8_t tk1[32];
 	uint8_t tk2[64];
 	struct blob alice, bob, pne1, pne2;
@@ -333,18 +400,18 @@ FIXTURE(srv) {
 
 FIXTURE_SETUP(srv)
 {
-	uint8_t master[CPNS_MASTER_LEN];
+	uint8_t *master = self->master;
 
 	self->ring = tk_fresh_keyring();
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
 	fill_random(self->psk, sizeof(self->psk));
-	fill_random(master, sizeof(master));
+	fill_random(master, CPNS_MASTER_LEN);
 	fill_random(self->tk1, sizeof(self->tk1));
 	fill_random(self->tk2, sizeof(self->tk2));
 	ASSERT_LT(0, tk_add("psk:" GW, self->psk, sizeof(self->psk), self->ring));
-	ASSERT_LT(0, tk_add("master:" MASTER, master, sizeof(master), self->ring));
+	ASSERT_LT(0, tk_add("master:" MASTER, master, CPNS_MASTER_LEN, self->ring));
 	ASSERT_EQ(0, seal_user(self->t, self->ring, ALICE, ALICE_PW, &self->alice));
 	ASSERT_EQ(0, seal_user(self->t, self->ring, BOB, BOB_PW, &self->bob));
 	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE1, self->tk1,
@@ -352,6 +419,14 @@ FIXTURE_SETUP(srv)
 	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE2, self->tk2,
 				 sizeof(self->tk2), CLAIM2, &self->pne2));
 }
+
+/* A record of pne-0001 or pne-0002 at epoch e, owned by owner (NULL: nobody). */
+#define PNE1_AT(rec, e, owner)							\
+	entity_forge(self->master, REC_VERSION, PNE1, (e), (owner), self->tk1,	\
+		     sizeof(self->tk1), CLAIM1, (rec))
+#define PNE2_AT(rec, e, owner)							\
+	entity_forge(self->master, REC_VERSION, PNE2, (e), (owner), self->tk2,	\
+		     sizeof(self->tk2), CLAIM2, (rec))
 
 FIXTURE_TEARDOWN(srv)
 {
@@ -379,7 +454,7 @@ static void open_at(struct tgenl *t, int32_t ring, const uint8_t psk[32],
 	}
 }
 
-/* Check 1: GwID not well formed is MALFORMED, before T and before OPEN. */
+/* Check 1: a GwID of bad characters is MALFORMED, before T and before OPEN. */
 TEST_F(srv, malformed_gw_id_unverified)
 {
 	char gw65[66];
@@ -390,11 +465,13 @@ TEST_F(srv, malformed_gw_id_unverified)
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
 
+	/* 65 bytes cannot be a GwID of the wire: a length out of limits, ERANGE */
 	memset(gw65, 'g', 65);
 	gw65[65] = '\0';
 	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
-	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
+	ASSERT_EQ(-ERANGE, rep.err);
+	ASSERT_FALSE(rep.has_status);
 
 	/* Other bad characters, and a stale T: still MALFORMED (checked first). */
 	req_build(&r, self->psk, "gw/1", ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
@@ -558,8 +635,9 @@ static size_t body_for(uint8_t *body, const char *user, const char *entity,
 
 /*
  * Check 4: a body that opens but does not parse is MALFORMED, verified;
- * RESPOND with MALFORMED seals it with status 1 and an empty plaintext.
- * user/entity: the identifiers the body carries (RespAAD's).
+ * RESPOND with MALFORMED seals it with status 1 and an empty plaintext,
+ * under a RespAAD that binds empty identifiers (profile 4, v1.1), never
+ * user/entity, the identifiers as far as the body carries them.
  */
 static void check_sealed_malformed(struct __test_metadata *_metadata,
 				   struct tgenl *t, int32_t ring,
@@ -578,7 +656,13 @@ static void check_sealed_malformed(struct __test_metadata *_metadata,
 	ASSERT_FALSE(rep.claim);
 
 	respond(t, ring, r, &a, &rep);
-	ASSERT_SEALED_FAILURE(&rep, psk, r, CPNS_MALFORMED, user, entity);
+	ASSERT_SEALED_FAILURE(&rep, psk, r, CPNS_MALFORMED, "", "");
+	if (*user || *entity) {
+		uint8_t pt[REF_BUNDLE_LEN];
+
+		ASSERT_EQ(-1, resp_open(&rep, psk, r, CPNS_MALFORMED, user,
+					entity, pt));
+	}
 
 	/* OK cannot be asked for a body that does not parse */
 	a.status = CPNS_OK;
@@ -695,7 +779,11 @@ TEST_F(srv, sealed_malformed_identifier)
 			       "", "");
 }
 
-/* The failures userspace decides (check 3, 4, 5 and INTERNAL) are only sealed. */
+/*
+ * The failures userspace decides (check 3, 4, 5 and INTERNAL) are only
+ * sealed; REPLAY and MALFORMED bind empty identifiers (profile 4, v1.1),
+ * RATE_LIMITED and INTERNAL the parsed ones.
+ */
 TEST_F(srv, userspace_statuses_sealed)
 {
 	static const uint8_t statuses[] = { CPNS_REPLAY, CPNS_RATE_LIMITED,
@@ -709,13 +797,19 @@ TEST_F(srv, userspace_statuses_sealed)
 	for (k = 0; k < sizeof(statuses); k++) {
 		/* a request that would otherwise be OK */
 		req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+		bool empty = statuses[k] == CPNS_REPLAY || statuses[k] == CPNS_MALFORMED;
+		const char *u = empty ? "" : ALICE, *e = empty ? "" : PNE1;
+		uint8_t pt[REF_BUNDLE_LEN];
+
 		a.status = statuses[k];
 		respond(self->t, self->ring, &r, &a, &rep);
-		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], u, e);
+		ASSERT_EQ(-1, resp_open(&rep, self->psk, &r, statuses[k],
+					empty ? ALICE : "", empty ? PNE1 : "", pt));
 		/* and even with a wrong password: not checked */
 		req_build(&r, self->psk, GW, ALICE, PNE1, "wrong", NULL, time(NULL));
 		respond(self->t, self->ring, &r, &a, &rep);
-		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], ALICE, PNE1);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], u, e);
 	}
 }
 
@@ -819,11 +913,13 @@ TEST_F(srv, unknown_entity)
 TEST_F(srv, not_owner)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
-				  .erec = &self->pne1, .owner = BOB,
-				  .epoch = 2, .n = 8 };
+				  .owner = BOB, .epoch = 2, .n = 8 };
 	struct reply rep;
+	struct blob rec;
 	struct req r;
 
+	PNE1_AT(&rec, 2, BOB);
+	a.erec = &rec;
 	/* even with the right claim code */
 	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
@@ -833,9 +929,11 @@ TEST_F(srv, not_owner)
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
 	/* an owner whose name is a prefix or an extension of the user's */
 	a.owner = "alic";
+	PNE1_AT(&rec, 2, "alic");
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
 	a.owner = "alice2";
+	PNE1_AT(&rec, 2, "alice2");
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
 }
@@ -911,14 +1009,20 @@ static void check_ok(struct __test_metadata *_metadata, const struct reply *rep,
 TEST_F(srv, ok_first_claim)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
-				  .erec = &self->pne1, .epoch = 5, .n = 8 };
+				  .epoch = 5, .n = 8 };
 	struct reply rep, rep2;
+	struct blob rec;
 	struct req r;
 
+	PNE1_AT(&rec, 5, NULL);
+	a.erec = &rec;
 	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 6, 8, 1);
+	/* the new entity record: E = 6, owned by alice, TK and code kept */
+	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 6, ALICE,
+				  self->tk1, sizeof(self->tk1), CLAIM1));
 
 	/* the same request answered again: a fresh chain (RAND_SVR) */
 	respond(self->t, self->ring, &r, &a, &rep2);
@@ -935,15 +1039,20 @@ TEST_F(srv, ok_first_claim)
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk2, sizeof(self->tk2),
 		 1, 1, 1);
+	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE2, 1, BOB,
+				  self->tk2, sizeof(self->tk2), CLAIM2));
 }
 
 TEST_F(srv, ok_owner_without_claim)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
-				  .erec = &self->pne1, .owner = ALICE,
-				  .epoch = 41, .n = 64 };
+				  .owner = ALICE, .epoch = 41, .n = 64 };
 	struct reply rep;
+	struct blob rec;
 	struct req r;
+
+	PNE1_AT(&rec, 41, ALICE);
+	a.erec = &rec;
 
 	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
@@ -960,12 +1069,15 @@ TEST_F(srv, ok_owner_without_claim)
 TEST_F(srv, ok_n_max_and_epoch_limits)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
-				  .erec = &self->pne2, .owner = BOB,
-				  .epoch = 0xfffffffe, .n = 65535 };
+				  .owner = BOB, .epoch = 0xfffffffe, .n = 65535 };
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct nl_msg *m;
 	struct reply rep;
+	struct blob rec;
 	struct req r;
+
+	PNE2_AT(&rec, 0xfffffffe, BOB);
+	a.erec = &rec;
 
 	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
@@ -974,6 +1086,7 @@ TEST_F(srv, ok_n_max_and_epoch_limits)
 
 	/* E would wrap to 0: INTERNAL, sealed */
 	a.epoch = 0xffffffff;
+	PNE2_AT(&rec, 0xffffffff, BOB);
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE2);
 
@@ -991,56 +1104,250 @@ TEST_F(srv, ok_n_max_and_epoch_limits)
 	ASSERT_EQ(-ERANGE, tgenl_call(self->t, m, tb, NULL, 0));
 }
 
-/* Records are bound to their identifier. */
-TEST_F(srv, swapped_records_ebadmsg)
+/*
+ * Records are bound to their kind and identifier: a record that does not
+ * open is a store that was written by someone else.  The module refuses
+ * it with a sealed INTERNAL (never EBADMSG, never acted on).
+ */
+TEST_F(srv, swapped_records_internal)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
-				  .erec = &self->pne1, .owner = ALICE,
-				  .epoch = 1, .n = 8 };
-	struct blob user_as_entity;
+				  .owner = ALICE, .epoch = 1, .n = 8 };
+	struct blob rec1, rec2, user_as_entity;
 	struct reply rep;
 	struct req r;
 
+	PNE1_AT(&rec1, 1, ALICE);
+	PNE2_AT(&rec2, 1, ALICE);
+	a.erec = &rec1;
 	/* bob's record for alice's request, with bob's password */
 	req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
-	ASSERT_FALSE(rep.has_status);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 	/* and with alice's */
 	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 
-	/* pne-0002's record for a request about pne-0001 */
+	/* pne-0002's record (same E, same owner) for a request about pne-0001 */
 	a.urec = &self->alice;
-	a.erec = &self->pne2;
+	a.erec = &rec2;
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
-	ASSERT_FALSE(rep.has_status);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 
 	/* a user record given as the entity record (kinds are bound too) */
 	user_as_entity = self->alice;
 	a.erec = &user_as_entity;
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
-	a.urec = &self->pne1;
-	a.erec = &self->pne1;
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+	a.urec = &rec1;
+	a.erec = &rec1;
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 
 	/* a tampered record */
 	user_as_entity = self->alice;
 	user_as_entity.b[user_as_entity.len - 1] ^= 1;
 	a.urec = &user_as_entity;
-	a.erec = &self->pne1;
+	a.erec = &rec1;
 	respond(self->t, self->ring, &r, &a, &rep);
-	ASSERT_EQ(-EBADMSG, rep.err);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+	a.urec = &self->alice;
+	rec2 = rec1;
+	rec2.b[20] ^= 0x40;
+	a.erec = &rec2;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 
 	/* the right records still give OK */
-	a.urec = &self->alice;
+	a.erec = &rec1;
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 2, 8, 0);
+}
+
+/*
+ * Owner and E come from the sealed entity record only.  What userspace
+ * says of them (CPNS_A_OWNER, CPNS_A_EPOCH: its columns) must agree with
+ * the record, else the store was edited: INTERNAL, no chain.
+ */
+TEST_F(srv, forged_owner_internal)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
+				  .erec = &self->pne1, .owner = BOB,
+				  .epoch = 0, .n = 8 };
+	struct reply rep;
+	struct blob rec;
+	struct req r;
+
+	/* pne-0001 as imported (unowned); the store says bob owns it */
+	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
+
+	/* alice owns it; the store says bob does, or nobody (bob has the code) */
+	PNE1_AT(&rec, 3, ALICE);
+	a.erec = &rec;
+	a.epoch = 3;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
+	a.owner = NULL;
+	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
+	/* an owner name that differs only in its length */
+	a.owner = "alic";
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	a.urec = &self->alice;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+
+	/* the truth gives NOT_OWNER to bob, OK to alice */
+	a.owner = ALICE;
+	a.urec = &self->bob;
+	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, BOB, PNE1);
+	a.urec = &self->alice;
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 4, 8, 0);
+}
+
+TEST_F(srv, forged_epoch_internal)
+{
+	static const uint32_t lies[] = { 0, 2, 4, 0xffffffff };
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .owner = ALICE, .n = 8 };
+	struct reply rep;
+	struct blob rec;
+	struct req r;
+	size_t k;
+
+	PNE1_AT(&rec, 3, ALICE);
+	a.erec = &rec;
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	for (k = 0; k < sizeof(lies) / sizeof(lies[0]); k++) {
+		a.epoch = lies[k];
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE,
+				      PNE1);
+	}
+	a.epoch = 3;
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 4, 8, 0);
+}
+
+/*
+ * The entity record returned with an OK is the entity's next state: it
+ * carries E and the owner forward, and only it does.
+ */
+TEST_F(srv, entity_record_chain)
+{
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .erec = &self->pne1, .epoch = 0, .n = 8 };
+	struct blob first, second;
+	struct reply rep;
+	struct req r;
+
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 1, 8, 1);
+	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 1, ALICE,
+				  self->tk1, sizeof(self->tk1), CLAIM1));
+	first = rep.erec;
+
+	/* owner without claim code, from the returned record */
+	a.erec = &first;
+	a.owner = ALICE;
+	a.epoch = 1;
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 2, 8, 0);
+	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 2, ALICE,
+				  self->tk1, sizeof(self->tk1), CLAIM1));
+	second = rep.erec;
+
+	/* the record of pne-0001 for pne-0002 (bob knows CLAIM2): INTERNAL */
+	a.urec = &self->bob;
+	a.erec = &second;
+	a.owner = ALICE;
+	a.epoch = 2;
+	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE2);
+	a.owner = NULL;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE2);
+}
+
+/*
+ * A record of another format version, or of the first format (no version
+ * byte in its AAD), sealed under the right master key and identifier,
+ * does not open: INTERNAL.  So does a record whose plaintext is not
+ * what its kind says.
+ */
+TEST_F(srv, record_wrong_version_internal)
+{
+	static const int versions[] = { -1, 0, 1, 3, 255 };
+	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
+				  .owner = ALICE, .epoch = 1, .n = 8 };
+	uint8_t hpw[32], pt[REC_MAX];
+	struct blob urec, erec, good;
+	struct reply rep;
+	struct req r;
+	size_t k, len;
+
+	ref_hpw(ALICE_PW, strlen(ALICE_PW), hpw);
+	PNE1_AT(&good, 1, ALICE);
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	for (k = 0; k < sizeof(versions) / sizeof(versions[0]); k++) {
+		rec_forge(self->master, REC_USER, versions[k], ALICE, hpw, 32,
+			  &urec);
+		a.urec = &urec;
+		a.erec = &good;
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE,
+				      PNE1);
+		entity_forge(self->master, versions[k], PNE1, 1, ALICE,
+			     self->tk1, sizeof(self->tk1), CLAIM1, &erec);
+		a.urec = &self->alice;
+		a.erec = &erec;
+		respond(self->t, self->ring, &r, &a, &rep);
+		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE,
+				      PNE1);
+	}
+	/* the first format's entity plaintext, lp(TK) || lp(ClaimCode) */
+	len = lp(lp(pt, self->tk1, sizeof(self->tk1)), CLAIM1,
+		 strlen(CLAIM1)) - pt;
+	rec_forge(self->master, REC_ENTITY, REC_VERSION, PNE1, pt, len, &erec);
+	a.owner = NULL;
+	a.epoch = 0;
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+	/* a short HPW, and an entity record with a bad claim code */
+	rec_forge(self->master, REC_USER, REC_VERSION, ALICE, hpw, 31, &urec);
+	a.urec = &urec;
+	a.erec = &self->pne1;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+	entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
+		     sizeof(self->tk1), "bad code!", &erec);
+	a.urec = &self->alice;
+	a.erec = &erec;
+	respond(self->t, self->ring, &r, &a, &rep);
+	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
+	/* the same, well formed: OK */
+	entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
+		     sizeof(self->tk1), CLAIM1, &erec);
+	respond(self->t, self->ring, &r, &a, &rep);
+	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
+		 1, 8, 1);
 }
 
 /* RESPOND opens the request again: one that does not open is EBADMSG. */
@@ -1048,13 +1355,16 @@ TEST_F(srv, respond_request_not_open_ebadmsg)
 {
 	static const uint8_t statuses[] = { CPNS_OK, CPNS_MALFORMED, CPNS_REPLAY,
 					    CPNS_RATE_LIMITED, CPNS_INTERNAL };
-	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
-				  .owner = ALICE, .epoch = 1, .n = 8 };
+	struct respond_args a = { .urec = &self->alice, .owner = ALICE,
+				  .epoch = 1, .n = 8 };
 	uint8_t other[32];
 	struct reply rep;
+	struct blob rec;
 	struct req r, r2;
 	size_t k;
 
+	PNE1_AT(&rec, 1, ALICE);
+	a.erec = &rec;
 	fill_random(other, sizeof(other));
 	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	for (k = 0; k < sizeof(statuses); k++) {
@@ -1076,9 +1386,45 @@ TEST_F(srv, respond_request_not_open_ebadmsg)
 		respond(self->t, self->ring, &r2, &a, &rep);
 		ASSERT_EQ(-EBADMSG, rep.err);
 	}
-	/* RESPOND does not judge T (userspace checked it at OPEN_REQUEST) */
+}
+
+/*
+ * RESPOND judges T by the kernel's own clock, as OPEN_REQUEST does (check
+ * 1): a request outside the window is STALE, unverified, whatever status
+ * userspace asks for, and nothing is sealed.
+ */
+TEST_F(srv, respond_stale_by_kernel_clock)
+{
+	static const uint8_t statuses[] = { CPNS_OK, CPNS_REPLAY, CPNS_INTERNAL };
+	static const int64_t dts[] = { -1000, -301, 301, 100000 };
+	struct respond_args a = { .urec = &self->alice, .owner = ALICE,
+				  .epoch = 1, .n = 8 };
+	struct reply rep;
+	struct blob rec;
+	struct req r;
+	size_t k, j;
+
+	PNE1_AT(&rec, 1, ALICE);
+	a.erec = &rec;
+	for (k = 0; k < sizeof(statuses); k++) {
+		for (j = 0; j < sizeof(dts) / sizeof(dts[0]); j++) {
+			a.status = statuses[k];
+			req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL,
+				  time(NULL) + dts[j]);
+			respond(self->t, self->ring, &r, &a, &rep);
+			ASSERT_EQ(0, rep.err) TH_LOG("ext: %s", rep.ext);
+			ASSERT_TRUE(rep.has_status);
+			ASSERT_EQ(CPNS_STALE, rep.status)
+				TH_LOG("status %u, T %+lld", statuses[k],
+				       (long long)dts[j]);
+			ASSERT_EQ(-1, rep.slen);
+			ASSERT_FALSE(rep.has_epoch);
+			ASSERT_FALSE(rep.has_chain_record);
+			ASSERT_EQ(0, rep.erec.len);
+		}
+	}
 	a.status = CPNS_OK;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
+	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 200);
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 2, 8, 0);

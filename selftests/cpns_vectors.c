@@ -178,7 +178,7 @@ FIXTURE_SETUP(vec)
 	ASSERT_EQ(0, vcase_load(&self->v, variant->name)) {
 		TH_LOG("cannot load case %s of the vectors", variant->name);
 	}
-	self->ring = tk_fresh_keyring();
+	self->ring = tk_fresh_node();
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
@@ -353,13 +353,34 @@ TEST_F(vec, gw_imports_bundle_and_delivers_vector_eukeys)
 		ASSERT_EQ(-1, ref_open(self->v.kek_next, aad, aadlen,
 				       nla_data(tb[CPNS_A_SEALED]), 60, confirm));
 		for (k = 0; k < self->v.ndeliveries; k++) {
+			uint8_t vaad[REF_AAD_MAX], got[32];
 			struct vdel d;
+			char vp[32];
+			long vlen;
 
 			ASSERT_EQ(0, vdel_load(&self->v, k, &d));
 			if (d.i != i)
 				continue;
 			ASSERT_EQ(0, memcmp(d.euk, euk, 32));
+			/* the kernel's delivery opens with the vector's own DelAAD */
+			snprintf(vp, sizeof(vp), "Delivery.%u.aad", k);
+			vlen = vhex(&self->v, vp, vaad, sizeof(vaad));
+			ASSERT_LT(0, vlen);
+			ASSERT_EQ(0, ref_open(self->v.kek, vaad, vlen,
+					      nla_data(tb[CPNS_A_SEALED]), 60, got));
+			ASSERT_EQ(0, memcmp(got, euk, 32));
 			matched++;
+		}
+		/* and its EUKey[i], where the vector lists one */
+		{
+			uint8_t vk[32];
+			char vp[32];
+
+			snprintf(vp, sizeof(vp), "EUKey.%u", i);
+			if (vhex(&self->v, vp, vk, 32) == 32) {
+				ASSERT_EQ(0, memcmp(vk, euk, 32));
+				matched++;
+			}
 		}
 
 		ref_confirm(euk, self->v.entity, self->v.e, i, challenge, confirm);
@@ -384,13 +405,24 @@ TEST_F(vec, gw_imports_bundle_and_delivers_vector_eukeys)
 		}
 		ASSERT_EQ(i, nla_get_u16(tb[CPNS_A_DELIVERED]));
 
-		ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta,
+		ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta,
 					       sizeof(meta)));
 		snprintf(want, sizeof(want), "E=%u n=%u delivered=%u id=%s",
 			 (unsigned int)self->v.e, (unsigned int)self->v.n, i, idhex);
 		ASSERT_STREQ(want, meta);
 	}
-	ASSERT_EQ(self->v.ndeliveries, matched);
+	{
+		const struct ref_json *ek;
+		char p[32];
+		unsigned int nkeys = 0;
+
+		snprintf(p, sizeof(p), "%s.EUKey", self->v.name);
+		ek = ref_json_get(self->v.j, p);
+		ASSERT_NE(NULL, ek);
+		for (ek = ek->child; ek; ek = ek->next)
+			nkeys++;
+		ASSERT_EQ(self->v.ndeliveries + nkeys, matched);
+	}
 
 	{
 		struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_GW_DELIVER);
@@ -441,7 +473,7 @@ TEST_F(vec, gw_verified_fail_response)
 	ASSERT_NE(NULL, tb[CPNS_A_VERIFIED]);
 	ASSERT_EQ(NULL, tb[CPNS_A_CHAIN_ID]);
 	snprintf(desc, sizeof(desc), "chain:%s", self->v.entity);
-	ASSERT_EQ(-ENOKEY, tk_search(self->ring, desc));
+	ASSERT_EQ(-ENOKEY, tk_held_search(desc));
 }
 
 static int pne_accept(FIXTURE_DATA(vec) *self, uint32_t e, uint16_t i, uint16_t n,
@@ -480,7 +512,14 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 	snprintf(desc, sizeof(desc), "euk:%s", self->v.entity);
 
 	for (k = 0; k < self->v.ndeliveries; k++) {
+		uint8_t nonce[12];
+		char p[32];
+
 		ASSERT_EQ(0, vdel_load(&self->v, k, &d));
+		/* the sealed form the PNE opens starts with the vector's nonce */
+		snprintf(p, sizeof(p), "Delivery.%u.nonce", k);
+		ASSERT_EQ(12, vhex(&self->v, p, nonce, 12));
+		ASSERT_EQ(0, memcmp(nonce, d.sealed, 12));
 		ASSERT_EQ(0, pne_accept(self, self->v.e, d.i, self->v.n, d.challenge,
 					d.sealed, d.sealedlen, tb)) {
 			TH_LOG("extack: %s", self->ext);
@@ -490,7 +529,7 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 			  nla_get_u8(tb[CPNS_A_ACCEPT_KIND]));
 		ASSERT_NE(NULL, tb[CPNS_A_CONFIRM]);
 		ASSERT_EQ(0, memcmp(d.confirm, nla_data(tb[CPNS_A_CONFIRM]), 32));
-		ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta,
+		ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta,
 					       sizeof(meta)));
 		{
 			char want[160], idhex[33];
@@ -509,7 +548,7 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 	ASSERT_EQ(CPNS_ACCEPTED, nla_get_u8(tb[CPNS_A_CODE]));
 	ASSERT_EQ(CPNS_ACCEPT_REPEAT, nla_get_u8(tb[CPNS_A_ACCEPT_KIND]));
 	ASSERT_EQ(0, memcmp(d.confirm, nla_data(tb[CPNS_A_CONFIRM]), 32));
-	ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), before,
+	ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), before,
 				       sizeof(before)));
 
 	/* DeliveryTampered */
@@ -520,9 +559,23 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 		snprintf(p, sizeof(p), "%s.DeliveryTampered.sealed", self->v.name);
 		len = ref_json_hex(self->v.j, p, tampered, sizeof(tampered));
 		ASSERT_EQ(60, len);
+		uint64_t ti;
+		unsigned int b, bits = 0;
+
 		ASSERT_STREQ("REJECT_OPEN",
 			     vstr(&self->v, "DeliveryTampered.must"));
-		ASSERT_EQ(0, vdel_load(&self->v, 0, &d));
+		snprintf(p, sizeof(p), "%s.DeliveryTampered.i", self->v.name);
+		ASSERT_EQ(0, ref_json_u64(self->v.j, p, &ti));
+		/* delivery ti of the vector, one bit changed */
+		for (k = 0; k < self->v.ndeliveries; k++) {
+			ASSERT_EQ(0, vdel_load(&self->v, k, &d));
+			if (d.i == ti)
+				break;
+		}
+		ASSERT_LT(k, self->v.ndeliveries);
+		for (b = 0; b < 60; b++)
+			bits += __builtin_popcount(d.sealed[b] ^ tampered[b]);
+		ASSERT_EQ(1, bits);
 		ASSERT_EQ(0, pne_accept(self, self->v.e, d.i, self->v.n, d.challenge,
 					tampered, len, tb));
 		ASSERT_EQ(CPNS_REJECT_OPEN, nla_get_u8(tb[CPNS_A_CODE]));
@@ -546,8 +599,22 @@ TEST_F(vec, pne_accepts_vector_deliveries)
 					d.challenge, d.sealed, d.sealedlen, tb));
 		ASSERT_EQ(CPNS_REJECT_OPEN, nla_get_u8(tb[CPNS_A_CODE]));
 	}
-	ASSERT_EQ(0, tk_proc_keys_line(tk_search(self->ring, desc), meta, sizeof(meta)));
+	ASSERT_EQ(0, tk_proc_keys_line(tk_held_search(desc), meta, sizeof(meta)));
 	ASSERT_STREQ(before, meta);
+
+	/* The next epoch's delivery, sealed under KEK_E_next: a new chain. */
+	{
+		uint8_t aad[REF_AAD_MAX], s[64], nonce[12] = { 8 };
+		size_t aadlen;
+
+		ASSERT_EQ(0, vdel_load(&self->v, 0, &d));
+		aadlen = ref_del_aad(aad, self->v.entity, self->v.e + 1, d.i, self->v.n);
+		ref_seal(self->v.kek_next, nonce, aad, aadlen, d.euk, 32, s);
+		ASSERT_EQ(0, pne_accept(self, self->v.e + 1, d.i, self->v.n, d.challenge,
+					s, 60, tb));
+		ASSERT_EQ(CPNS_ACCEPTED, nla_get_u8(tb[CPNS_A_CODE]));
+		ASSERT_EQ(CPNS_ACCEPT_NEW_EPOCH, nla_get_u8(tb[CPNS_A_ACCEPT_KIND]));
+	}
 }
 
 /* Set the clock for the server's check 1, and put it back. */
@@ -598,17 +665,20 @@ static int srv_seal(FIXTURE_DATA(vec) *self, uint8_t cmd, int attr_out,
 	return 0;
 }
 
-static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqlen,
-		       const uint8_t *urec, size_t ureclen, const uint8_t *erec,
-		       size_t ereclen, struct nlattr **tb)
+static int srv_respond_to(FIXTURE_DATA(vec) *self, const uint8_t rand[32], uint64_t t,
+			  const uint8_t *req, size_t reqlen,
+			  const uint8_t *urec, size_t ureclen, const uint8_t *erec,
+			  size_t ereclen, struct nlattr **tb)
 {
 	struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
+	time_t delta;
+	int err;
 
 	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
 	put_id(m, CPNS_A_MASTER, "store");
 	put_id(m, CPNS_A_GW_ID, self->v.gw);
-	nla_put(m, CPNS_A_RAND, 32, self->v.rand);
-	nla_put_u64(m, CPNS_A_TIME, self->v.t);
+	nla_put(m, CPNS_A_RAND, 32, rand);
+	nla_put_u64(m, CPNS_A_TIME, t);
 	nla_put(m, CPNS_A_SEALED, reqlen, req);
 	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
 	nla_put(m, CPNS_A_USER_RECORD, ureclen, urec);
@@ -617,7 +687,46 @@ static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqle
 		put_id(m, CPNS_A_OWNER, self->v.user);
 	nla_put_u32(m, CPNS_A_EPOCH, self->v.e - 1);
 	nla_put_u16(m, CPNS_A_N, self->v.n);
-	return tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+	/* RESPOND judges T by the kernel's clock: set it to this T. */
+	delta = clock_to(t);
+	if (delta == -1) {
+		nlmsg_free(m);
+		return -EIO;
+	}
+	err = tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+	clock_back(delta);
+	return err;
+}
+
+/*
+ * The entity's record before the vector's request: E - 1, owned by the
+ * vector's user for a re-assignment ("edge"), unowned for a first claim.
+ * The module makes only the first state (SRV_SEAL_ENTITY: E 0, unowned);
+ * a later one is sealed here with the reference under the test's master.
+ */
+static size_t entity_before(FIXTURE_DATA(vec) *self, const uint8_t master[32],
+			    uint8_t *erec)
+{
+	uint8_t aad[REF_AAD_MAX], pt[256], nonce[REF_NONCE_LEN] = { 7 };
+	size_t aadlen, len;
+
+	aadlen = ref_record_aad(aad, REF_RECORD_ENTITY, REF_RECORD_VERSION,
+				self->v.entity);
+	len = ref_entity_record_pt(pt, self->v.e - 1,
+				   self->v.claim_code ? NULL : self->v.user,
+				   self->v.tk, self->v.tklen,
+				   self->v.claim_code ? self->v.claim_code :
+				   "CLAIM-UNUSED");
+	return ref_seal(master, nonce, aad, aadlen, pt, len, erec);
+}
+
+/* SRV_RESPOND for the vector's own RAND_PNGW and T. */
+static int srv_respond(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqlen,
+		       const uint8_t *urec, size_t ureclen, const uint8_t *erec,
+		       size_t ereclen, struct nlattr **tb)
+{
+	return srv_respond_to(self, self->v.rand, self->v.t, req, reqlen, urec,
+			      ureclen, erec, ereclen, tb);
 }
 
 /*
@@ -650,6 +759,13 @@ TEST_F(vec, server_answers_vector_request)
 			      erec, &ereclen, NULL)) {
 		TH_LOG("extack: %s", self->ext);
 	}
+	/* "main" claims the record the module made; "edge" needs E - 1 = 6. */
+	if (self->v.e != 1 || !self->v.claim_code)
+		ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_ENTITY, CPNS_A_ENTITY_RECORD,
+			      erec, &ereclen, NULL));
+	/* "main" claims the record the module made; "edge" needs E - 1 = 6. */
+	if (self->v.e != 1 || !self->v.claim_code)
+		ereclen = entity_before(self, master, erec);
 	reqlen = vhex(&self->v, "ReqSealed", req, sizeof(req));
 	ASSERT_LT(REF_SEALED_MIN, reqlen);
 	ASSERT_EQ(32, vhex(&self->v, "K_resp", kresp, 32));
@@ -682,7 +798,14 @@ TEST_F(vec, server_answers_vector_request)
 	/* The wrong password: the vector's FailResponse. */
 	ASSERT_EQ(0, srv_respond(self, req, reqlen, badrec, badreclen, erec,
 				 ereclen, tb));
-	ASSERT_EQ(CPNS_AUTH_FAILED, nla_get_u8(tb[CPNS_A_STATUS]));
+	{
+		char p[48];
+		uint64_t st;
+
+		snprintf(p, sizeof(p), "%s.FailResponse.status", self->v.name);
+		ASSERT_EQ(0, ref_json_u64(self->v.j, p, &st));
+		ASSERT_EQ(st, nla_get_u8(tb[CPNS_A_STATUS]));
+	}
 	aadlen = vhex(&self->v, "FailResponse.aad", aad, sizeof(aad));
 	ASSERT_LT(0, aadlen);
 	ASSERT_EQ(REF_SEALED_MIN, nla_len(tb[CPNS_A_SEALED]));
@@ -700,6 +823,24 @@ TEST_F(vec, server_answers_vector_request)
 	ASSERT_EQ(self->v.e, nla_get_u32(tb[CPNS_A_EPOCH]));
 	ASSERT_EQ(self->v.n, nla_get_u16(tb[CPNS_A_N]));
 	ASSERT_NE(NULL, tb[CPNS_A_CHAIN_RECORD]);
+	/* the entity's next record: E, owned by the vector's user */
+	ASSERT_NE(NULL, tb[CPNS_A_ENTITY_RECORD]);
+	{
+		uint8_t want[256], got[256];
+		size_t wlen;
+
+		aadlen = ref_record_aad(aad, REF_RECORD_ENTITY, REF_RECORD_VERSION,
+					self->v.entity);
+		wlen = ref_entity_record_pt(want, self->v.e, self->v.user,
+					    self->v.tk, self->v.tklen,
+					    self->v.claim_code ? self->v.claim_code :
+					    "CLAIM-UNUSED");
+		ASSERT_EQ(wlen + REF_SEALED_MIN, nla_len(tb[CPNS_A_ENTITY_RECORD]));
+		ASSERT_EQ(0, ref_open(master, aad, aadlen,
+				      nla_data(tb[CPNS_A_ENTITY_RECORD]),
+				      nla_len(tb[CPNS_A_ENTITY_RECORD]), got));
+		ASSERT_EQ(0, memcmp(want, got, wlen));
+	}
 	aadlen = vhex(&self->v, "RespAAD", aad, sizeof(aad));
 	ASSERT_LT(0, aadlen);
 	ASSERT_EQ(REF_BUNDLE_LEN + REF_SEALED_MIN, nla_len(tb[CPNS_A_SEALED]));
@@ -716,7 +857,318 @@ TEST_F(vec, server_answers_vector_request)
 
 	/* Nothing of the server's is left in its keyring but what it had. */
 	snprintf(desc, sizeof(desc), "chain:%s", self->v.entity);
-	ASSERT_EQ(-ENOKEY, tk_search(self->ring, desc));
+	ASSERT_EQ(-ENOKEY, tk_held_search(desc));
+}
+
+/* The status the vector gives at path, or -1. */
+static int vstatus(const struct vcase *v, const char *path)
+{
+	char full[64];
+	uint64_t st;
+
+	snprintf(full, sizeof(full), "%s.%s", v->name, path);
+	return ref_json_u64(v->j, full, &st) || st > 255 ? -1 : (int)st;
+}
+
+/* SRV_RESPOND of the vector's request with a status decided in userspace. */
+static int srv_refuse(FIXTURE_DATA(vec) *self, const uint8_t *req, size_t reqlen,
+		      uint8_t status, struct nlattr **tb)
+{
+	struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
+	time_t delta;
+	int err;
+
+	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+	put_id(m, CPNS_A_MASTER, "store");
+	put_id(m, CPNS_A_GW_ID, self->v.gw);
+	nla_put(m, CPNS_A_RAND, 32, self->v.rand);
+	nla_put_u64(m, CPNS_A_TIME, self->v.t);
+	nla_put(m, CPNS_A_SEALED, reqlen, req);
+	nla_put_u8(m, CPNS_A_STATUS, status);
+	nla_put_u32(m, CPNS_A_EPOCH, self->v.e - 1);
+	nla_put_u16(m, CPNS_A_N, self->v.n);
+	/* RESPOND judges T by the kernel's clock: set it to the vector's. */
+	delta = clock_to(self->v.t);
+	if (delta == -1) {
+		nlmsg_free(m);
+		return -EIO;
+	}
+	err = tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+	clock_back(delta);
+	return err;
+}
+
+/*
+ * Profile 4, text revision 1.1, on the server: REPLAY and a sealed
+ * MALFORMED of the vector's request open under the vector's K_resp with
+ * exactly the vector's ReplayResponse.aad / MalformedResponse.aad (empty
+ * identifiers), and not under the same AAD binding the parsed ones.
+ */
+TEST_F(vec, server_replay_malformed_bind_empty_ids)
+{
+	static const char *const what[] = { "ReplayResponse", "MalformedResponse" };
+	uint8_t req[256], master[32], kresp[32], aad[REF_AAD_MAX], pt[64];
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	long reqlen, aadlen;
+	unsigned int k;
+	char p[48];
+
+	add_psk(_metadata, self);
+	memset(master, 0x5a, sizeof(master));
+	ASSERT_LT(0, tk_add("master:store", master, 32, self->ring));
+	reqlen = vhex(&self->v, "ReqSealed", req, sizeof(req));
+	ASSERT_LT(REF_SEALED_MIN, reqlen);
+	ASSERT_EQ(32, vhex(&self->v, "K_resp", kresp, 32));
+	for (k = 0; k < 2; k++) {
+		int st;
+
+		snprintf(p, sizeof(p), "%s.status", what[k]);
+		st = vstatus(&self->v, p);
+		ASSERT_EQ(k ? CPNS_MALFORMED : CPNS_REPLAY, st);
+		ASSERT_EQ(0, srv_refuse(self, req, reqlen, st, tb)) {
+			TH_LOG("%s: %s", what[k], self->ext);
+		}
+		ASSERT_EQ(st, nla_get_u8(tb[CPNS_A_STATUS]));
+		ASSERT_EQ(REF_SEALED_MIN, nla_len(tb[CPNS_A_SEALED]));
+		snprintf(p, sizeof(p), "%s.aad", what[k]);
+		aadlen = vhex(&self->v, p, aad, sizeof(aad));
+		ASSERT_LT(0, aadlen);
+		ASSERT_EQ(0, ref_open(kresp, aad, aadlen, nla_data(tb[CPNS_A_SEALED]),
+				      REF_SEALED_MIN, pt)) TH_LOG("%s", what[k]);
+		aadlen = ref_resp_aad(aad, st, self->v.gw, self->v.user, self->v.entity,
+				      self->v.rand, self->v.t);
+		ASSERT_EQ(-1, ref_open(kresp, aad, aadlen, nla_data(tb[CPNS_A_SEALED]),
+				       REF_SEALED_MIN, pt));
+	}
+}
+
+/*
+ * The same on the GW: for its own request, the vector's ReplayResponse and
+ * MalformedResponse AAD (RAND_PNGW and T made the request's) seal a status
+ * it verifies; binding the request's identifiers, one it refuses.
+ */
+TEST_F(vec, gw_verifies_replay_malformed_with_empty_ids)
+{
+	static const char *const what[] = { "ReplayResponse", "MalformedResponse" };
+	uint8_t rand[32], sealed[256], aad[REF_AAD_MAX], k[32], s[64], nonce[12];
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	unsigned int w, bad;
+	size_t slen, sl;
+	long aadlen;
+	char p[48];
+	uint64_t t;
+
+	add_psk(_metadata, self);
+	for (w = 0; w < 2; w++) {
+		int st;
+
+		snprintf(p, sizeof(p), "%s.status", what[w]);
+		st = vstatus(&self->v, p);
+		ASSERT_LE(0, st);
+		for (bad = 0; bad < 2; bad++) {
+			struct nl_msg *m;
+			int i;
+
+			ASSERT_EQ(0, gw_request(_metadata, self, rand, &t, sealed, &slen));
+			ref_k_resp(self->v.psk, rand, k);
+			if (bad) {
+				aadlen = ref_resp_aad(aad, st, self->v.gw, self->v.user,
+						      self->v.entity, rand, t);
+			} else {
+				snprintf(p, sizeof(p), "%s.aad", what[w]);
+				aadlen = vhex(&self->v, p, aad, sizeof(aad));
+				ASSERT_LT(40, aadlen);
+				memcpy(aad + aadlen - 40, rand, 32);
+				for (i = 0; i < 8; i++)
+					aad[aadlen - 8 + i] = t >> (56 - 8 * i);
+			}
+			snprintf(p, sizeof(p), "%s.nonce", what[w]);
+			ASSERT_EQ(12, vhex(&self->v, p, nonce, 12));
+			sl = ref_seal(k, nonce, aad, aadlen, NULL, 0, s);
+			m = tgenl_msg(self->t, CPNS_CMD_GW_RESPONSE);
+			nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+			put_id(m, CPNS_A_GW_ID, self->v.gw);
+			put_id(m, CPNS_A_USER_ID, self->v.user);
+			put_id(m, CPNS_A_ENTITY_ID, self->v.entity);
+			nla_put(m, CPNS_A_RAND, 32, rand);
+			nla_put_u64(m, CPNS_A_TIME, t);
+			nla_put_u8(m, CPNS_A_STATUS, st);
+			nla_put(m, CPNS_A_SEALED, sl, s);
+			if (bad) {
+				ASSERT_EQ(-EBADMSG, tgenl_call(self->t, m, tb, self->ext,
+							       sizeof(self->ext)));
+				continue;
+			}
+			ASSERT_EQ(0, tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext))) {
+				TH_LOG("%s: %s", what[w], self->ext);
+			}
+			ASSERT_EQ(st, nla_get_u8(tb[CPNS_A_STATUS]));
+			ASSERT_NE(NULL, tb[CPNS_A_VERIFIED]);
+		}
+	}
+}
+
+/*
+ * Profile 1 and 2 from the vector's own parts: SEAL(K_req, ReqAAD,
+ * ReqBody) with req_nonce is ReqSealed; sealed with a fresh nonce the
+ * server opens it to the vector's identifiers and, with records from the
+ * vector's password, TK and claim code, answers OK (AuthHash and
+ * ClaimProof inside ReqBody verified); a bit changed in K_req or ReqAAD
+ * is BAD_GW_AUTH.
+ */
+TEST_F(vec, server_opens_request_from_vector_parts)
+{
+	uint8_t kreq[32], raad[REF_AAD_MAX], body[256], nonce[12], want[256];
+	uint8_t sealed[320], urec[128], erec[256], master[32];
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	long aadlen, bodylen, wantlen;
+	size_t slen, ureclen, ereclen;
+	unsigned int bit;
+	time_t delta;
+	int err = 0;
+
+	ASSERT_EQ(32, vhex(&self->v, "K_req", kreq, 32));
+	aadlen = vhex(&self->v, "ReqAAD", raad, sizeof(raad));
+	bodylen = vhex(&self->v, "ReqBody", body, sizeof(body));
+	ASSERT_EQ(12, vhex(&self->v, "req_nonce", nonce, 12));
+	wantlen = vhex(&self->v, "ReqSealed", want, sizeof(want));
+	ASSERT_LT(0, aadlen);
+	ASSERT_LT(0, bodylen);
+	slen = ref_seal(kreq, nonce, raad, aadlen, body, bodylen, sealed);
+	ASSERT_EQ(wantlen, (long)slen);
+	ASSERT_EQ(0, memcmp(want, sealed, slen));
+	/* ReqBody carries the vector's AuthHash and ClaimProof (or none) */
+	{
+		uint8_t ah[32], cp[32], rb[256];
+		long cplen = vhex(&self->v, "ClaimProof", cp, 32);
+
+		ASSERT_EQ(32, vhex(&self->v, "AuthHash", ah, 32));
+		ASSERT_EQ(self->v.claim_code ? 32 : 0, cplen);
+		ASSERT_EQ(bodylen, (long)ref_req_body(rb, self->v.user, self->v.entity, ah,
+						      cplen ? cp : NULL));
+		ASSERT_EQ(0, memcmp(rb, body, bodylen));
+	}
+
+	add_psk(_metadata, self);
+	memset(master, 0x5a, sizeof(master));
+	ASSERT_LT(0, tk_add("master:store", master, 32, self->ring));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_USER, CPNS_A_USER_RECORD,
+			      urec, &ureclen, self->v.password));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_ENTITY, CPNS_A_ENTITY_RECORD,
+			      erec, &ereclen, NULL));
+	/* "main" claims the record the module made; "edge" needs E - 1 = 6. */
+	if (self->v.e != 1 || !self->v.claim_code)
+		ereclen = entity_before(self, master, erec);
+	nonce[0] ^= 0x80;	/* a nonce of the test's own */
+	delta = clock_to(self->v.t);
+	ASSERT_NE(-1, delta);
+	for (bit = 0; bit < 3 && !err; bit++) {
+		struct nl_msg *m;
+		uint8_t k[32], a[REF_AAD_MAX];
+
+		memcpy(k, kreq, 32);
+		memcpy(a, raad, aadlen);
+		if (bit == 1)
+			k[31] ^= 1;
+		if (bit == 2)
+			a[aadlen - 1] ^= 1;
+		slen = ref_seal(k, nonce, a, aadlen, body, bodylen, sealed);
+		m = tgenl_msg(self->t, CPNS_CMD_SRV_OPEN_REQUEST);
+		nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+		put_id(m, CPNS_A_GW_ID, self->v.gw);
+		nla_put(m, CPNS_A_RAND, 32, self->v.rand);
+		nla_put_u64(m, CPNS_A_TIME, self->v.t);
+		nla_put(m, CPNS_A_SEALED, slen, sealed);
+		err = tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext));
+		if (err || !tb[CPNS_A_STATUS])
+			break;
+		if (nla_get_u8(tb[CPNS_A_STATUS]) != (bit ? CPNS_BAD_GW_AUTH : CPNS_OK))
+			err = -1000 - bit;
+		if (!bit && (!tb[CPNS_A_USER_ID] ||
+			     nla_len(tb[CPNS_A_USER_ID]) != (int)strlen(self->v.user) ||
+			     memcmp(nla_data(tb[CPNS_A_USER_ID]), self->v.user,
+				    strlen(self->v.user))))
+			err = -2000;
+	}
+	clock_back(delta);
+	ASSERT_EQ(0, err) TH_LOG("bit %u: %s", bit, self->ext);
+
+	/* the request as sealed with the test's nonce: OK against the records */
+	slen = ref_seal(kreq, nonce, raad, aadlen, body, bodylen, sealed);
+	ASSERT_EQ(0, srv_respond(self, sealed, slen, urec, ureclen, erec, ereclen, tb)) {
+		TH_LOG("extack: %s", self->ext);
+	}
+	ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS]));
+}
+
+/*
+ * The whole exchange through the module with the vector's identifiers:
+ * the GW's request built from the vector's HPW is answered OK by the
+ * server holding records sealed from the vector's password, TK and claim
+ * code (HPW is H(password)), and the GW takes the response into a chain.
+ */
+TEST_F(vec, exchange_with_vector_hpw_and_password)
+{
+	uint8_t rand[32], sealed[256], urec[128], erec[256], master[32];
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	size_t slen, ureclen, ereclen;
+	uint64_t t;
+
+	add_psk(_metadata, self);
+	memset(master, 0x5a, sizeof(master));
+	ASSERT_LT(0, tk_add("master:store", master, 32, self->ring));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_USER, CPNS_A_USER_RECORD,
+			      urec, &ureclen, self->v.password));
+	ASSERT_EQ(0, srv_seal(self, CPNS_CMD_SRV_SEAL_ENTITY, CPNS_A_ENTITY_RECORD,
+			      erec, &ereclen, NULL));
+	/* "main" claims the record the module made; "edge" needs E - 1 = 6. */
+	if (self->v.e != 1 || !self->v.claim_code)
+		ereclen = entity_before(self, master, erec);
+	ASSERT_EQ(0, gw_request(_metadata, self, rand, &t, sealed, &slen));
+	ASSERT_EQ(0, srv_respond_to(self, rand, t, sealed, slen, urec, ureclen,
+				    erec, ereclen, tb)) {
+		TH_LOG("extack: %s", self->ext);
+	}
+	ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS])) {
+		TH_LOG("status %u: HPW is not H(password)?", nla_get_u8(tb[CPNS_A_STATUS]));
+	}
+	{
+		struct nl_msg *m = tgenl_msg(self->t, CPNS_CMD_GW_RESPONSE);
+		uint8_t resp[128];
+		int rlen = nla_len(tb[CPNS_A_SEALED]);
+
+		memcpy(resp, nla_data(tb[CPNS_A_SEALED]), rlen);
+		nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+		put_id(m, CPNS_A_GW_ID, self->v.gw);
+		put_id(m, CPNS_A_USER_ID, self->v.user);
+		put_id(m, CPNS_A_ENTITY_ID, self->v.entity);
+		nla_put(m, CPNS_A_RAND, 32, rand);
+		nla_put_u64(m, CPNS_A_TIME, t);
+		nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
+		nla_put(m, CPNS_A_SEALED, rlen, resp);
+		ASSERT_EQ(0, tgenl_call(self->t, m, tb, self->ext, sizeof(self->ext))) {
+			TH_LOG("extack: %s", self->ext);
+		}
+		ASSERT_EQ(CPNS_OK, nla_get_u8(tb[CPNS_A_STATUS]));
+		ASSERT_EQ(self->v.e, nla_get_u32(tb[CPNS_A_EPOCH]));
+	}
+}
+
+/* The vectors' profile is the module's (GET_INFO's CPNS_A_PROFILE). */
+TEST(profile_is_the_modules)
+{
+	const struct ref_json *j = load_vectors();
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct tgenl *t = tgenl_open();
+	char ext[256];
+
+	ASSERT_NE(NULL, j);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, tgenl_call(t, tgenl_msg(t, CPNS_CMD_GET_INFO), tb, ext, sizeof(ext)));
+	ASSERT_NE(NULL, tb[CPNS_A_PROFILE]);
+	ASSERT_NE(NULL, ref_json_str(j, "profile"));
+	ASSERT_STREQ(ref_json_str(j, "profile"), nla_data(tb[CPNS_A_PROFILE]));
+	tgenl_close(t);
 }
 
 /*

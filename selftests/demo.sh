@@ -66,7 +66,10 @@ show_node() {
 	local node=$1 desc=$2 id out
 	on "$node" keyctl show @u
 	on "$node" cpnsctl show
-	id=$(on_q "$node" keyctl search @u cpns "$desc")
+	case $desc in
+	chain:* | euk:*) id=$(topo_held_key "$node" "$desc") ;; # the module's store
+	*) id=$(on_q "$node" keyctl search @u cpns "$desc") ;;
+	esac
 	echo "  (trying to read the secret of $desc, key $id: the kernel must refuse)"
 	topo_say "$(echo "$node" | tr a-z A-Z): keyctl print $id"
 	if out=$(on_q "$node" keyctl print "$id" 2>&1); then

@@ -27,8 +27,10 @@ enum cpnsctl_exit {
 	CPNSCTL_EXIT_PERM = 4,		/* permission denied: EPERM (no
 					 * CAP_NET_ADMIN) or EACCES on a keyring */
 	CPNSCTL_EXIT_IO = 5,		/* a system, file, terminal or network
-					 * error (peer unreachable, timeout, bad
-					 * frame, database) */
+					 * error (timeout, bad frame, database) */
+	CPNSCTL_EXIT_UNREACHABLE = 6,	/* gw: the server or PNE could not be
+					 * connected to; nothing was sent, the
+					 * kernel kept nothing: retry later */
 };
 
 /*

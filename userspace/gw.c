@@ -65,7 +65,8 @@ static int usage(FILE *f)
 "Exit status: 0 OK / ACCEPTED; 1 a refusal (a server status other than OK,\n"
 "a PNE rejection, CHAIN_EXHAUSTED, a response or Confirm that does not\n"
 "verify, or the module refusing); 2 usage; 3 module unavailable;\n"
-"4 permission; 5 network, timeout or a peer's ERROR frame.\n");
+"4 permission; 5 network, timeout or a peer's ERROR frame; 6 the server\n"
+"(or the PNE) unreachable: nothing was sent or kept, retry later.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -186,6 +187,26 @@ static int recv_answer(int fd, struct cpns_wire_msg *m, int timeout,
 	return 0;
 }
 
+/*
+ * Connect to the peer before the kernel does anything for this exchange,
+ * so that an unreachable peer costs no outstanding request and moves no
+ * state: 0 with *fd, or the exit code, told.
+ */
+static int connect_peer(const char *peer, const char *addrport, int timeout,
+			int *fd)
+{
+	*fd = cpns_wire_connect(addrport, timeout);
+	if (*fd >= 0)
+		return 0;
+	if (*fd == -EINVAL) {
+		warn("connect to `%s': %s", addrport, strerror(EINVAL));
+		return CPNSCTL_EXIT_USAGE;
+	}
+	warn("%s unreachable: connect to `%s': %s (nothing sent; retry later)",
+	     peer, addrport, strerror(-*fd));
+	return CPNSCTL_EXIT_UNREACHABLE;
+}
+
 static int gw_assign(struct gw_opts *o)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
@@ -255,6 +276,11 @@ static int gw_assign(struct gw_opts *o)
 		}
 	}
 
+	/* The server first: the kernel keeps a request only for a sent one. */
+	ret = connect_peer("server", o->server, o->timeout, &fd);
+	if (ret)
+		goto out;
+
 	/* 1. The request, built and sealed by the kernel. */
 	msg = cpns_msg(nl, CPNS_CMD_GW_REQUEST);
 	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
@@ -298,12 +324,6 @@ static int gw_assign(struct gw_opts *o)
 	       m->u.req.sealed_len, o->claim ? ", with a claim proof" : "");
 
 	/* 2. Over the wire. */
-	fd = cpns_wire_connect(o->server, o->timeout);
-	if (fd < 0) {
-		warn("connect to `%s': %s", o->server, strerror(-fd));
-		ret = fd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
-		goto out;
-	}
 	cpns_wire_sockname(fd, true, addr, sizeof(addr));
 	err = cpns_wire_send(fd, m, o->timeout);
 	if (err) {
@@ -347,7 +367,7 @@ static int gw_assign(struct gw_opts *o)
 	err = role_request(nl, msg, tb, false, "take response");
 	if (err) {
 		if (err == -EBADMSG)
-			warn("the response does not verify under PSK1: forged, corrupted, or OK without a bundle; the request stays outstanding");
+			warn("the response does not verify under PSK1: forged, corrupted, or OK without a bundle; nothing stored");
 		ret = role_exit_errno(err);
 		goto out;
 	}
@@ -412,6 +432,11 @@ static int gw_deliver(struct gw_opts *o)
 	if (ret)
 		goto out;
 
+	/* The PNE first: nothing is sealed for a PNE that cannot be reached. */
+	ret = connect_peer("PNE", o->pne, o->timeout, &fd);
+	if (ret)
+		goto out;
+
 	/* 1. The kernel seals EUKey[i] under KEK_E. */
 	msg = cpns_msg(nl, CPNS_CMD_GW_DELIVER);
 	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
@@ -463,12 +488,6 @@ static int gw_deliver(struct gw_opts *o)
 	       index, n, epoch, o->entity);
 
 	/* 2. To the PNE and back. */
-	fd = cpns_wire_connect(o->pne, o->timeout);
-	if (fd < 0) {
-		warn("connect to `%s': %s", o->pne, strerror(-fd));
-		ret = fd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
-		goto out;
-	}
 	cpns_wire_sockname(fd, true, addr, sizeof(addr));
 	err = cpns_wire_send(fd, m, o->timeout);
 	if (err) {

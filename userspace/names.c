@@ -42,7 +42,8 @@ static const char *const event_names[] = {
 static const char *const cmd_names[] = {
 	C(GET_INFO), C(GW_REQUEST), C(GW_RESPONSE), C(GW_DELIVER),
 	C(GW_CONFIRM), C(PNE_ACCEPT), C(SRV_SEAL_USER), C(SRV_SEAL_ENTITY),
-	C(SRV_OPEN_REQUEST), C(SRV_RESPOND), C(EVENT),
+	C(SRV_OPEN_REQUEST), C(SRV_RESPOND), C(EVENT), C(PNE_RESET),
+	C(KEY_LOAD),
 };
 
 #define A(x) [CPNS_A_##x] = "CPNS_A_" #x
@@ -53,7 +54,7 @@ static const char *const attr_names[] = {
 	A(VERIFIED), A(EPOCH), A(INDEX), A(N), A(CHALLENGE), A(CODE),
 	A(CONFIRM), A(CHAIN_ID), A(KEY_SERIAL), A(CLAIM), A(OWNER),
 	A(USER_RECORD), A(ENTITY_RECORD), A(CHAIN_RECORD), A(ACCEPT_KIND),
-	A(DELIVERED), A(EVENT),
+	A(DELIVERED), A(EVENT), A(KEY_BLOB),
 };
 
 #define K(x, s) [CPNS_COUNTER_A_##x] = s

@@ -136,7 +136,7 @@ void role_print_recv_error(const char *who, int err)
 		warn("%s: no answer within the timeout", who);
 		break;
 	case -EPROTO:
-		warn("%s sent a frame that is not protocol v1", who);
+		warn("%s sent a bad frame: %s", who, cpns_wire_last_error());
 		break;
 	default:
 		warn("%s: %s", who, strerror(-err));

@@ -15,17 +15,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <linux/keyctl.h>
 
 #include "cpnsctl.h"
+#include "listener.h"
 #include "names.h"
 #include "role.h"
 #include "secret.h"
@@ -34,7 +33,9 @@
 #include "wire.h"
 
 #define DEFAULT_MASTER "store"
-#define MAX_CHILDREN 64
+#define SRV_MAX_CONNS 256
+#define SRV_MAX_PER_SOURCE 32
+#define SRV_SOURCE_PREFIX6 64
 #define IMPORT_FILE_MAX (4 << 20)
 
 struct srv_opts {
@@ -46,6 +47,7 @@ struct srv_opts {
 	const char *timeout_str;
 	int32_t keyring;
 	int timeout;
+	struct cpns_limits limits;
 	long chain_length;	/* 0: the store's setting */
 	bool replace;
 	bool json;
@@ -56,6 +58,8 @@ static int usage(FILE *f)
 	fprintf(f,
 "Usage: cpnsctl server run --listen ADDR:PORT --db FILE [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
+"                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
+"                          [--source-prefix6 LEN]\n"
 "       cpnsctl server add-gw GWID --db FILE [--psk-file FILE|-] [--keyring KEYRING]\n"
 "       cpnsctl server add-user USER --db FILE [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
@@ -68,7 +72,11 @@ static int usage(FILE *f)
 "module under the key master:NAME (default NAME `" DEFAULT_MASTER "'), which must be in\n"
 "KEYRING (default @u); PSK1 of each GW is the key psk:GWID there.\n"
 "\n"
-"  run       serve Key Assignment Requests on ADDR:PORT until SIGTERM/SIGINT\n"
+"  run       serve Key Assignment Requests on ADDR:PORT until SIGTERM/SIGINT;\n"
+"            each connection in its own process, at most --max-conns (256) at\n"
+"            once and --max-per-source (32) from one address (IPv6: one\n"
+"            --source-prefix6 (/64) network), others answered ERROR BUSY; a\n"
+"            frame's header within --header-timeout (2) seconds\n"
 "  add-gw    record GWID; with --psk-file, load its 32-byte PSK1 (raw bytes,\n"
 "            `-' for stdin) as psk:GWID (else load it with keyctl padd)\n"
 "  add-user  register USER; the password is read from the terminal, from\n"
@@ -87,7 +95,7 @@ static int usage(FILE *f)
 static int parse_opts(int argc, char *argv[], int first, struct srv_opts *o,
 		      const char **pos, int npos, int *got)
 {
-	int i;
+	int i, rc;
 
 	*got = 0;
 	for (i = first; i < argc; i++) {
@@ -104,6 +112,10 @@ static int parse_opts(int argc, char *argv[], int first, struct srv_opts *o,
 		} else if (a[0] == '-' && a[1] == '-' && !v) {
 			warn("server: option `%s' needs a value", a);
 			return -1;
+		} else if ((rc = cpns_limits_opt(&o->limits, a, v))) {
+			if (rc < 0)
+				return -1;
+			i++;
 		} else if (!strcmp(a, "--listen")) {
 			o->listen = argv[++i];
 		} else if (!strcmp(a, "--db")) {
@@ -142,7 +154,8 @@ static int parse_opts(int argc, char *argv[], int first, struct srv_opts *o,
 			return -1;
 		}
 	}
-	if (role_parse_timeout(o->timeout_str, &o->timeout))
+	if (role_parse_timeout(o->timeout_str, &o->timeout) ||
+	    cpns_limits_check(&o->limits))
 		return -1;
 	if (!o->db) {
 		warn("server: --db FILE is required");
@@ -210,6 +223,8 @@ struct respond_out {
 	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
 	uint8_t chain_record[STORE_RECORD_MAX];
 	size_t chain_record_len;
+	uint8_t entity_record[STORE_RECORD_MAX];	/* the entity's next state */
+	size_t entity_record_len;
 	bool claimed;
 };
 
@@ -246,11 +261,18 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 	err = role_request(nl, msg, tb, false, "respond");
 	if (err)
 		return err;
+	memset(out, 0, sizeof(*out));
+	if (tb[CPNS_A_STATUS] && !tb[CPNS_A_SEALED] &&
+	    nla_get_u8(tb[CPNS_A_STATUS]) == CPNS_STALE) {
+		/* The kernel's clock says T left the window meanwhile. */
+		out->status = r->status = CPNS_STALE;
+		r->verified = false;
+		return 0;
+	}
 	if (!tb[CPNS_A_STATUS] || !tb[CPNS_A_SEALED] ||
 	    nla_len(tb[CPNS_A_SEALED]) < CPNS_WIRE_SEALED_MIN ||
 	    nla_len(tb[CPNS_A_SEALED]) > CPNS_WIRE_SEALED_MAX)
 		return -EBADMSG;
-	memset(out, 0, sizeof(*out));
 	out->status = nla_get_u8(tb[CPNS_A_STATUS]);
 	r->status = out->status;
 	r->verified = true;
@@ -258,9 +280,10 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 	memcpy(r->sealed, nla_data(tb[CPNS_A_SEALED]), r->sealed_len);
 	if (out->status == CPNS_OK) {
 		if (!tb[CPNS_A_EPOCH] || !tb[CPNS_A_N] || !tb[CPNS_A_CHAIN_ID] ||
-		    !tb[CPNS_A_CHAIN_RECORD] ||
+		    !tb[CPNS_A_CHAIN_RECORD] || !tb[CPNS_A_ENTITY_RECORD] ||
 		    nla_len(tb[CPNS_A_CHAIN_ID]) != CPNS_CHAIN_ID_LEN ||
-		    nla_len(tb[CPNS_A_CHAIN_RECORD]) > STORE_RECORD_MAX)
+		    nla_len(tb[CPNS_A_CHAIN_RECORD]) > STORE_RECORD_MAX ||
+		    nla_len(tb[CPNS_A_ENTITY_RECORD]) > STORE_RECORD_MAX)
 			return -EBADMSG;
 		out->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
 		out->n = nla_get_u16(tb[CPNS_A_N]);
@@ -269,6 +292,9 @@ static int srv_respond(struct cpns_nl *nl, const struct srv_opts *o,
 		out->chain_record_len = nla_len(tb[CPNS_A_CHAIN_RECORD]);
 		memcpy(out->chain_record, nla_data(tb[CPNS_A_CHAIN_RECORD]),
 		       out->chain_record_len);
+		out->entity_record_len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
+		memcpy(out->entity_record, nla_data(tb[CPNS_A_ENTITY_RECORD]),
+		       out->entity_record_len);
 		out->claimed = tb[CPNS_A_CLAIM] != NULL;
 	}
 	return 0;
@@ -463,10 +489,16 @@ static int srv_handle(const struct srv_opts *o,
 		if (err)
 			store_warn(st, "record failure", err);
 	} else if (out.status == CPNS_OK) {
-		err = store_commit_chain(st, res.entity, ent->epoch, out.epoch,
-					 res.user, out.chain_record,
-					 out.chain_record_len, out.chain_id,
-					 out.n, now);
+		struct store_chain ch = {
+			.epoch = out.epoch, .owner = res.user,
+			.entity_record = out.entity_record,
+			.entity_record_len = out.entity_record_len,
+			.chain_record = out.chain_record,
+			.chain_record_len = out.chain_record_len,
+			.chain_id = out.chain_id, .n = out.n,
+		};
+
+		err = store_commit_chain(st, ent, &ch, now);
 		if (err) {
 			store_warn(st, "commit chain", err);
 			goto internal;
@@ -514,15 +546,30 @@ out:
 	return ret;
 }
 
-static int serve_conn(int fd, const struct srv_opts *o)
+static int serve_conn(int fd, const char *peer, void *arg)
 {
+	const struct srv_opts *o = arg;
+	struct cpns_wire_rx rx = {
+		.accept = CPNS_WIRE_ACCEPT(CPNS_WIRE_REQUEST),
+		.header_timeout_s = o->limits.header_timeout,
+		.timeout_s = o->timeout,
+	};
 	struct cpns_wire_msg m;
-	char peer[80], log[256] = "";
+	char log[256] = "";
 	struct reply *r;
 	int err, werr;
 
-	cpns_wire_sockname(fd, true, peer, sizeof(peer));
-	err = cpns_wire_recv(fd, &m, o->timeout, &werr);
+	err = cpns_wire_recv_rx(fd, &m, &rx, &werr);
+	if (err && werr == CPNS_WERR_UNEXPECTED_TYPE &&
+	    cpns_wire_type_name(m.type)) {
+		/* Refused from its header: its body was not read. */
+		cpns_wire_send_error(fd, werr,
+				     "a CPNS Server accepts only REQUEST", 2);
+		printf("%s: refused frame: %s, ERROR UNEXPECTED_TYPE\n", peer,
+		       cpns_wire_type_name(m.type));
+		cpns_wire_close(fd);
+		return 0;
+	}
 	if (err) {
 		if (werr) {
 			cpns_wire_send_error(fd, werr,
@@ -532,14 +579,6 @@ static int serve_conn(int fd, const struct srv_opts *o)
 		} else if (err != -ENODATA) {
 			printf("%s: %s\n", peer, strerror(-err));
 		}
-		cpns_wire_close(fd);
-		return 0;
-	}
-	if (m.type != CPNS_WIRE_REQUEST) {
-		cpns_wire_send_error(fd, CPNS_WERR_UNEXPECTED_TYPE,
-				     "a CPNS Server accepts only REQUEST", 2);
-		printf("%s: refused frame: %s, ERROR UNEXPECTED_TYPE\n", peer,
-		       cpns_wire_type_name(m.type));
 		cpns_wire_close(fd);
 		return 0;
 	}
@@ -570,11 +609,12 @@ static int serve_conn(int fd, const struct srv_opts *o)
 
 static int server_run(struct srv_opts *o)
 {
+	struct cpns_listener l = { .serve = serve_conn, .arg = o };
 	struct sigaction sa = { 0 };
 	struct cpns_nl *nl;
 	struct store *st;
 	char addr[80];
-	int lfd, ret, children = 0;
+	int lfd, ret;
 
 	if (!o->listen) {
 		warn("server run: --listen ADDR:PORT is required");
@@ -604,49 +644,16 @@ static int server_run(struct srv_opts *o)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
-	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s)\n",
-	       addr, o->db, o->master, o->timeout);
+	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s, header %d s, at most %u connections, %u per address)\n",
+	       addr, o->db, o->master, o->timeout,
+	       o->limits.header_timeout < o->timeout ?
+	       o->limits.header_timeout : o->timeout,
+	       o->limits.max_conns, o->limits.max_per_source);
 
-	while (!stop_flag) {
-		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-		int fd, rc;
-		pid_t pid;
-
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			children--;
-		rc = poll(&pfd, 1, 500);
-		if (rc <= 0)
-			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (children >= MAX_CHILDREN) {
-			cpns_wire_send_error(fd, CPNS_WERR_BUSY,
-					     "too many connections", 1);
-			close(fd);
-			continue;
-		}
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0) {
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_IGN);
-			close(lfd);
-			serve_conn(fd, o);
-			fflush(stdout);
-			_exit(0);
-		}
-		if (pid > 0)
-			children++;
-		else
-			cpns_wire_send_error(fd, CPNS_WERR_INTERNAL,
-					     "cannot fork", 1);
-		close(fd);
-	}
+	l.limits = o->limits;
+	if (cpns_listener_run(lfd, &l, &stop_flag))
+		warn("server run: out of memory");
 	close(lfd);
-	/* Connections in progress finish within their timeouts. */
-	while (children > 0 && wait(NULL) > 0)
-		children--;
 	printf("cpns server: stopped\n");
 	return CPNSCTL_EXIT_OK;
 }
@@ -1162,6 +1169,12 @@ int server_main(int argc, char *argv[])
 	struct srv_opts o = {
 		.master = DEFAULT_MASTER,
 		.keyring = KEY_SPEC_USER_KEYRING,
+		.limits = {
+			.max_conns = SRV_MAX_CONNS,
+			.max_per_source = SRV_MAX_PER_SOURCE,
+			.source_prefix6 = SRV_SOURCE_PREFIX6,
+			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+		},
 	};
 	const char *pos[2] = { NULL, NULL };
 	const char *sub;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpnsctl show: what this node holds.  Every key of type "cpns" reachable
- * from the caller's keyrings (walked with keyctl(KEYCTL_READ)), with the
+ * from the caller's keyrings (walked with keyctl(KEYCTL_READ)) and the
+ * held keys (chain:, euk:) of the module's store for this network
+ * namespace (".cpns:net:[<inode>]", found in /proc/keys), with the
  * public metadata the module's ->describe prints in /proc/keys, and the
  * module's counters (CPNS_CMD_GET_INFO).  Never a secret: where a key's
  * value would be, "(hidden)".
@@ -180,10 +182,38 @@ static void read_proc_keys(struct walk *w)
 	fclose(f);
 }
 
+/* The serial of this network namespace's store, from /proc/keys; 0: none. */
+static int32_t find_store(void)
+{
+	char ns[64], want[96], line[512];
+	unsigned int serial;
+	int32_t r = 0;
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+	if (n < 0)
+		return 0;
+	ns[n] = '\0';
+	snprintf(want, sizeof(want), " keyring   .cpns:%s: ", ns);
+	f = fopen("/proc/keys", "re");
+	if (!f)
+		return 0;
+	while (!r && fgets(line, sizeof(line), f))
+		if (strstr(line, want) && sscanf(line, "%x", &serial) == 1)
+			r = (int32_t)serial;
+	fclose(f);
+	return r;
+}
+
+static int32_t store_serial;
+
 static const char *keyring_name(int32_t ring, int32_t *roots)
 {
 	size_t i;
 
+	if (ring && ring == store_serial)
+		return "store of held keys";
 	for (i = 0; i < ARRAY_SIZE(special_keyrings); i++)
 		if (roots[i] == ring)
 			return special_keyrings[i].name;
@@ -363,6 +393,9 @@ int show_main(int argc, char *argv[])
 		for (k = 0; k < ARRAY_SIZE(special_keyrings); k++)
 			if (roots[k] > 0 && !seen(&w, roots[k]))
 				walk_keyring(&w, roots[k], 0);
+		store_serial = find_store();
+		if (store_serial > 0 && !seen(&w, store_serial))
+			walk_keyring(&w, store_serial, 0);
 	}
 	read_proc_keys(&w);
 

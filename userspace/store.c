@@ -19,7 +19,7 @@ struct store {
 	char err[256];
 };
 
-static const char schema_v1[] =
+static const char schema_v2[] =
 	"CREATE TABLE settings ("
 	"  name TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL);"
@@ -30,6 +30,7 @@ static const char schema_v1[] =
 	"  user_id TEXT PRIMARY KEY,"
 	"  record BLOB NOT NULL,"
 	"  updated INTEGER NOT NULL);"
+	/* owner and epoch: copies of what the sealed record holds */
 	"CREATE TABLE entities ("
 	"  entity_id TEXT PRIMARY KEY,"
 	"  record BLOB NOT NULL,"
@@ -54,7 +55,7 @@ static const char schema_v1[] =
 	"CREATE INDEX failures_gw ON failures(gw_id, time);"
 	"INSERT INTO settings VALUES ('user_limit', 5), ('gw_limit', 20),"
 	"  ('window', 900), ('chain_length', 64);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
 
 static int sql_err(struct store *st, int rc)
 {
@@ -218,9 +219,14 @@ int store_open(const char *path, struct store **stp)
 	if (rc)
 		goto err;
 	rc = user_version(st, &v);
-	if (!rc && v == 0)
-		rc = exec(st, schema_v1);
-	else if (!rc && v != STORE_SCHEMA_VERSION) {
+	if (!rc && v == 0) {
+		rc = exec(st, schema_v2);
+	} else if (!rc && v == 1) {
+		snprintf(st->err, sizeof(st->err),
+			 "database schema version 1 keeps owners and epochs unsealed: "
+			 "create a new store and import the list again");
+		rc = -EPROTONOSUPPORT;
+	} else if (!rc && v != STORE_SCHEMA_VERSION) {
 		snprintf(st->err, sizeof(st->err),
 			 "database schema version %lld, this cpnsctl knows %d",
 			 (long long)v, STORE_SCHEMA_VERSION);
@@ -408,37 +414,39 @@ int store_get_entity(struct store *st, const char *entity_id,
 	return rc;
 }
 
-int store_commit_chain(struct store *st, const char *entity_id,
-		       uint32_t old_epoch, uint32_t new_epoch,
-		       const char *owner, const uint8_t *chain_record,
-		       size_t chain_record_len,
-		       const uint8_t chain_id[CPNS_CHAIN_ID_LEN], uint16_t n,
-		       int64_t now)
+int store_commit_chain(struct store *st, const struct store_entity *old,
+		       const struct store_chain *ch, int64_t now)
 {
 	sqlite3_stmt *s;
 	bool own;
 	int rc;
 
-	if (new_epoch <= old_epoch || !chain_record_len ||
-	    chain_record_len > STORE_RECORD_MAX || !owner || !*owner || !n)
+	if (ch->epoch <= old->epoch || !ch->entity_record_len ||
+	    ch->entity_record_len > STORE_RECORD_MAX || !ch->chain_record_len ||
+	    ch->chain_record_len > STORE_RECORD_MAX || !ch->owner ||
+	    !*ch->owner || !ch->n || !ch->chain_id)
 		return -EINVAL;
 	rc = tx_begin(st, &own);
 	if (rc)
 		return rc;
-	rc = prep(st, "UPDATE entities SET epoch = ?, owner = ?, "
+	rc = prep(st, "UPDATE entities SET record = ?, epoch = ?, owner = ?, "
 		  "chain_record = ?, chain_id = ?, n = ?, updated = ? "
-		  "WHERE entity_id = ? AND epoch = ?", &s);
+		  "WHERE entity_id = ? AND epoch = ? AND record = ?", &s);
 	if (!rc) {
-		sqlite3_bind_int64(s, 1, new_epoch);
-		bind_text(s, 2, owner);
-		sqlite3_bind_blob(s, 3, chain_record, chain_record_len,
+		sqlite3_bind_blob(s, 1, ch->entity_record, ch->entity_record_len,
 				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 4, chain_id, CPNS_CHAIN_ID_LEN,
+		sqlite3_bind_int64(s, 2, ch->epoch);
+		bind_text(s, 3, ch->owner);
+		sqlite3_bind_blob(s, 4, ch->chain_record, ch->chain_record_len,
 				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, n);
-		sqlite3_bind_int64(s, 6, now);
-		bind_text(s, 7, entity_id);
-		sqlite3_bind_int64(s, 8, old_epoch);
+		sqlite3_bind_blob(s, 5, ch->chain_id, CPNS_CHAIN_ID_LEN,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, ch->n);
+		sqlite3_bind_int64(s, 7, now);
+		bind_text(s, 8, old->entity_id);
+		sqlite3_bind_int64(s, 9, old->epoch);
+		sqlite3_bind_blob(s, 10, old->record, old->record_len,
+				  SQLITE_STATIC);
 		rc = step_done(st, s);
 		if (!rc && sqlite3_changes(st->db) != 1)
 			rc = -ESTALE;

@@ -10,6 +10,13 @@
  * CPNS_A_CHAIN_RECORD); this file never sees a secret in clear.  PSK1
  * lives in the kernel keyring (psk:<GwID>), never here.
  *
+ * An entity's owner and epoch E are decided by the module from its sealed
+ * entity record only (the module returns the next one with each chain).
+ * The owner and epoch columns are copies for `server list`; the module
+ * refuses a request (INTERNAL) when they disagree with the record, so an
+ * edited column is noticed, never believed.  Schema version 1 kept them
+ * unsealed: such a store is refused (-EPROTONOSUPPORT); re-create it.
+ *
  * Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), and the
  * database is opened in WAL mode with a busy timeout, so several server
  * processes may share it.  The schema version is PRAGMA user_version.
@@ -26,7 +33,7 @@
 #include <stdint.h>
 #include <linux/cpns.h>
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_RECORD_MAX	1024	/* largest sealed record accepted */
 
 /* Settings, with their defaults (profile 2, check 5; profile 3). */
@@ -70,10 +77,10 @@ int store_get_user(struct store *st, const char *user_id, uint8_t *rec,
 
 struct store_entity {
 	char entity_id[CPNS_ID_MAX_LEN + 1];
-	uint8_t record[STORE_RECORD_MAX];	/* CPNS_A_ENTITY_RECORD */
+	uint8_t record[STORE_RECORD_MAX];	/* CPNS_A_ENTITY_RECORD: TK, code, E, owner */
 	size_t record_len;
-	char owner[CPNS_ID_MAX_LEN + 1];	/* "" when unowned */
-	uint32_t epoch;				/* E, 0 before any chain */
+	char owner[CPNS_ID_MAX_LEN + 1];	/* "" when unowned (a copy) */
+	uint32_t epoch;				/* E, 0 before any chain (a copy) */
 	uint8_t chain_record[STORE_RECORD_MAX];	/* CPNS_A_CHAIN_RECORD */
 	size_t chain_record_len;		/* 0 before any chain */
 	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
@@ -85,17 +92,26 @@ struct store_entity {
 int store_get_entity(struct store *st, const char *entity_id,
 		     struct store_entity *e);
 
+/* A new chain, as CPNS_CMD_SRV_RESPOND returned it. */
+struct store_chain {
+	uint32_t epoch;				/* the new E */
+	const char *owner;			/* the UserID */
+	const uint8_t *entity_record;		/* the entity's next record */
+	size_t entity_record_len;
+	const uint8_t *chain_record;
+	size_t chain_record_len;
+	const uint8_t *chain_id;		/* CPNS_CHAIN_ID_LEN bytes */
+	uint16_t n;
+};
+
 /*
- * Commit a new chain for @entity_id: epoch, chain record, chain id, n and
- * owner, in one statement, only if the entity's epoch is still
- * @old_epoch (else -ESTALE: another request moved it meanwhile).
+ * Commit @ch for the entity @old (as store_get_entity() read it): its
+ * entity record, chain record, chain id, n and the owner and epoch
+ * copies, in one statement, only if the entity's row still holds @old's
+ * record and epoch (else -ESTALE: another request moved it meanwhile).
  */
-int store_commit_chain(struct store *st, const char *entity_id,
-		       uint32_t old_epoch, uint32_t new_epoch,
-		       const char *owner, const uint8_t *chain_record,
-		       size_t chain_record_len,
-		       const uint8_t chain_id[CPNS_CHAIN_ID_LEN], uint16_t n,
-		       int64_t now);
+int store_commit_chain(struct store *st, const struct store_entity *old,
+		       const struct store_chain *ch, int64_t now);
 
 /* One sealed line of a manufacturer's list. */
 struct store_import_entry {

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -68,6 +69,27 @@ const char *cpns_wire_error_reason(unsigned int code)
 	default:
 		return "internal error";
 	}
+}
+
+static char last_error[128];
+
+static int refuse(int werr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* werr, with why in last_error. */
+static int refuse(int werr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return werr;
+}
+
+const char *cpns_wire_last_error(void)
+{
+	return last_error;
 }
 
 bool cpns_wire_id_valid(const char *p, size_t len)
@@ -299,21 +321,40 @@ int cpns_wire_check_header(const uint8_t *hdr, uint8_t *type, uint32_t *len)
 {
 	uint32_t l;
 
+	last_error[0] = '\0';
 	if (memcmp(hdr, CPNS_WIRE_MAGIC, 4))
-		return CPNS_WERR_MALFORMED_FRAME;
+		return refuse(CPNS_WERR_MALFORMED_FRAME, "not a cpns frame (no magic CPNS)");
 	if (hdr[4] != CPNS_WIRE_VERSION)
-		return CPNS_WERR_UNSUPPORTED_VERSION;
+		return refuse(CPNS_WERR_UNSUPPORTED_VERSION,
+			      "a frame of version %u, not 1", hdr[4]);
 	if (hdr[6] || hdr[7])
-		return CPNS_WERR_MALFORMED_FRAME;
+		return refuse(CPNS_WERR_MALFORMED_FRAME, "a frame whose reserved bytes are not 0");
 	l = (uint32_t)hdr[8] << 24 | (uint32_t)hdr[9] << 16 |
 	    (uint32_t)hdr[10] << 8 | hdr[11];
 	if (l > CPNS_WIRE_BODY_MAX)
-		return CPNS_WERR_FRAME_TOO_LARGE;
+		return refuse(CPNS_WERR_FRAME_TOO_LARGE,
+			      "a frame of %u body bytes, more than %u", l, CPNS_WIRE_BODY_MAX);
 	if (!cpns_wire_type_name(hdr[5]))
-		return CPNS_WERR_UNEXPECTED_TYPE;
+		return refuse(CPNS_WERR_UNEXPECTED_TYPE, "a frame of unknown type %u", hdr[5]);
 	*type = hdr[5];
 	*len = l;
 	return 0;
+}
+
+/* MALFORMED_FRAME for a body of type that does not parse, said precisely. */
+static int body_refused(uint8_t type, const uint8_t *body, size_t len)
+{
+	unsigned int reason = len >= 3 ? (unsigned int)body[1] << 8 | body[2] : 0;
+
+	if (type == CPNS_WIRE_ERROR && reason > CPNS_WIRE_REASON_MAX)
+		return refuse(CPNS_WERR_MALFORMED_FRAME,
+			      "an ERROR whose reason is %u bytes, more than %u",
+			      reason, CPNS_WIRE_REASON_MAX);
+	if (type == CPNS_WIRE_ACK)
+		return refuse(CPNS_WERR_MALFORMED_FRAME,
+			      "an ACK body of %zu bytes, not 1 (33 with ACCEPTED)", len);
+	return refuse(CPNS_WERR_MALFORMED_FRAME, "a %s body of %zu bytes not as specified",
+		      cpns_wire_type_name(type), len);
 }
 
 int cpns_wire_decode_body(uint8_t type, const uint8_t *body, size_t len,
@@ -322,7 +363,7 @@ int cpns_wire_decode_body(uint8_t type, const uint8_t *body, size_t len,
 	struct rbuf r = { .p = body, .len = len };
 
 	if (!body && len)
-		return CPNS_WERR_MALFORMED_FRAME;
+		return refuse(CPNS_WERR_MALFORMED_FRAME, "a body missing");
 	memset(m, 0, sizeof(*m));
 	m->type = type;
 	switch (type) {
@@ -369,12 +410,13 @@ int cpns_wire_decode_body(uint8_t type, const uint8_t *body, size_t len,
 					     CPNS_WIRE_REASON_MAX);
 		break;
 	default:
-		return CPNS_WERR_UNEXPECTED_TYPE;
+		return refuse(CPNS_WERR_UNEXPECTED_TYPE, "a frame of unknown type %u", type);
 	}
 	if (r.bad || r.off != r.len) {
 		memset(m, 0, sizeof(*m));
-		return CPNS_WERR_MALFORMED_FRAME;
+		return body_refused(type, body, len);
 	}
+	last_error[0] = '\0';
 	return 0;
 }
 
@@ -566,9 +608,16 @@ void cpns_wire_sockname(int fd, bool peer, char *buf, size_t len)
 	} else if (rc == 0 && ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
 
-		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
 		port = ntohs(s->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
+			/* An IPv4 peer of a socket on [::]: as IPv4. */
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], host,
+				  sizeof(host));
+			snprintf(buf, len, "%s:%u", host, port);
+		} else {
+			inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+			snprintf(buf, len, "[%s]:%u", host, port);
+		}
 	} else {
 		snprintf(buf, len, "?");
 	}
@@ -652,47 +701,71 @@ int cpns_wire_write_all(int fd, const void *buf, size_t len,
 	return 0;
 }
 
-int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
+/* A read's outcome as cpns_wire_recv() reports it. */
+static int recv_err(int rc, int *werr)
+{
+	if (rc == -ECONNRESET) {
+		/* The peer closed inside the frame: a truncated frame. */
+		*werr = CPNS_WERR_MALFORMED_FRAME;
+		return -EPROTO;
+	}
+	if (rc == -ETIMEDOUT)
+		*werr = CPNS_WERR_TIMEOUT;
+	return rc;
+}
+
+int cpns_wire_recv_rx(int fd, struct cpns_wire_msg *m,
+		      const struct cpns_wire_rx *rx, int *werr)
 {
 	uint8_t buf[CPNS_WIRE_FRAME_MAX];
-	int64_t deadline = cpns_wire_now_ms() + (int64_t)timeout_s * 1000;
+	int64_t start = cpns_wire_now_ms();
+	int64_t deadline = start + (int64_t)rx->timeout_s * 1000;
+	int64_t hdr_deadline = deadline;
 	uint32_t blen;
 	uint8_t type;
 	size_t got = 0;
 	int rc, w;
 
 	*werr = 0;
-	rc = cpns_wire_read_exact(fd, buf, CPNS_WIRE_HDR_LEN, deadline, &got);
+	last_error[0] = '\0';
+	if (rx->header_timeout_s > 0 && rx->header_timeout_s < rx->timeout_s)
+		hdr_deadline = start + (int64_t)rx->header_timeout_s * 1000;
+	rc = cpns_wire_read_exact(fd, buf, CPNS_WIRE_HDR_LEN, hdr_deadline,
+				  &got);
 	if (rc == -ECONNRESET && got == 0)
 		return -ENODATA;
 	if (rc == -ECONNRESET) {
 		/* A truncated header, or garbage shorter than one. */
-		*werr = CPNS_WERR_MALFORMED_FRAME;
+		*werr = refuse(CPNS_WERR_MALFORMED_FRAME,
+			       "the connection ended after %zu of the 12 header bytes", got);
 		return -EPROTO;
 	}
-	if (rc == -ETIMEDOUT) {
-		*werr = CPNS_WERR_TIMEOUT;
-		return rc;
-	}
 	if (rc)
-		return rc;
+		return recv_err(rc, werr);
 	w = cpns_wire_check_header(buf, &type, &blen);
+	if (!w && rx->accept && !(rx->accept & CPNS_WIRE_ACCEPT(type))) {
+		/* Known, not taken here: refused before its body. */
+		memset(m, 0, sizeof(*m));
+		m->type = type;
+		w = CPNS_WERR_UNEXPECTED_TYPE;
+	}
 	if (w) {
 		*werr = w;
 		return -EPROTO;
 	}
 	rc = cpns_wire_read_exact(fd, buf + CPNS_WIRE_HDR_LEN, blen, deadline,
-				  NULL);
+				  &got);
 	if (rc == -ECONNRESET) {
-		*werr = CPNS_WERR_MALFORMED_FRAME;
+		explicit_bzero(buf, sizeof(buf));
+		*werr = refuse(CPNS_WERR_MALFORMED_FRAME,
+			       "a %s cut off after %zu of its %u body bytes",
+			       cpns_wire_type_name(type), got, blen);
 		return -EPROTO;
 	}
-	if (rc == -ETIMEDOUT) {
-		*werr = CPNS_WERR_TIMEOUT;
-		return rc;
+	if (rc) {
+		explicit_bzero(buf, sizeof(buf));
+		return recv_err(rc, werr);
 	}
-	if (rc)
-		return rc;
 	w = cpns_wire_decode_body(type, buf + CPNS_WIRE_HDR_LEN, blen, m);
 	explicit_bzero(buf, sizeof(buf));
 	if (w) {
@@ -700,6 +773,13 @@ int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr)
+{
+	struct cpns_wire_rx rx = { .timeout_s = timeout_s };
+
+	return cpns_wire_recv_rx(fd, m, &rx, werr);
 }
 
 int cpns_wire_send(int fd, const struct cpns_wire_msg *m, int timeout_s)

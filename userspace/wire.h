@@ -31,6 +31,7 @@
 #define CPNS_WIRE_TIMEOUT_DEFAULT 10			/* seconds */
 #define CPNS_WIRE_TIMEOUT_MAX	3600
 #define CPNS_WIRE_TIMEOUT_ENV	"CPNS_TIMEOUT"
+#define CPNS_WIRE_HDR_TIMEOUT_DEFAULT 2			/* seconds */
 
 enum cpns_wire_type {
 	CPNS_WIRE_REQUEST = 1,
@@ -189,6 +190,34 @@ int cpns_wire_write_all(int fd, const void *buf, size_t len,
  * *werr is the ERROR code a listening side answers with, 0 for none.
  */
 int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr);
+/*
+ * In words, why the last cpns_wire_recv(), cpns_wire_check_header() or
+ * cpns_wire_decode*() of this process refused a frame ("a frame of
+ * version 2, not 1", "an ACK body of 5 bytes, ..."); "" after success.
+ */
+const char *cpns_wire_last_error(void);
+
+/* The bit of frame type @t in cpns_wire_rx.accept. */
+#define CPNS_WIRE_ACCEPT(t)	(1u << (t))
+
+/* What a receiver takes, and how long it waits for it. */
+struct cpns_wire_rx {
+	unsigned int accept;	/* CPNS_WIRE_ACCEPT() bits; 0: any known type */
+	int header_timeout_s;	/* the 12-byte header within this many
+				 * seconds (<= 0, or more than timeout_s:
+				 * timeout_s) */
+	int timeout_s;		/* the whole frame within this many seconds */
+};
+
+/*
+ * cpns_wire_recv() for a listening side: the header must arrive within
+ * @rx->header_timeout_s, the whole frame within @rx->timeout_s (both
+ * counted from the call), and a frame of a known type that @rx->accept
+ * does not hold is refused from its header, its body left unread:
+ * -EPROTO, *werr = UNEXPECTED_TYPE, m->type = that type (for the log).
+ */
+int cpns_wire_recv_rx(int fd, struct cpns_wire_msg *m,
+		      const struct cpns_wire_rx *rx, int *werr);
 
 /* Encode @m and write it within @timeout_s seconds. */
 int cpns_wire_send(int fd, const struct cpns_wire_msg *m, int timeout_s);

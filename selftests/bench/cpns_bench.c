@@ -12,6 +12,10 @@
  *   c. crypto over the bare netlink round trip: GET_INFO vs GW_REQUEST,
  *      PNE_ACCEPT (repeated: ACCEPT_REPEAT), SRV_SEAL_USER
  *   d. P processes doing PNE_ACCEPT on different entities vs one entity
+ *   e. a victim's PNE_ACCEPT latency, alone and while an attacker in its
+ *      own user and network namespace replays its own worst case (a
+ *      REJECT_LINK delivery at i = 65535 against its own euk: at i = 1,
+ *      65534 hashes per call, never accepted, so replayable for ever)
  *
  * The other parties (the server sealing a bundle, the GW sealing a
  * delivery) are played by the reference of lib/ref.h through lib/fixture.h.
@@ -23,7 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "fixture.h"
@@ -302,6 +311,29 @@ static int pne_accept_on(struct tgenl *tt, struct accept *a)
 	return 0;
 }
 
+/* The attacker's call: a delivery that opens, walks and is REJECT_LINK. */
+static int pne_reject_link_on(struct tgenl *tt, struct accept *a)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *m = tgenl_msg(tt, CPNS_CMD_PNE_ACCEPT);
+	int err;
+
+	if (!m || nla_put_s32(m, CPNS_A_KEYRING, ring) ||
+	    fx_put_id(m, CPNS_A_ENTITY_ID, a->entity) ||
+	    nla_put_u32(m, CPNS_A_EPOCH, a->d.e) ||
+	    nla_put_u16(m, CPNS_A_INDEX, a->d.i) ||
+	    nla_put_u16(m, CPNS_A_N, a->d.n) ||
+	    nla_put(m, CPNS_A_CHALLENGE, sizeof(a->d.challenge), a->d.challenge) ||
+	    nla_put(m, CPNS_A_SEALED, sizeof(a->d.sealed), a->d.sealed))
+		return -ENOMEM;
+	err = fx_call(tt, m, tb, NULL);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_CODE] || nla_get_u8(tb[CPNS_A_CODE]) != CPNS_REJECT_LINK)
+		return -EPROTO;
+	return 0;
+}
+
 static int pne_accept(void *arg)
 {
 	return pne_accept_on(t, arg);
@@ -397,6 +429,206 @@ static double parallel(struct accept *a, int na, int procs, long iters)
 	if (bad)
 		die("parallel PNE_ACCEPT: a child failed", -EPROTO);
 	return t0;
+}
+
+/* ----------------------------------------------------------- attacker */
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * Become uid 1000 as root of a new user namespace with a network namespace
+ * of its own (unshare -Urn as uid 1000), or, when the module does not let
+ * such a user in, root in a network namespace of its own.  Returns a
+ * description of what the attacker is.
+ */
+static const char *attacker_namespace(void)
+{
+	/* dumpable again after the uid change, so that /proc/self/ is ours */
+	if (!setresgid(1000, 1000, 1000) && !setresuid(1000, 1000, 1000) &&
+	    !prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) && !unshare(CLONE_NEWUSER | CLONE_NEWNET) &&
+	    !write_file("/proc/self/setgroups", "deny") &&
+	    !write_file("/proc/self/uid_map", "0 1000 1") &&
+	    !write_file("/proc/self/gid_map", "0 1000 1"))
+		return "uid 1000, own user and network namespace";
+	return NULL;
+}
+
+/* The attacker's own tk:, its euk: at E=1 i=1 n=65535, the replayed delivery. */
+static int attack_setup(struct tgenl **tt, struct accept *a)
+{
+	static uint8_t atk[32] = { [0 ... 31] = 0x99 };
+	uint8_t euk[REF_HASH_LEN] = { [0 ... 31] = 0x5c };
+
+	*tt = tgenl_open();
+	if (!*tt)
+		return -errno;
+	ring = tk_fresh_keyring();
+	if (ring < 0 || tk_add("tk:pa-attacker", atk, sizeof(atk), ring) < 0)
+		return -EIO;
+	a->entity = "pa-attacker";
+	fx_seal_delivery(atk, sizeof(atk), a->entity, 1, 1, 65535, euk, &a->d);
+	a->want_kind = CPNS_ACCEPT_FIRST;
+	if (pne_accept_on(*tt, a))
+		return -EPROTO;
+	euk[0] ^= 1;	/* not EUKey[65535] of that chain: REJECT_LINK */
+	fx_seal_delivery(atk, sizeof(atk), a->entity, 1, 65535, 65535, euk, &a->d);
+	return pne_reject_link_on(*tt, a);
+}
+
+/* Say what we are on ready, then replay until killed, counting in *calls. */
+static void attack_loop(struct tgenl *tt, struct accept *a, int ready,
+			char kind, volatile long *calls)
+{
+	if (write(ready, &kind, 1) != 1)
+		_exit(2);
+	for (;;) {
+		if (pne_reject_link_on(tt, a))
+			_exit(3);
+		(*calls)++;
+	}
+}
+
+/*
+ * The attacker, in a process group of its own: a child tries uid 1000 in
+ * its own user and network namespace (kind 0); if the module refuses it,
+ * this process goes on as root in a network namespace of its own (kind 1).
+ */
+static void attacker(int ready, volatile long *calls)
+{
+	struct accept a = {};
+	struct tgenl *tt;
+	char kind = 2;
+	int status;
+	pid_t pid;
+
+	setpgid(0, 0);
+	pid = fork();
+	if (!pid) {
+		if (attacker_namespace() && !attack_setup(&tt, &a))
+			attack_loop(tt, &a, ready, 0, calls);
+		_exit(1);
+	}
+	waitpid(pid, &status, 0);
+	if (!unshare(CLONE_NEWNET) && !attack_setup(&tt, &a))
+		attack_loop(tt, &a, ready, 1, calls);
+	if (write(ready, &kind, 1) != 1)
+		_exit(2);
+	_exit(1);
+}
+
+/* The victim's PNE_ACCEPT (repeat) for about ms milliseconds. */
+static void victim_run(struct accept *v, double ms, struct meas *m)
+{
+	double t0 = now_ns(), t1;
+	long k = 0;
+	int err;
+
+	do {
+		err = pne_accept(v);
+		if (err)
+			die("victim PNE_ACCEPT", err);
+		k++;
+		t1 = now_ns();
+	} while (t1 - t0 < ms * 1e6 || k < 3);
+	m->iters += k;
+	m->ns += t1 - t0;
+}
+
+static void bench_attack(void)
+{
+	static const char *const what[] = {
+		"uid 1000, own user and network namespace",
+		"root, own network namespace (uid 1000 refused)",
+	};
+	struct meas alone = { .name = "victim alone" };
+	struct meas attacked = { .name = "victim, attacker replaying" };
+	struct meas hogged = { .name = "victim, a CPU hog instead (control)" };
+	volatile long *calls;
+	int ready[2], r, status;
+	struct accept v;
+	long c0, c1;
+	pid_t pid, hog;
+	char kind;
+
+	accept_setup(&v, "pv-victim");
+	/* the control: as much CPU as the attacker burns, and no cpns at all */
+	hog = fork();
+	if (hog < 0)
+		die("fork", -errno);
+	if (!hog) {
+		volatile unsigned long spin = 0;
+
+		setpgid(0, 0);
+		for (;;)
+			spin++;
+	}
+	setpgid(hog, hog);
+	kill(-hog, SIGSTOP);
+	calls = mmap(NULL, sizeof(*calls), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (calls == MAP_FAILED || pipe(ready))
+		die("mmap/pipe", -errno);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (!pid) {
+		close(ready[0]);
+		attacker(ready[1], calls);
+	}
+	close(ready[1]);
+	if (read(ready[0], &kind, 1) != 1 || kind < 0 || kind > 1)
+		die("attacker set-up", -EPROTO);
+
+	/* the attacker's own rate, the victim idle */
+	c0 = *calls;
+	usleep(2000000);
+	c1 = *calls;
+
+	printf("\n## e. victim PNE_ACCEPT (repeat) alone vs an attacker in another namespace\n"
+	       "##    replaying REJECT_LINK at i = 65535 on its own tk: (%s)\n",
+	       what[(int)kind]);
+	printf("  attacker alone: %.1f REJECT_LINK calls/s (%.0f us each)\n",
+	       (c1 - c0) / 2.0, c1 > c0 ? 2e6 / (c1 - c0) : 0.0);
+	printf("  %-40s %12s %10s %7s %9s\n", "phase (3 rounds each, interleaved)",
+	       "us/op", "ops/s", "iters", "ratio");
+	printf("  %-40s %12s %10s %7s %9s\n", "", "", "", "", "/ alone");
+	for (r = 0; r < 3; r++) {
+		kill(-pid, SIGSTOP);
+		usleep(200000);
+		victim_run(&v, 600, &alone);
+		kill(-pid, SIGCONT);
+		usleep(200000);
+		victim_run(&v, 600, &attacked);
+		kill(-pid, SIGSTOP);
+		kill(-hog, SIGCONT);
+		usleep(200000);
+		victim_run(&v, 600, &hogged);
+		kill(-hog, SIGSTOP);
+		kill(-pid, SIGCONT);
+	}
+	kill(-hog, SIGKILL);
+	waitpid(hog, &status, 0);
+	kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("  attacker calls during the run: %ld\n", *calls - c1);
+	row(&alone, &alone);
+	row(&attacked, &alone);
+	row(&hogged, &alone);
+	printf("  victim latency ratio (attacked / alone): %.2f\n",
+	       us_op(&attacked) / us_op(&alone));
+	printf("  control, a CPU hog with no cpns (hog / alone): %.2f: an attacked\n"
+	       "  ratio near or under it is CPU sharing, far above it is waiting\n",
+	       us_op(&hogged) / us_op(&alone));
 }
 
 /* ---------------------------------------------------------------- main */
@@ -540,6 +772,8 @@ int main(void)
 		printf("  %-40s %12.1f %10.0f %7ld %9.2f\n", name, us_op(&ms),
 		       1e6 / us_op(&ms), ms.iters, us_op(&ms) / us_op(&md));
 	}
+
+	bench_attack();
 
 	tgenl_close(t);
 	printf("\n# cpns bench: done in %.1f s (measurements, no thresholds)\n",

@@ -138,6 +138,13 @@ static void test_case(const struct ref_json *v, const char *cname)
 	need(!ref_json_u64(c, "FailResponse.status", &status), "status");
 	len = cpns_resp_aad(aad, status, &gw, &user, &entity, rnd, t);
 	CHECK("FailResponse.aad", aad, len);
+	/* v1.1: given the parsed identifiers, REPLAY and MALFORMED bind empty ones */
+	need(!ref_json_u64(c, "ReplayResponse.status", &status), "status");
+	len = cpns_resp_aad(aad, status, &gw, &user, &entity, rnd, t);
+	CHECK("ReplayResponse.aad", aad, len);
+	need(!ref_json_u64(c, "MalformedResponse.status", &status), "status");
+	len = cpns_resp_aad(aad, status, &gw, &user, &entity, rnd, t);
+	CHECK("MalformedResponse.aad", aad, len);
 
 	bun.n = n;
 	memcpy(bun.top, top, 32);

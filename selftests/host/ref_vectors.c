@@ -203,6 +203,40 @@ static void test_req_body_parse(void)
 	       "identifier and claim code charsets and lengths");
 }
 
+#define CPNS_STATUS_MALFORMED 1
+#define CPNS_STATUS_REPLAY 4
+
+/*
+ * A sealed failure decided before ReqBody is (profile 4, v1.1): its status
+ * is the profile's, its AAD binds empty UserID and EntityID, its sealed
+ * form is SEAL(K_resp, aad, empty) with its nonce, and it opens only so.
+ */
+static void sealed_empty_ids(const struct ref_json *c, const char *cname,
+			     const char *what, uint64_t want_status,
+			     const char *gw, const uint8_t rnd[32], uint64_t t,
+			     const uint8_t kresp[32])
+{
+	uint8_t aad[BUF], sealed[BUF], nonce[12], pt[BUF];
+	char path[64];
+	size_t alen, slen;
+
+	snprintf(path, sizeof(path), "%s.status", what);
+	result(need_u64(c, path) == want_status, "%s %s status is %llu",
+	       cname, path, (unsigned long long)want_status);
+	alen = ref_resp_aad(aad, (uint8_t)want_status, gw, "", "", rnd, t);
+	snprintf(path, sizeof(path), "%s.aad", what);
+	result(same_hex(aad, alen, ref_json_str(c, path)), "%s %s", cname, path);
+	snprintf(path, sizeof(path), "%s.nonce", what);
+	need_hex(c, path, nonce, 12);
+	slen = ref_seal(kresp, nonce, aad, alen, NULL, 0, sealed);
+	snprintf(path, sizeof(path), "%s.sealed", what);
+	result(same_hex(sealed, slen, ref_json_str(c, path)), "%s %s", cname, path);
+	slen = need_hex(c, path, sealed, BUF);
+	result(slen == REF_SEALED_MIN &&
+	       !ref_open(kresp, aad, alen, sealed, slen, pt),
+	       "%s %s opens to an empty bundle", cname, what);
+}
+
 static void test_case(const struct ref_json *v, const char *cname)
 {
 	const struct ref_json *c = ref_json_get(v, cname);
@@ -329,6 +363,12 @@ static void test_case(const struct ref_json *v, const char *cname)
 	       !ref_open(kresp, aad, alen, sealed, slen, pt),
 	       "%s FailResponse opens to an empty bundle", cname);
 
+	/* v1.1: REPLAY and a sealed MALFORMED bind empty identifiers. */
+	sealed_empty_ids(c, cname, "ReplayResponse", CPNS_STATUS_REPLAY, gw,
+			 rnd, t, kresp);
+	sealed_empty_ids(c, cname, "MalformedResponse", CPNS_STATUS_MALFORMED,
+			 gw, rnd, t, kresp);
+
 	for (k = 0;; k++) {
 		snprintf(path, sizeof(path), "Delivery.%d", k);
 		d = ref_json_get(c, path);
@@ -370,7 +410,35 @@ static void test_case(const struct ref_json *v, const char *cname)
 	result(want && !strcmp(want, "REJECT_OPEN") &&
 	       ref_open(kek, aad, alen, sealed, slen, pt) == -1,
 	       "%s DeliveryTampered refused by OPEN", cname);
+	/* it is delivery i with one bit changed: changed back, it opens */
+	{
+		uint8_t orig[BUF];
+		size_t olen = 0, bits = 0, b;
+
+		for (k = 0;; k++) {
+			snprintf(path, sizeof(path), "Delivery.%d", k);
+			d = ref_json_get(c, path);
+			if (!d || need_u64(d, "i") == i)
+				break;
+		}
+		if (d)
+			olen = need_hex(d, "sealed", orig, BUF);
+		for (b = 0; d && olen == slen && b < slen; b++)
+			bits += __builtin_popcount(orig[b] ^ sealed[b]);
+		result(d && olen == slen && bits == 1 &&
+		       !ref_open(kek, aad, alen, orig, olen, pt),
+		       "%s DeliveryTampered is Delivery i=%llu with one bit changed",
+		       cname, (unsigned long long)i);
+	}
 #undef CHECK
+}
+
+/* The profile's name, which every label of the vectors carries. */
+static void test_profile(const struct ref_json *v)
+{
+	const char *p = ref_json_str(v, "profile");
+
+	result(p && !strcmp(p, "CPNS-KA v1"), "profile is \"CPNS-KA v1\"");
 }
 
 static void test_long_chain(const struct ref_json *v)
@@ -414,6 +482,7 @@ int main(int argc, char **argv)
 	test_req_body_parse();
 	test_case(v, "main");
 	test_case(v, "edge");
+	test_profile(v);
 	test_long_chain(v);
 	ref_json_free(v);
 

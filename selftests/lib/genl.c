@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -268,4 +269,19 @@ int tgenl_drop_privileges(uid_t uid)
 	if (syscall(SYS_capset, &hdr, data))
 		return -errno;
 	return 0;
+}
+
+int tgenl_module_reload(const char *params)
+{
+	char cmd[256];
+	int rc;
+
+	rc = system("modprobe -r cpns 2>/dev/null; test ! -e /sys/module/cpns");
+	if (rc)
+		return -EBUSY;
+	if (!params)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "modprobe cpns %s", params);
+	rc = system(cmd);
+	return rc ? -EINVAL : 0;
 }

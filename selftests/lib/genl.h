@@ -79,4 +79,12 @@ int tgenl_cmd(struct tgenl *t, uint8_t cmd, struct nlattr **tb,
  */
 int tgenl_drop_privileges(uid_t uid);
 
+/*
+ * Unload cpns.ko and, when params is not NULL, load it again with them
+ * ("userns=1", or "" for the defaults); with NULL it stays unloaded (the
+ * next tgenl_open() autoloads it with its defaults).  Returns 0, -EBUSY
+ * when it would not unload, -EINVAL when modprobe refused the load.
+ */
+int tgenl_module_reload(const char *params);
+
 #endif /* _CPNS_SELFTESTS_GENL_H */

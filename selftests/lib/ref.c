@@ -1192,3 +1192,32 @@ long ref_json_hex(const struct ref_json *j, const char *path, uint8_t *out,
 
 	return s ? ref_unhex(s, out, max) : -1;
 }
+
+/*
+ * The CPNS Server's store records (Documentation/design.rst, "The
+ * server's store"): the project's own format, not the profile's.
+ */
+size_t ref_record_aad(uint8_t *buf, uint8_t kind, int version, const char *id)
+{
+	static const char label[] = "CPNS-KA v1 record";
+	struct bld b = { buf, 0 };
+
+	b_put(&b, label, sizeof(label) - 1);
+	b_u8(&b, kind);
+	if (version >= 0)
+		b_u8(&b, (uint8_t)version);
+	b_id(&b, id);
+	return b.len;
+}
+
+size_t ref_entity_record_pt(uint8_t *buf, uint32_t e, const char *owner,
+			    const uint8_t *tk, size_t tklen, const char *code)
+{
+	struct bld b = { buf, 0 };
+
+	b_u32(&b, e);
+	b_id(&b, owner ? owner : "");
+	b_lp(&b, tk, tklen);
+	b_id(&b, code);
+	return b.len;
+}

@@ -185,4 +185,18 @@ int ref_json_u64(const struct ref_json *j, const char *path, uint64_t *v);
 long ref_json_hex(const struct ref_json *j, const char *path, uint8_t *out,
 		  size_t max);
 
+/*
+ * The server's store records (the project's format, design.rst):
+ * RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(id), no
+ * version byte when version < 0 (the first format); the entity plaintext
+ * u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode), owner NULL: empty.
+ */
+#define REF_RECORD_USER 1
+#define REF_RECORD_ENTITY 2
+#define REF_RECORD_CHAIN 3
+#define REF_RECORD_VERSION 2
+size_t ref_record_aad(uint8_t *buf, uint8_t kind, int version, const char *id);
+size_t ref_entity_record_pt(uint8_t *buf, uint32_t e, const char *owner,
+			    const uint8_t *tk, size_t tklen, const char *code);
+
 #endif /* _CPNS_REF_H */

@@ -2,6 +2,7 @@
 /* Keyring helpers for the cpns selftests; see tkeys.h. */
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,48 @@ int32_t tk_fresh_keyring(void)
 	if (s < 0)
 		return -errno;
 	return tk_add_keyring("cpns-test", KEY_SPEC_SESSION_KEYRING);
+}
+
+int32_t tk_fresh_node(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	return tk_fresh_keyring();
+}
+
+int32_t tk_store(void)
+{
+	char ns[64], want[96], line[512];
+	int32_t r = -ENOKEY;
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+	if (n < 0)
+		return -errno;
+	ns[n] = '\0';
+	/* "<serial> ... keyring   .cpns:net:[N]: <count>" */
+	snprintf(want, sizeof(want), " keyring   .cpns:%s: ", ns);
+	f = fopen("/proc/keys", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int serial;
+
+		if (strstr(line, want) && sscanf(line, "%x", &serial) == 1) {
+			r = (int32_t)serial;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+int32_t tk_held_search(const char *desc)
+{
+	int32_t store = tk_store();
+
+	return store < 0 ? store : tk_search(store, desc);
 }
 
 long tk_update(int32_t key, const void *data, size_t len)

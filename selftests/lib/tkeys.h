@@ -18,6 +18,21 @@
  */
 int32_t tk_fresh_keyring(void);
 
+/*
+ * A node of its own for the calling test: a new network namespace, so a
+ * store of held keys of its own, and tk_fresh_keyring().  Call it before
+ * tgenl_open(), whose socket stays in the namespace it was opened in.
+ */
+int32_t tk_fresh_node(void);
+
+/*
+ * The store of the caller's network namespace, the keyring the module
+ * keeps chain: and euk: keys in (".cpns:net:[<inode>]", from /proc/keys),
+ * and keyctl search of a held key in it: the serial or -errno.
+ */
+int32_t tk_store(void);
+int32_t tk_held_search(const char *desc);
+
 /* add_key("cpns", desc, data, len, ring): the key's serial or -errno. */
 int32_t tk_add(const char *desc, const void *data, size_t len, int32_t ring);
 /* add_key("keyring", name, NULL, 0, ring) */

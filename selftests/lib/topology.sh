@@ -6,7 +6,8 @@
 #
 #  +---------------------------+   +------------------------------+   +---------------------------+
 #  | server  (userns + netns)  |   | gw  (userns + netns)         |   | pne  (userns + netns)     |
-#  |  @u: master:store, psk:GW |   |  @u: psk:GW, chain:ENTITY    |   |  @u: tk:ENTITY, euk:ENTITY|
+#  |  @u: master:store, psk:GW |   |  @u: psk:GW                  |   |  @u: tk:ENTITY            |
+#  |                           |   |  store: chain:ENTITY         |   |  store: euk:ENTITY        |
 #  |  cpnsctl server run :7000 |   |  cpnsctl gw assign / deliver |   |  cpnsctl pne listen :7100 |
 #  |                           |   |                              |   |                           |
 #  |  veth-gw  192.0.2.1/30 ---+---+-- veth-srv 192.0.2.2/30      |   |                           |
@@ -25,10 +26,15 @@
 #    an @u of its own that the other nodes cannot name;
 #  - no node installs a session keyring (the VM's init has none), so @s
 #    falls back to the node's own @us, which links its @u: a node possesses
-#    its own keys (keyctl print fails with EOPNOTSUPP, not EACCES), and
+#    its own keys (keyctl print fails with ENOKEY, no wrapping key, not
+#    EACCES), and
 #    nothing of the others'.
 # Root inside each user namespace holds CAP_NET_ADMIN over the network
-# namespace it owns, which is what the module's GENL_UNS_ADMIN_PERM asks.
+# namespace it owns, which is what the module asks when it is loaded with
+# userns=1 (GENL_UNS_ADMIN_PERM); by default it asks CAP_NET_ADMIN in the
+# initial user namespace, which no node has.  topo_up therefore loads
+# cpns.ko with userns=1 (reloading it if it was loaded without), and
+# topo_cleanup loads it back with its defaults, for the tests that follow.
 #
 # Commands run in a node by re-entering both namespaces of its holder
 # process with busybox nsenter (-F: no fork, so a daemon's pid is $!),
@@ -102,6 +108,16 @@ on() {
 
 on_q() {
 	topo_enter "$@"
+}
+
+# The serial of the held key DESC (chain:X, euk:X) of NODE: it lives in the
+# module's store for NODE's network namespace, the keyring
+# ".cpns:net:[<inode>]" that /proc/keys shows, not in @u.
+topo_held_key() {
+	topo_enter "$1" sh -c '
+		s=$(awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
+			"\$8 == \"keyring\" && \$9 == d { print \$1 }" /proc/keys)
+		[ -n "$s" ] && keyctl search "0x$s" cpns "$1"' sh "$2"
 }
 
 on_bg() {
@@ -194,12 +210,15 @@ topo_up() {
 	rm -rf "$TOPO_DIR"
 	mkdir -p "$TOPO_DIR"
 	chmod 0755 "$TOPO_DIR"
-	# The module is loaded from the VM's own namespaces once; each node
-	# then resolves the family "cpns" from its own network namespace.
-	[ -d /sys/module/cpns ] || {
-		topo_say "VM: modprobe cpns"
-		modprobe cpns
-	}
+	# The module is loaded from the VM's own namespaces once, with
+	# userns=1; each node then resolves the family "cpns" from its own
+	# network namespace.
+	if [ "$(cat /sys/module/cpns/parameters/userns 2>/dev/null)" != Y ]; then
+		modprobe -r cpns 2>/dev/null
+		topo_say "VM: modprobe cpns userns=1"
+		modprobe cpns userns=1
+		TOPO_RELOADED=1
+	fi
 	topo_node server
 	topo_node gw
 	topo_node pne
@@ -231,6 +250,10 @@ topo_cleanup() {
 	done
 	TOPO_PID=()
 	TOPO_BG=()
+	if [ -n "${TOPO_RELOADED:-}" ]; then
+		modprobe -r cpns && modprobe cpns
+		TOPO_RELOADED=
+	fi
 }
 
 # ------------------------------------------------------------------ relay

@@ -14,11 +14,19 @@
  * cryptographic profile "CPNS-KA v1" (CPNS_PROFILE); names in capitals
  * below (PSK1, TK, KEK_E, EUKey[i], RAND_PNGW, ...) are that profile's.
  *
- * Permissions.  Every command requires CAP_NET_ADMIN in the user namespace
- * that owns the caller's network namespace (GENL_UNS_ADMIN_PERM); anyone
- * else gets EPERM.  Keys are then found and created with the caller's own
- * key permissions, exactly as keyctl(1) would: a process that could not
- * search for a key cannot use it through cpns.
+ * Permissions.  Every command requires CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM); with the module parameter userns=1,
+ * CAP_NET_ADMIN in the user namespace that owns the caller's network
+ * namespace is enough (GENL_UNS_ADMIN_PERM).  Anyone else gets EPERM.
+ * Joining "events" requires CAP_NET_ADMIN over the socket's network
+ * namespace (GENL_MCAST_CAP_NET_ADMIN), else EPERM.  Keys are then found
+ * and created with the caller's own key permissions, exactly as keyctl(1)
+ * would: a process that could not search for a key cannot use it through
+ * cpns.  CPNS_CMD_GW_RESPONSE and CPNS_CMD_PNE_ACCEPT also need write
+ * permission on CPNS_A_KEYRING, checked before anything else (EACCES).
+ * The generic netlink header is checked strictly for every command: a
+ * reserved byte that is not 0, or a netlink flag other than NLM_F_REQUEST,
+ * NLM_F_ACK, NLM_F_ECHO, is EINVAL.
  *
  * Keys.  Secrets live in keys of type "cpns" (see
  * Documentation/keys.rst).  Their descriptions name them:
@@ -33,10 +41,15 @@
  * EOPNOTSUPP, and no reply below ever carries a secret.
  *
  * Every command that uses keys takes CPNS_A_KEYRING, a keyring serial
- * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted).
- * Input keys are searched for in that keyring and the keyrings it links
- * to, with the caller's credentials; output keys are created (or
- * replaced) in it, which needs write permission on it.
+ * (special values such as KEY_SPEC_USER_KEYRING, -4, are accepted; a
+ * thread or process keyring that does not exist is ENOKEY, not created).
+ * psk:, tk: and master: keys are searched for in that keyring and the
+ * keyrings it links to, with the caller's credentials.  chain: and euk:
+ * are held keys: they live in the module's store for the caller's network
+ * namespace (a keyring ".cpns:net:[<inode>]" the module owns, where no
+ * key operation can drop them), are found there whatever keyring is
+ * named, and are made there only if the caller may write the keyring it
+ * named.  Only CPNS_CMD_PNE_RESET drops one (Documentation/keys.rst).
  *
  * Attribute validation is strict: each command accepts exactly the
  * attributes listed under it.  Any other attribute, a missing required
@@ -58,11 +71,14 @@
  *   EKEYREVOKED  the key found has been revoked
  *   EKEYEXPIRED  the key found has expired
  *   EACCES       the caller may not search or write the keyring
- *   EBADMSG      a sealed message or record does not open, or an
- *                acknowledgement's Confirm does not verify
+ *   EBADMSG      a sealed message does not open, or an
+ *                acknowledgement's Confirm does not verify (a server
+ *                store record that does not open is a sealed INTERNAL)
+ *   EBUSY        CPNS_CMD_GW_REQUEST: too many outstanding requests
  *   ENOENT       CPNS_CMD_GW_RESPONSE: no outstanding request matches
  *                CPNS_CMD_GW_CONFIRM: no delivery of that index pending
- *   ENOMEM       out of memory
+ *   ENOMEM       out of memory (never reported as EBADMSG or as a status:
+ *                it says nothing about the message)
  * Outcomes of the protocol itself (a server status, a PNE rejection)
  * are not errors: they come back in CPNS_A_STATUS / CPNS_A_CODE of a
  * successful reply.
@@ -83,8 +99,11 @@
  *  The kernel draws RAND_PNGW, reads the clock for T, computes AuthHash
  *  and ClaimProof, seals ReqBody under K_req from psk:<GwID>, and keeps
  *  (GwID, UserID, EntityID, RAND_PNGW, T) as an outstanding request of
- *  the caller's network namespace for CPNS_OUTSTANDING_LIFETIME seconds
- *  (at most CPNS_OUTSTANDING_MAX per namespace: EBUSY beyond).
+ *  the caller's network namespace for CPNS_OUTSTANDING_LIFETIME seconds,
+ *  or until the netlink socket that sent the command is closed (at most
+ *  CPNS_OUTSTANDING_MAX per namespace, and CPNS_OUTSTANDING_USERNS_MAX in
+ *  all the namespaces owned by other user namespaces than the initial one
+ *  together: EBUSY beyond).
  *    CPNS_A_KEYRING: NLA_S32
  *    CPNS_A_GW_ID, CPNS_A_USER_ID, CPNS_A_ENTITY_ID: identifiers
  *    CPNS_A_HPW: 32 bytes, H(password)
@@ -137,11 +156,31 @@
  *    CPNS_A_EPOCH: NLA_U32;  CPNS_A_INDEX, CPNS_A_N: NLA_U16
  *    CPNS_A_CHALLENGE: 16 bytes
  *    CPNS_A_SEALED: 28..CPNS_SEALED_MAX bytes
- *  Accepting creates or replaces euk:<EntityID>.  Reply:
+ *  Accepting creates or replaces euk:<EntityID>, held in the store of the
+ *  caller's network namespace (whatever keyring is named: that keyring
+ *  needs Write permission for a first acceptance).  Reply:
  *    CPNS_A_CODE: NLA_U8, ACCEPTED or REJECT_*
  *    CPNS_A_ACCEPT_KIND: NLA_U8, enum cpns_accept_kind, when accepted
  *    CPNS_A_CONFIRM: 32 bytes, when accepted
  *    CPNS_A_KEY_SERIAL: NLA_S32, the euk: key, when accepted
+ *
+ * CPNS_CMD_PNE_RESET: the operator's factory reset of a PNE: drop the held
+ *  euk:<EntityID> of the caller's network namespace, which no key
+ *  operation can (Documentation/keys.rst, "Held keys"); the next delivery
+ *  is then judged as a first one.  Needs CAP_SYS_ADMIN in the initial user
+ *  namespace besides the family's own permission (else EPERM); logged by
+ *  the kernel (pr_notice: EntityID, E, i, n, key serial, netns, uid).
+ *    CPNS_A_ENTITY_ID
+ *  No key held for it: ENOKEY.  Reply: none (the ACK).
+ *
+ * CPNS_CMD_KEY_LOAD: restore a held key (chain:, euk:) with all its state
+ *  from the sealed blob keyctl read gave (Documentation/keys.rst, "Sealed
+ *  blobs") into the store of the caller's network namespace.  Needs
+ *  CAP_SYS_ADMIN in the initial user namespace (else EPERM), so that no
+ *  possessor can lower a PNE's floor; Write permission on CPNS_A_KEYRING.
+ *    CPNS_A_KEYRING;  CPNS_A_KEY_BLOB: "load HEX", 1..CPNS_KEY_BLOB_MAX
+ *  The store holds that key already: EEXIST (reset it first).  The blob's
+ *  errors are keyctl add's.  Reply: CPNS_A_KEY_SERIAL.
  *
  * CPNS_CMD_SRV_SEAL_USER: register a user on the server.  The kernel
  *  computes HPW = H(password) and seals it under master:<name>.
@@ -152,10 +191,12 @@
  * CPNS_CMD_SRV_SEAL_ENTITY: seal one line of a manufacturer's list.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_ENTITY_ID
  *    CPNS_A_TK: 16..64 bytes;  CPNS_A_CLAIM_CODE: 8..64 bytes
- *  Reply: CPNS_A_ENTITY_RECORD
+ *  Reply: CPNS_A_ENTITY_RECORD, the entity's first state: E = 0, unowned
+ *  (record formats: Documentation/design.rst, "The server's store")
  *
  * CPNS_CMD_SRV_OPEN_REQUEST: server checks 1, 2 and 4 (profile 2).
- *    CPNS_A_KEYRING, CPNS_A_GW_ID (1..64 bytes; its form is checked here)
+ *    CPNS_A_KEYRING, CPNS_A_GW_ID (1..64 bytes, ERANGE beyond; its
+ *        characters are check 1, answered MALFORMED, not EINVAL)
  *    CPNS_A_RAND, CPNS_A_TIME, CPNS_A_SEALED
  *  Reply:
  *    CPNS_A_STATUS: OK, MALFORMED, STALE or BAD_GW_AUTH
@@ -166,26 +207,34 @@
  *  An unknown GwID gets BAD_GW_AUTH after a dummy open.
  *
  * CPNS_CMD_SRV_RESPOND: server checks 6 to 9 and the sealed response
- *  (profile 2, 3, 4).  The request is opened again; userspace supplies
- *  what its store holds.
+ *  (profile 2, 3, 4).  The request is opened again, and its T judged
+ *  again by the kernel's clock; userspace supplies what its store holds.
  *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_GW_ID
  *    CPNS_A_RAND, CPNS_A_TIME, CPNS_A_SEALED: the request, as received
  *    CPNS_A_STATUS: OK to decide checks 6..9 here, or the failure
  *        userspace already decided (MALFORMED of check 4, REPLAY,
  *        RATE_LIMITED, INTERNAL), which is only sealed
  *    CPNS_A_USER_RECORD: the UserID's record, absent for an unknown user
- *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list
- *    CPNS_A_OWNER: identifier, the entity's owner, absent when unowned
- *    CPNS_A_EPOCH: NLA_U32, the entity's current E
+ *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list; it
+ *        holds the entity's TK, claim code, E and owner
+ *    CPNS_A_OWNER: identifier, the owner the store lists, absent when
+ *        it lists none;  CPNS_A_EPOCH: NLA_U32, the E it lists.  Neither
+ *        decides anything: they must equal the entity record's.
  *    CPNS_A_N: NLA_U16, 1..65535, the length of a new chain
  *  Reply:
  *    CPNS_A_STATUS: the status sent
- *    CPNS_A_SEALED: the sealed part of the response
+ *    CPNS_A_SEALED: the sealed part of the response; absent only with
+ *        STALE (T outside CPNS_TIME_WINDOW of the kernel's clock, an
+ *        unverified answer whatever status was asked)
  *    and, for OK: CPNS_A_EPOCH (the new E), CPNS_A_N, CPNS_A_CHAIN_ID,
- *    CPNS_A_CHAIN_RECORD, and CPNS_A_CLAIM when this request made
- *    UserID the owner
- *  Records are bound to their identifier: a record that does not open
- *  under master:<name> for this identifier is EBADMSG.
+ *    CPNS_A_CHAIN_RECORD, CPNS_A_ENTITY_RECORD (the entity's next
+ *    record: the new E, owned by UserID; store it with the chain), and
+ *    CPNS_A_CLAIM when this request made UserID the owner
+ *  Records are bound to their kind, version and identifier.  A record
+ *  that does not open under master:<name> for this identifier, does not
+ *  parse, or disagrees with CPNS_A_OWNER / CPNS_A_EPOCH is answered with
+ *  a sealed INTERNAL (logged, rate-limited, without secrets), never
+ *  acted on.
  *
  * CPNS_CMD_EVENT: multicast on "events" only, never a reply.
  *    CPNS_A_EVENT: NLA_U8, enum cpns_event
@@ -216,6 +265,8 @@
 #define CPNS_TAG_LEN 16
 #define CPNS_SEALED_MIN (CPNS_NONCE_LEN + CPNS_TAG_LEN)
 #define CPNS_SEALED_MAX 512
+/* CPNS_A_KEY_BLOB: "load " and a key's sealed blob in hex (keys.rst) */
+#define CPNS_KEY_BLOB_MAX 1024
 #define CPNS_CLAIM_CODE_MIN_LEN 8
 #define CPNS_CLAIM_CODE_MAX_LEN 64
 #define CPNS_PASSWORD_MAX_LEN 1024
@@ -223,6 +274,7 @@
 #define CPNS_TIME_WINDOW 300
 #define CPNS_OUTSTANDING_LIFETIME 600
 #define CPNS_OUTSTANDING_MAX 256
+#define CPNS_OUTSTANDING_USERNS_MAX 1024
 
 enum cpns_cmd {
 	CPNS_CMD_UNSPEC,
@@ -237,6 +289,9 @@ enum cpns_cmd {
 	CPNS_CMD_SRV_OPEN_REQUEST,
 	CPNS_CMD_SRV_RESPOND,
 	CPNS_CMD_EVENT,
+	/* 12: CPNS_CMD_GW_CANCEL, reserved (added on another branch) */
+	CPNS_CMD_PNE_RESET = 13,
+	CPNS_CMD_KEY_LOAD = 14,
 	__CPNS_CMD_MAX
 };
 #define CPNS_CMD_MAX (__CPNS_CMD_MAX - 1)
@@ -277,6 +332,7 @@ enum cpns_attr {
 	CPNS_A_ACCEPT_KIND,
 	CPNS_A_DELIVERED,
 	CPNS_A_EVENT,
+	CPNS_A_KEY_BLOB,
 	__CPNS_A_MAX
 };
 #define CPNS_A_MAX (__CPNS_A_MAX - 1)
@@ -340,7 +396,7 @@ enum cpns_event {
 	CPNS_EVENT_DELIVERY,	/* GW sealed a delivery */
 	CPNS_EVENT_CONFIRMED,	/* GW verified a Confirm */
 	CPNS_EVENT_NOT_CONFIRMED, /* GW got a rejection or a bad Confirm */
-	CPNS_EVENT_ACCEPTED,	/* PNE accepted (ACCEPT_KIND in CODE's place) */
+	CPNS_EVENT_ACCEPTED,	/* PNE accepted (CODE, ACCEPT_KIND) */
 	CPNS_EVENT_REJECTED,	/* PNE rejected (CODE) */
 	CPNS_EVENT_ANSWERED,	/* server sealed a response (STATUS) */
 	__CPNS_EVENT_MAX

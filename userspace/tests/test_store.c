@@ -253,24 +253,40 @@ static void test_chain(struct store *st)
 	struct store_entity e;
 	bool ok = true;
 
-	CHECK(store_commit_chain(st, "pne:public-0001", 0, 1, "alice@public",
-				 (const uint8_t *)"CHAIN1", 6, T_CHAIN_ID, 8,
-				 NOW) == 0);
-	/* A second request that read epoch 0 too loses. */
-	CHECK(store_commit_chain(st, "pne:public-0001", 0, 1, "bob",
-				 (const uint8_t *)"CHAINX", 6, T_CHAIN_ID, 8,
-				 NOW) == -ESTALE);
-	CHECK(store_commit_chain(st, "pne:unknown", 0, 1, "bob",
-				 (const uint8_t *)"CHAINX", 6, T_CHAIN_ID, 8,
-				 NOW) == -ESTALE);
-	CHECK(store_commit_chain(st, "pne:public-0001", 1, 1, "alice@public",
-				 (const uint8_t *)"CHAINX", 6, T_CHAIN_ID, 8,
-				 NOW) == -EINVAL);
+	struct store_chain ch = {
+		.epoch = 1, .owner = "alice@public",
+		.entity_record = (const uint8_t *)"ER1-NEXT", .entity_record_len = 8,
+		.chain_record = (const uint8_t *)"CHAIN1", .chain_record_len = 6,
+		.chain_id = T_CHAIN_ID, .n = 8,
+	};
+	struct store_entity old, other;
+
+	CHECK(store_get_entity(st, "pne:public-0001", &old) == 0 &&
+	      old.epoch == 0 && !old.owner[0]);
+	CHECK(store_commit_chain(st, &old, &ch, NOW) == 0);
+	/* A second request that read the same row (epoch 0, ER1) loses. */
+	ch.owner = "bob";
+	ch.chain_record = (const uint8_t *)"CHAINX";
+	CHECK(store_commit_chain(st, &old, &ch, NOW) == -ESTALE);
+	/* So does one whose row's epoch copy matches but not its record. */
+	other = old;
+	other.epoch = 1;
+	ch.epoch = 2;
+	CHECK(store_commit_chain(st, &other, &ch, NOW) == -ESTALE);
+	other = old;
+	snprintf(other.entity_id, sizeof(other.entity_id), "pne:unknown");
+	ch.epoch = 1;
+	CHECK(store_commit_chain(st, &other, &ch, NOW) == -ESTALE);
+	ch.epoch = 0;
+	CHECK(store_commit_chain(st, &old, &ch, NOW) == -EINVAL);
+	ch.epoch = 1;
+	ch.entity_record_len = 0;
+	CHECK(store_commit_chain(st, &old, &ch, NOW) == -EINVAL);
 	CHECK(store_get_entity(st, "pne:public-0001", &e) == 0 &&
 	      e.epoch == 1 && !strcmp(e.owner, "alice@public") &&
 	      e.chain_record_len == 6 && !memcmp(e.chain_record, "CHAIN1", 6) &&
 	      e.has_chain && !memcmp(e.chain_id, T_CHAIN_ID, 16) && e.n == 8 &&
-	      !memcmp(e.record, "ER1", 3));
+	      e.record_len == 8 && !memcmp(e.record, "ER1-NEXT", 8));
 	ktap_result(ok, "commit_chain");
 }
 
@@ -317,10 +333,21 @@ static void test_schema_version(struct store **stp)
 	store_close(*stp);
 	*stp = NULL;
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL) ==
+	CHECK(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL) ==
 	      SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(store_open(path, &st) == -EPROTONOSUPPORT);
+	if (st)
+		printf("# refused: %s\n", store_errmsg(st));
+	store_close(st);
+	st = NULL;
+	/* Version 1 kept owners and epochs unsealed: refused, not migrated. */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(store_open(path, &st) == -EPROTONOSUPPORT);
+	CHECK(st && strstr(store_errmsg(st), "unsealed"));
 	if (st)
 		printf("# refused: %s\n", store_errmsg(st));
 	store_close(st);

@@ -91,7 +91,8 @@ int main(void)
 		   cpnsctl_exit_open(-EPERM) == CPNSCTL_EXIT_PERM &&
 		   CPNSCTL_EXIT_OK == 0 && CPNSCTL_EXIT_FAIL == 1 &&
 		   CPNSCTL_EXIT_USAGE == 2 && CPNSCTL_EXIT_UNAVAILABLE == 3 &&
-		   CPNSCTL_EXIT_PERM == 4 && CPNSCTL_EXIT_IO == 5,
+		   CPNSCTL_EXIT_PERM == 4 && CPNSCTL_EXIT_IO == 5 &&
+		   CPNSCTL_EXIT_UNREACHABLE == 6,
 		   "exit code of a failed open, and the documented values");
 
 	return KTAP_END();

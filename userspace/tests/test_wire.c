@@ -621,6 +621,60 @@ static void test_socket_recv(void)
 	ktap_result(ok, "socket_recv");
 }
 
+/*
+ * Each way a frame fails is named: cpns_wire_last_error() after
+ * cpns_wire_recv() says which (a GW used to print "not protocol v1" for
+ * all of them).
+ */
+static void test_diagnostics(void)
+{
+	static const uint8_t ack5[] = { 'C', 'P', 'N', 'S', 1, 4, 0, 0, 0, 0, 0, 5,
+					0x14, 1, 2, 3, 4 };
+	uint8_t b[CPNS_WIRE_FRAME_MAX];
+	struct cpns_wire_msg m;
+	const char *why[4];
+	bool ok = true;
+	int werr, i, j;
+
+	cur = "diagnostics";
+	/* a version-2 frame */
+	memcpy(b, frames[1], frame_len[1]);
+	b[4] = 2;
+	CHECK(recv_after(b, frame_len[1], true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_UNSUPPORTED_VERSION);
+	why[0] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[0], "a frame of version 2, not 1"));
+	/* an ACK with a 5-byte body */
+	CHECK(recv_after(ack5, sizeof(ack5), true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[1] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[1], "an ACK body of 5 bytes, not 1 (33 with ACCEPTED)"));
+	/* a RESPONSE cut off halfway */
+	CHECK(recv_after(frames[1], frame_len[1] / 2, true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[2] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[2], "a RESPONSE cut off after 44 of its 101 body bytes"));
+	/* an ERROR whose reason is 201 bytes */
+	memcpy(b, "CPNS\x01\x05\0\0\0\0\0\xcc\x01\x00\xc9", 15);
+	memset(b + 15, 'r', 201);
+	CHECK(recv_after(b, 15 + 201, true, 2, &m, &werr) == -EPROTO &&
+	      werr == CPNS_WERR_MALFORMED_FRAME);
+	why[3] = strdup(cpns_wire_last_error());
+	CHECK(!strcmp(why[3], "an ERROR whose reason is 201 bytes, more than 200"));
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			CHECK(strcmp(why[i], why[j]));
+	/* and a truncated header says so */
+	CHECK(recv_after(frames[1], 5, true, 2, &m, &werr) == -EPROTO);
+	CHECK(!strcmp(cpns_wire_last_error(),
+		      "the connection ended after 5 of the 12 header bytes"));
+	for (i = 0; i < 4; i++) {
+		printf("# %s\n", why[i]);
+		free((void *)why[i]);
+	}
+	ktap_result(ok, "diagnostics");
+}
+
 /* A slow peer sending one byte every 300 ms is cut by the frame deadline. */
 static void test_slow_peer(void)
 {
@@ -657,6 +711,128 @@ static void test_slow_peer(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	ktap_result(ok, "slow_peer_deadline");
+}
+
+/* Over a socketpair, with cpns_wire_recv_rx(); the bytes left unread in *left. */
+static int recv_rx_after(const uint8_t *bytes, size_t len,
+			 const struct cpns_wire_rx *rx, struct cpns_wire_msg *m,
+			 int *werr, size_t *left)
+{
+	uint8_t rest[CPNS_WIRE_FRAME_MAX];
+	int sv[2], rc;
+	ssize_t r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	if (len && write(sv[0], bytes, len) != (ssize_t)len)
+		return -EIO;
+	rc = cpns_wire_recv_rx(sv[1], m, rx, werr);
+	r = recv(sv[1], rest, sizeof(rest), MSG_DONTWAIT);
+	*left = r > 0 ? (size_t)r : 0;
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+/*
+ * A known type the receiver does not take is refused from the header:
+ * UNEXPECTED_TYPE at once, with its body missing or left unread.
+ */
+static void test_unaccepted_type(void)
+{
+	struct cpns_wire_rx rx = {
+		.accept = CPNS_WIRE_ACCEPT(CPNS_WIRE_REQUEST),
+		.header_timeout_s = 5, .timeout_s = 5,
+	};
+	struct cpns_wire_msg m, want;
+	size_t left;
+	int64_t t0;
+	bool ok = true;
+	int werr;
+
+	cur = "refuse_unaccepted_type_from_header";
+	/* A DELIVERY header to a server, its body never sent. */
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(frames[2], 12, &rx, &m, &werr, &left) == -EPROTO &&
+	      werr == CPNS_WERR_UNEXPECTED_TYPE &&
+	      m.type == CPNS_WIRE_DELIVERY);
+	CHECK(cpns_wire_now_ms() - t0 < 1000);
+	/* The whole DELIVERY sent: refused, its body not read. */
+	CHECK(recv_rx_after(frames[2], frame_len[2], &rx, &m, &werr, &left) ==
+	      -EPROTO && werr == CPNS_WERR_UNEXPECTED_TYPE &&
+	      left == (size_t)frame_len[2] - 12);
+	/* An ERROR or an ACK to a server, a REQUEST to a PNE: the same. */
+	CHECK(recv_rx_after(frames[7], 12, &rx, &m, &werr, &left) == -EPROTO &&
+	      werr == CPNS_WERR_UNEXPECTED_TYPE && m.type == CPNS_WIRE_ERROR);
+	CHECK(recv_rx_after(frames[3], 12, &rx, &m, &werr, &left) == -EPROTO &&
+	      werr == CPNS_WERR_UNEXPECTED_TYPE && m.type == CPNS_WIRE_ACK);
+	rx.accept = CPNS_WIRE_ACCEPT(CPNS_WIRE_DELIVERY);
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(frames[0], 12, &rx, &m, &werr, &left) == -EPROTO &&
+	      werr == CPNS_WERR_UNEXPECTED_TYPE &&
+	      m.type == CPNS_WIRE_REQUEST);
+	CHECK(cpns_wire_now_ms() - t0 < 1000);
+	/* The accepted type is read whole and decoded; nothing left. */
+	example(2, &want);
+	CHECK(recv_rx_after(frames[2], frame_len[2], &rx, &m, &werr, &left) ==
+	      0 && werr == 0 && left == 0 && msg_eq(&m, &want));
+	/* An unknown type stays UNEXPECTED_TYPE; a bad version still wins. */
+	{
+		uint8_t h[12];
+
+		memcpy(h, frames[2], 12);
+		h[5] = 9;
+		CHECK(recv_rx_after(h, 12, &rx, &m, &werr, &left) == -EPROTO &&
+		      werr == CPNS_WERR_UNEXPECTED_TYPE);
+		memcpy(h, frames[0], 12);
+		h[4] = 2;
+		CHECK(recv_rx_after(h, 12, &rx, &m, &werr, &left) == -EPROTO &&
+		      werr == CPNS_WERR_UNSUPPORTED_VERSION);
+	}
+	ktap_result(ok, "refuse_unaccepted_type_from_header");
+}
+
+/*
+ * The header deadline is shorter than the frame's: a silent peer is cut
+ * at it; a header in time leaves the body the rest of the frame's.
+ */
+static void test_header_deadline(void)
+{
+	struct cpns_wire_rx rx = { .header_timeout_s = 1, .timeout_s = 4 };
+	struct cpns_wire_msg m;
+	size_t left;
+	int64_t t0;
+	bool ok = true;
+	int werr;
+
+	cur = "header_deadline";
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(NULL, 0, &rx, &m, &werr, &left) == -ETIMEDOUT &&
+	      werr == CPNS_WERR_TIMEOUT);
+	t0 = cpns_wire_now_ms() - t0;
+	CHECK(t0 >= 900 && t0 < 2500);
+	/* Five header bytes only: cut at the header deadline too. */
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(frames[2], 5, &rx, &m, &werr, &left) ==
+	      -ETIMEDOUT && werr == CPNS_WERR_TIMEOUT);
+	t0 = cpns_wire_now_ms() - t0;
+	CHECK(t0 >= 900 && t0 < 2500);
+	/* The header, half the body: the frame's deadline, not the header's. */
+	rx.timeout_s = 2;
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(frames[2], 50, &rx, &m, &werr, &left) ==
+	      -ETIMEDOUT && werr == CPNS_WERR_TIMEOUT);
+	t0 = cpns_wire_now_ms() - t0;
+	CHECK(t0 >= 1900 && t0 < 3500);
+	/* A header deadline longer than the frame's is the frame's. */
+	rx.header_timeout_s = 30;
+	rx.timeout_s = 1;
+	t0 = cpns_wire_now_ms();
+	CHECK(recv_rx_after(NULL, 0, &rx, &m, &werr, &left) == -ETIMEDOUT &&
+	      werr == CPNS_WERR_TIMEOUT);
+	t0 = cpns_wire_now_ms() - t0;
+	CHECK(t0 >= 900 && t0 < 2500);
+	ktap_result(ok, "header_deadline");
 }
 
 /* TCP on 127.0.0.1: listen, connect, exchange, ERROR frame, lingering close. */
@@ -737,7 +913,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	printf("KTAP version 1\n");
 	printf("# wire: the TCP framing of Documentation/protocol.rst\n");
-	printf("1..13\n");
+	printf("1..16\n");
 	test_encode_examples();
 	test_doc_agrees();
 	test_roundtrip();
@@ -749,7 +925,10 @@ int main(void)
 	test_names_ids();
 	test_timeout_setting();
 	test_socket_recv();
+	test_diagnostics();
 	test_slow_peer();
+	test_unaccepted_type();
+	test_header_deadline();
 	test_tcp();
 	printf("# %d failed\n", failed);
 	return failed ? 1 : 0;
