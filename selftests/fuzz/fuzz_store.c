@@ -15,7 +15,9 @@
  *   1  one row of `users' (id, record, room): the record's exact bytes,
  *      or -EOVERFLOW when it does not fit the room
  *   2  round trip: store_import() then store_commit_chain() of fields
- *      from the input; store_get_entity() gives back the same fields
+ *      from the input (the chain carries the entity's next record, as the
+ *      module returns it); store_get_entity() gives back the same fields,
+ *      and a commit against the row as it was before is stale
  */
 #include <assert.h>
 #include <math.h>
@@ -223,11 +225,14 @@ static void one_user(struct in *in)
 static void round_trip(struct in *in)
 {
 	static struct store_entity e;
+	static struct store_entity old;
 	uint8_t rec[STORE_RECORD_MAX + 1], chain[STORE_RECORD_MAX + 1];
+	uint8_t next[STORE_RECORD_MAX + 1];
 	uint8_t cid[CPNS_CHAIN_ID_LEN] = { 0 };
 	struct store_import_entry ent;
+	struct store_chain ch;
 	char id[256], owner[256];
-	size_t rlen, clen;
+	size_t rlen, clen, nlen;
 	const uint8_t *p;
 	uint32_t epoch;
 	uint16_t n;
@@ -250,6 +255,11 @@ static void round_trip(struct in *in)
 	if (clen)
 		memcpy(chain, p, clen);
 	take_str(in, owner, sizeof(owner));
+	p = take_lp(in, &nlen);
+	if (nlen > sizeof(next))
+		nlen = sizeof(next);
+	if (nlen)
+		memcpy(next, p, nlen);
 
 	ent = (struct store_import_entry){ id, rec, rlen };
 	rc = store_import(st, &ent, 1, 1, NULL);
@@ -265,22 +275,25 @@ static void round_trip(struct in *in)
 	/* The same id again: -EEXIST, and the row as it was. */
 	assert(store_import(st, &ent, 1, 2, NULL) == -EEXIST);
 
-	rc = store_commit_chain(st, id, 0, epoch, owner, chain, clen, cid, n, 3);
-	if (!epoch || !clen || clen > STORE_RECORD_MAX || !owner[0] || !n) {
+	old = e;
+	ch = (struct store_chain){ epoch, owner, next, nlen, chain, clen, cid,
+				   n };
+	rc = store_commit_chain(st, &old, &ch, 3);
+	if (!epoch || !clen || clen > STORE_RECORD_MAX || !owner[0] || !n ||
+	    !nlen || nlen > STORE_RECORD_MAX) {
 		assert(rc == -EINVAL);
 		return;
 	}
 	assert(rc == 0);
 	assert(store_get_entity(st, id, &e) == 0);
 	check_entity(&e);
-	assert(e.record_len == rlen && !memcmp(e.record, rec, rlen));
+	assert(e.record_len == nlen && !memcmp(e.record, next, nlen));
 	assert(e.epoch == epoch && e.n == n && e.has_chain);
 	assert(!strncmp(e.owner, owner, CPNS_ID_MAX_LEN));
 	assert(e.chain_record_len == clen && !memcmp(e.chain_record, chain, clen));
 	assert(!memcmp(e.chain_id, cid, sizeof(cid)));
-	/* Committing from the old epoch again is stale. */
-	assert(store_commit_chain(st, id, 0, epoch, owner, chain, clen, cid, n,
-				  4) == -ESTALE);
+	/* Committing against the row as it was before is stale. */
+	assert(store_commit_chain(st, &old, &ch, 4) == -ESTALE);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -289,7 +302,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	st = calloc(1, sizeof(*st));
 	if (!st || sqlite3_open(":memory:", &st->db) != SQLITE_OK ||
-	    exec(st, schema_v1))
+	    exec(st, schema_v2))
 		abort();
 	return 0;
 }

@@ -132,7 +132,7 @@ def store(vectors):
             sval('blob', bytes.fromhex(c['FailResponse']['sealed'])))
         put('fuzz_store', 'chain-' + name, b'\x02' + lp(ent) + lp(rec) +
             struct.pack('>IH', i['E'], i['n']) + cid + lp(chain) +
-            lp(i['UserID'].encode()))
+            lp(i['UserID'].encode()) + lp(rec[::-1]))
 
 
 def show(vectors):
