@@ -84,6 +84,11 @@ def wire_deadline(frames):
     put(t, 'close-first', b'\x00\x02\x00')
     put(t, 'silent-mid', b'\x03' + ev_chunk(f[:12], 1))
     put(t, 'two', b'\x00' + ev_chunk(frames[3] + frames[7]))
+    # limits: timeout 4 s, header 1 s; then also only REQUEST (1) taken
+    put(t, 'hdr-late', b'\x07' + ev_chunk(f, 150))
+    put(t, 'hdr-then-body', b'\x07' + ev_chunk(f[:12], 50) +
+        ev_chunk(f[12:], 250))
+    put(t, 'unexpected-type', b'\x27' + ev_chunk(frames[3][:12], 10))
 
 
 def import_list(vectors):
