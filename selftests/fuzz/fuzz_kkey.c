@@ -4,15 +4,21 @@
  * unchanged), on the host over selftests/host/kshim and key_shim.c: key
  * descriptions (->vet_description, cpns_desc_kind), the payload
  * ->preparse of add_key and keyctl update, ->instantiate, ->update,
- * ->revoke, ->destroy, ->describe, and the module's own cpns_key_mint(),
- * cpns_key_get(), cpns_key_replace() and cpns_keyring_get().
+ * ->revoke, ->destroy, ->describe, ->read (the key's sealed blob, with
+ * kmod/blob.c linked in), and the module's own cpns_key_mint(),
+ * cpns_key_get(), cpns_held_get(), cpns_held_reset(), cpns_key_replace()
+ * and cpns_keyring_get().  Payloads of add_key and update may also be
+ * "new" (a master: key) or "load HEX" (a blob); wrapping keys (logon:,
+ * user:) and the wrap_key parameter come from the input too.
  *
  * The input is a sequence of operations (see the OP_ values), each a byte
  * then its arguments; lp(x) is a 2-byte big-endian length then x.  After
  * each operation the keys are checked against the documentation
  * (Documentation/keys.rst): only psk:, tk: and master: keys come from
- * userspace bytes, of 32, 16..64 and 32 bytes; chain: and euk: keys only
- * from cpns_key_mint(), whatever bytes add_key or update bring (EPERM);
+ * userspace bytes, of 32, 16..64 and 32 bytes, "new" or a blob of their
+ * own description; chain: and euk: keys only from cpns_key_mint(), in the
+ * module's store, whatever bytes add_key or update bring (EPERM);
+ * a key's blob, as ->read gives it, loads back to the same payload;
  * a payload's kind is its description's; ->describe shows the length or
  * the public chain state, never a secret byte.  Every input ends with all
  * keys unlinked and the grace period over: LeakSanitizer then sees a
@@ -20,7 +26,13 @@
  */
 #include <assert.h>
 #include "../../kmod/key.c"
+#include <keys/user-type.h>
+#include <linux/moduleparam.h>
 #include "key_shim.h"
+#include "../../kmod/blob.h"
+
+/* blob.c's wrap_key parameter (module_param_cb() in the shim) */
+extern const struct kernel_param_ops *kshim_param_wrap_key;
 
 enum {
 	OP_ADD,		/* lp(description) lp(data) */
@@ -33,6 +45,12 @@ enum {
 	OP_KEYRING,	/* u8 serial, write */
 	OP_GRACE,	/* (call_rcu callbacks run) */
 	OP_UNLINK,	/* slot */
+	OP_HELD,	/* kind lp(id) replace lp(state bytes) */
+	OP_RESET,	/* kind lp(id) */
+	OP_READ,	/* slot */
+	OP_WRAP,	/* type lp(desc) lp(payload) */
+	OP_WRAPNAME,	/* lp(name) */
+	OP_NEW,		/* lp(id): add_key master:<id> "new" */
 	OP_MAX
 };
 
@@ -107,19 +125,21 @@ static void check_keys(void)
 			continue;
 		}
 		assert(p && (int)p->kind == kind);
+		/* held keys live in the store only, the others never there */
+		assert(kshim_held[i] == cpns_kind_minted(kind));
 		if (!cpns_kind_minted(kind))
 			assert(want_len_ok(kind, p->len));
 		assert(!key->sem.readers && !key->sem.writer);
 	}
 }
 
+static int add_checked(const char *desc, const uint8_t *data, size_t len);
+
 static void op_add(struct in *in)
 {
 	char desc[300];
 	const uint8_t *d, *data;
 	size_t dlen, len;
-	int rc, kind, before = -1;
-	bool f;
 
 	d = lp_of(in, &dlen);
 	if (dlen >= sizeof(desc))
@@ -127,29 +147,68 @@ static void op_add(struct in *in)
 	memcpy(desc, d, dlen);
 	desc[dlen] = '\0';
 	data = lp_of(in, &len);
+	add_checked(desc, data, len);
+}
+
+static bool any_free(void)
+{
+	for (int i = 0; i < KSHIM_SLOTS; i++)
+		if (!kshim_slot[i])
+			return true;
+	return false;
+}
+
+/* keys.rst: "load " and longer than 64 bytes, "new", else raw bytes */
+static bool is_load(const uint8_t *data, size_t len)
+{
+	return len > 64 && !memcmp(data, "load ", 5);
+}
+
+static bool is_new(const uint8_t *data, size_t len)
+{
+	return len == 3 && !memcmp(data, "new", 3);
+}
+
+static int add_checked(const char *desc, const uint8_t *data, size_t len)
+{
+	int rc, kind, before = -1;
+	bool f;
+
 	kind = want_kind(desc);
 	for (int i = 0; i < KSHIM_SLOTS; i++)
-		if (kshim_slot[i] && !strcmp(kshim_slot[i]->description, desc))
+		if (kshim_slot[i] && !kshim_held[i] &&
+		    !strcmp(kshim_slot[i]->description, desc))
 			before = i;
 	f = faults();
 	rc = kshim_add_key(desc, data, len);
-	/* keys.rst: the description, then the kind, then the length. */
+	/* keys.rst: the description, then the kind, then the payload. */
 	if (kind < 0)
 		assert(rc == -EINVAL);
 	else if (cpns_kind_minted(kind))
 		assert(rc == -EPERM);
-	else if (!want_len_ok(kind, len))
+	else if (is_load(data, len))
+		assert(rc > 0 || rc == -EINVAL || rc == -EPROTONOSUPPORT ||
+		       rc == -EKEYREJECTED || rc == -ENOKEY ||
+		       rc == -EBADMSG || rc == -ENOMEM || rc == -EDQUOT ||
+		       rc == -EACCES);
+	else if (is_new(data, len) ? kind != CPNS_KEY_MASTER :
+				     !want_len_ok(kind, len))
 		assert(rc == -EINVAL);
-	else if (!f && (before >= 0 || kshim_slot[KSHIM_SLOTS - 1] == NULL))
+	else if (!f && (before >= 0 || any_free()))
 		assert(rc > 0);
-	if (rc > 0) {
+	if (rc > 0 && !is_load(data, len)) {
 		const struct cpns_key_payload *p = NULL;
 
 		for (int i = 0; i < KSHIM_SLOTS; i++)
 			if (kshim_slot[i] && kshim_slot[i]->serial == rc)
 				p = kshim_slot[i]->payload.data[0];
-		assert(p && p->len == len && !memcmp(p->secret, data, len));
+		if (is_new(data, len))
+			assert(p && p->len == 32);
+		else
+			assert(p && p->len == len &&
+			       !memcmp(p->secret, data, len));
 	}
+	return rc;
 }
 
 static void op_update(struct in *in)
@@ -172,13 +231,23 @@ static void op_update(struct in *in)
 		       rc == -ENOMEM);
 	else if (cpns_kind_minted(kind))
 		assert(rc == -EPERM || rc == -EACCES);
-	else if (!want_len_ok(kind, len))
+	else if (is_load(data, len))
+		assert(rc == 0 || rc == -EINVAL || rc == -EPROTONOSUPPORT ||
+		       rc == -EKEYREJECTED || rc == -ENOKEY ||
+		       rc == -EBADMSG || rc == -ENOMEM || rc == -EDQUOT ||
+		       rc == -EACCES);
+	else if (is_new(data, len) ? kind != CPNS_KEY_MASTER :
+				     !want_len_ok(kind, len))
 		assert(rc == -EINVAL || rc == -EACCES);
 	else if (!f)
 		assert(rc == 0);
-	if (rc == 0) {
+	if (rc == 0 && !is_load(data, len)) {
 		p = key->payload.data[0];
-		assert(p && p->len == len && !memcmp(p->secret, data, len));
+		if (is_new(data, len))
+			assert(p && p->len == 32);
+		else
+			assert(p && p->len == len &&
+			       !memcmp(p->secret, data, len));
 	}
 }
 
@@ -222,7 +291,7 @@ static void op_mint(struct in *in)
 	p = payload_of(in, pkind);
 	copy = *p;
 	ring = kshim_keyring();
-	rc = cpns_key_mint(ring, kind, &id, p);	/* consumes p */
+	rc = cpns_key_mint(&init_net, ring, kind, &id, p);	/* consumes p */
 	key_ref_put(ring);
 	if (!cpns_kind_minted(kind) || pkind != kind || id.len > CPNS_ID_MAX_LEN ||
 	    !cpns_id_valid(id.b, id.len))
@@ -231,8 +300,10 @@ static void op_mint(struct in *in)
 		struct cpns_key_payload *got = NULL;
 
 		for (int i = 0; i < KSHIM_SLOTS; i++)
-			if (kshim_slot[i] && kshim_slot[i]->serial == rc)
+			if (kshim_slot[i] && kshim_slot[i]->serial == rc) {
+				assert(kshim_held[i]);
 				got = kshim_slot[i]->payload.data[0];
+			}
 		assert(got && got->kind == copy.kind &&
 		       !memcmp(&got->chain, &copy.chain, sizeof(copy.chain)));
 	}
@@ -255,6 +326,9 @@ static void op_get(struct in *in)
 	ring = kshim_keyring();
 	key = cpns_key_get(ring, kind, &id, write);
 	key_ref_put(ring);
+	/* held keys only through cpns_held_get() */
+	if (cpns_kind_minted(kind))
+		assert(PTR_ERR(key) == -EINVAL);
 	if (IS_ERR(key)) {
 		long e = PTR_ERR(key);
 
@@ -278,6 +352,204 @@ static void op_get(struct in *in)
 		free(np);
 	}
 	cpns_key_put(key, write);
+}
+
+/* cpns_held_get(): the held key of the store, write-locked. */
+static void op_held(struct in *in)
+{
+	unsigned int kind = u8_of(in) % 6;
+	struct cpns_key_payload *np;
+	char desc[CPNS_DESC_MAX];
+	struct cpns_id id;
+	struct key *key;
+	bool replace;
+	int i;
+
+	id_of(in, &id);
+	replace = u8_of(in) & 1;
+	np = payload_of(in, kind);
+	key = cpns_held_get(&init_net, kind, &id);
+	if (!cpns_kind_minted(kind))
+		assert(PTR_ERR(key) == -EINVAL);
+	if (IS_ERR(key)) {
+		free(np);
+		return;
+	}
+	snprintf(desc, sizeof(desc), "%s%.*s", cpns_key_prefix[kind],
+		 (int)id.len, id.b);
+	assert(!strcmp(key->description, desc));
+	for (i = 0; i < KSHIM_SLOTS && kshim_slot[i] != key; i++)
+		;
+	assert(i < KSHIM_SLOTS && kshim_held[i]);
+	assert(key->sem.writer && cpns_key_payload(key)->kind == kind);
+	if (replace) {
+		cpns_key_replace(key, np);	/* consumes np */
+		assert(cpns_key_payload(key) == np);
+	} else {
+		free(np);
+	}
+	cpns_key_put(key, true);
+}
+
+/* cpns_held_reset(): unlinked from the store, then revoked. */
+static void op_reset(struct in *in)
+{
+	unsigned int kind = u8_of(in) % 6;
+	struct cpns_held_info was;
+	char desc[CPNS_DESC_MAX];
+	struct cpns_id id;
+	int rc, before = -1;
+	s32 serial = 0;
+
+	id_of(in, &id);
+	if (kind < ARRAY_SIZE(cpns_key_prefix) && id.len <= CPNS_ID_MAX_LEN) {
+		snprintf(desc, sizeof(desc), "%s%.*s", cpns_key_prefix[kind],
+			 (int)id.len, id.b);
+		for (int i = 0; i < KSHIM_SLOTS; i++)
+			if (kshim_slot[i] && kshim_held[i] &&
+			    !strcmp(kshim_slot[i]->description, desc))
+				before = i;
+	}
+	rc = cpns_held_reset(&init_net, kind, &id, &was, &serial);
+	if (!cpns_kind_minted(kind) || id.len > CPNS_ID_MAX_LEN ||
+	    !cpns_id_valid(id.b, id.len)) {
+		assert(rc == -EINVAL);
+		return;
+	}
+	if (before < 0) {
+		assert(rc == -ENOKEY || rc == -EKEYREVOKED);
+		return;
+	}
+	assert(rc == 0 && serial > 0);
+	for (int i = 0; i < KSHIM_SLOTS; i++)
+		assert(!kshim_slot[i] || kshim_slot[i]->serial != serial);
+}
+
+/* The payload parts a blob holds. */
+static bool same_payload(const struct cpns_key_payload *a,
+			 const struct cpns_key_payload *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case CPNS_KEY_CHAIN:
+		return !memcmp(&a->chain, &b->chain, sizeof(a->chain));
+	case CPNS_KEY_EUK:
+		return !memcmp(&a->euk, &b->euk, sizeof(a->euk));
+	default:
+		return a->len == b->len && !memcmp(a->secret, b->secret, a->len);
+	}
+}
+
+/* A held state a blob may hold (keys.rst, "Sealed blobs"). */
+static bool state_ok(const struct cpns_key_payload *p)
+{
+	if (p->kind == CPNS_KEY_CHAIN)
+		return p->chain.n && p->chain.delivered <= p->chain.n;
+	if (p->kind == CPNS_KEY_EUK)
+		return p->euk.index && p->euk.index <= p->euk.n;
+	return true;
+}
+
+/* ->read: the blob, which loads back to the payload it was read from. */
+static void op_read(struct in *in)
+{
+	struct key *key = kshim_slot[u8_of(in) % KSHIM_SLOTS];
+	static char text[5 + CPNS_BLOB_TEXT_MAX + 1];
+	struct cpns_key_payload *got = NULL;
+	const struct cpns_key_payload *p;
+	long n, want;
+	int rc;
+
+	if (!key)
+		return;
+	down_read(&key->sem);
+	want = cpns_key_type.read(key, NULL, 0);
+	p = key->payload.data[0];
+	if (!p) {
+		assert(want == -EKEYREVOKED);
+		up_read(&key->sem);
+		return;
+	}
+	assert(want > 0 && want % 2 == 0 && want <= CPNS_BLOB_TEXT_MAX - 5);
+	/* too small a buffer: only the length */
+	memset(text, 'x', sizeof(text));
+	assert(cpns_key_type.read(key, text + 5, want - 1) == want);
+	assert(text[5] == 'x');
+	n = cpns_key_type.read(key, text + 5, want);
+	if (n < 0) {
+		/* no such wrapping key, a short one, a fault */
+		assert(n == -ENOKEY || n == -EINVAL || n == -ENOMEM ||
+		       n == -EKEYREVOKED);
+		up_read(&key->sem);
+		return;
+	}
+	assert(n == want);
+	memcpy(text, "load ", 5);
+	rc = cpns_blob_load(key->description, text, 5 + n, &got, NULL);
+	if (!state_ok(p))
+		assert(rc == -EINVAL);	/* keys.rst: n = 0, i = 0, > n */
+	else if (!faults())
+		assert(rc == 0);
+	if (!rc) {
+		assert(same_payload(got, p));
+		cpns_payload_free(got);
+	}
+	up_read(&key->sem);
+	/* and as a user key's payload: the same key again */
+	if (!rc && !cpns_kind_minted(p->kind) && !faults()) {
+		struct cpns_key_payload before = *p;
+
+		rc = add_checked(key->description, (const uint8_t *)text,
+				 5 + n);
+		assert(rc == key->serial);
+		assert(same_payload(key->payload.data[0], &before));
+	}
+}
+
+static void op_wrap(struct in *in)
+{
+	struct key_type *t = u8_of(in) & 1 ? &key_type_user : &key_type_logon;
+	const uint8_t *d, *p;
+	size_t dlen, len;
+	char desc[64];
+
+	d = lp_of(in, &dlen);
+	p = lp_of(in, &len);
+	if (dlen >= sizeof(desc))
+		dlen = sizeof(desc) - 1;
+	memcpy(desc, d, dlen);
+	desc[dlen] = '\0';
+	kshim_wrap_add(t, desc, p, len);
+}
+
+static void op_wrapname(struct in *in)
+{
+	char name[300];
+	const uint8_t *d;
+	size_t dlen;
+
+	d = lp_of(in, &dlen);
+	if (dlen >= sizeof(name))
+		dlen = sizeof(name) - 1;
+	memcpy(name, d, dlen);
+	name[dlen] = '\0';
+	kshim_param_wrap_key->set(name, NULL);
+}
+
+static void op_new(struct in *in)
+{
+	char desc[300];
+	const uint8_t *d;
+	size_t dlen;
+
+	d = lp_of(in, &dlen);
+	if (dlen > 255)
+		dlen = 255;
+	memcpy(desc, "master:", 7);
+	memcpy(desc + 7, d, dlen);
+	desc[7 + dlen] = '\0';
+	add_checked(desc, (const uint8_t *)"new", 3);
 }
 
 /* ->describe: the description, then public metadata only. */
@@ -345,6 +617,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	int ops = 0;
 
+	if (kshim_param_wrap_key->set("logon:cpns:wrap", NULL))
+		abort();
+
 	while (in.len && ops++ < 64) {
 		unsigned int op = u8_of(&in) % OP_MAX, b;
 
@@ -362,8 +637,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_get(&in);
 			break;
 		case OP_REVOKE:
+			/* a held key has no Write, no Setattr: EACCES */
 			b = u8_of(&in) % KSHIM_SLOTS;
-			if (kshim_slot[b])
+			if (kshim_slot[b] && !kshim_held[b])
 				kshim_revoke(kshim_slot[b]);
 			break;
 		case OP_DESCRIBE:
@@ -383,8 +659,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_UNLINK:
 			b = u8_of(&in) % KSHIM_SLOTS;
-			if (kshim_slot[b])
+			if (kshim_slot[b] && !kshim_held[b])
 				kshim_unlink(b);
+			break;
+		case OP_HELD:
+			op_held(&in);
+			break;
+		case OP_RESET:
+			op_reset(&in);
+			break;
+		case OP_READ:
+			op_read(&in);
+			break;
+		case OP_WRAP:
+			op_wrap(&in);
+			break;
+		case OP_WRAPNAME:
+			op_wrapname(&in);
+			break;
+		case OP_NEW:
+			op_new(&in);
 			break;
 		}
 		check_keys();

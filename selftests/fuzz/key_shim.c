@@ -10,20 +10,34 @@
  * semaphore), key_revoke(), keyring_search() (-EAGAIN when nothing
  * matches, -EKEYREVOKED for a revoked match), reference counts with
  * ->destroy at the last put, call_rcu() deferred to rcu_barrier().
+ * The module's store of held keys is a second keyring (keyring_alloc(),
+ * key_alloc(), key_instantiate_and_link() with the data as given, not
+ * copied, key_unlink()); slots say which keyring each key is linked in.
+ * request_key() finds the wrapping keys (logon:, user:) kshim_wrap_add()
+ * made.  One network namespace, init_net, with one pernet subsystem.
  * Faults (allocation, quota, permission) are switched on by the target.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/key.h>
 #include <linux/key-type.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sched/task_stack.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <keys/user-type.h>
+#include "../../kmod/netlink.h"
 #include <uapi/linux/cpns.h>
 #include "key_shim.h"
 
@@ -36,10 +50,16 @@ struct key_type key_type_keyring = { .name = "keyring" };
 static struct key keyring = { .serial = 1, .type = &key_type_keyring,
 			      .state = KEY_IS_POSITIVE };
 static int keyring_refs;
+static struct key store = { .serial = 2, .type = &key_type_keyring,
+			    .state = KEY_IS_POSITIVE };
+static int store_refs;
 struct key *kshim_slot[KSHIM_SLOTS];
+bool kshim_held[KSHIM_SLOTS];
+struct net init_net = { .ns = { .inum = 4026531840U } };
 static struct key_type *registered;
 static key_serial_t next_serial = 100;
 static struct rcu_head *rcu_queue;
+static struct key *wraps[KSHIM_WRAPS];
 
 struct kshim_key {
 	struct key key;
@@ -129,7 +149,9 @@ void rcu_barrier(void)
 
 const struct cred *current_cred(void)
 {
-	return NULL;
+	static const struct cred root;
+
+	return &root;
 }
 
 int key_task_permission(const key_ref_t key_ref, const struct cred *cred,
@@ -152,12 +174,15 @@ void unregister_key_type(struct key_type *ktype)
 		registered = NULL;
 }
 
-static void key_get(struct key *key)
+struct key *key_get(struct key *key)
 {
 	if (key == &keyring)
 		keyring_refs++;
+	else if (key == &store)
+		store_refs++;
 	else
 		kk(key)->usage++;
+	return key;
 }
 
 void key_put(struct key *key)
@@ -168,6 +193,11 @@ void key_put(struct key *key)
 		return;
 	if (key == &keyring) {
 		if (--keyring_refs < 0)
+			abort();
+		return;
+	}
+	if (key == &store) {
+		if (--store_refs < 0)
 			abort();
 		return;
 	}
@@ -228,11 +258,20 @@ key_ref_t kshim_keyring(void)
 	return make_key_ref(&keyring, true);
 }
 
-static int find_slot(struct key_type *type, const char *desc)
+static int find_slot(struct key_type *type, const char *desc, bool held)
 {
 	for (int i = 0; i < KSHIM_SLOTS; i++)
-		if (kshim_slot[i] && kshim_slot[i]->type == type &&
+		if (kshim_slot[i] && kshim_held[i] == held &&
+		    kshim_slot[i]->type == type &&
 		    !strcmp(kshim_slot[i]->description, desc))
+			return i;
+	return -1;
+}
+
+static int free_slot(void)
+{
+	for (int i = 0; i < KSHIM_SLOTS; i++)
+		if (!kshim_slot[i])
 			return i;
 	return -1;
 }
@@ -243,9 +282,9 @@ key_ref_t keyring_search(key_ref_t ref, struct key_type *type,
 	int i;
 
 	(void)recurse;
-	if (key_ref_to_ptr(ref) != &keyring)
+	if (key_ref_to_ptr(ref) != &keyring && key_ref_to_ptr(ref) != &store)
 		return ERR_PTR(-ENOTDIR);
-	i = find_slot(type, description);
+	i = find_slot(type, description, key_ref_to_ptr(ref) == &store);
 	if (i < 0)
 		return ERR_PTR(-EAGAIN);
 	if (kshim_slot[i]->revoked)
@@ -286,9 +325,8 @@ static key_ref_t new_key(struct key_type *type, const char *desc,
 			return ERR_PTR(ret);
 	}
 	if (slot < 0) {
-		for (i = 0; i < KSHIM_SLOTS && kshim_slot[i]; i++)
-			;
-		if (i == KSHIM_SLOTS)
+		i = free_slot();
+		if (i < 0)
 			return ERR_PTR(-EDQUOT);
 		slot = i;
 	}
@@ -308,6 +346,7 @@ static key_ref_t new_key(struct key_type *type, const char *desc,
 	if (kshim_slot[slot])
 		key_put(kshim_slot[slot]);
 	kshim_slot[slot] = &k->key;
+	kshim_held[slot] = false;
 	k->usage++;
 	return make_key_ref(&k->key, true);
 }
@@ -343,7 +382,7 @@ key_ref_t key_create_or_update(key_ref_t ref, const char *type,
 		ret = ERR_PTR(err);
 		goto out;
 	}
-	slot = find_slot(kt, description);
+	slot = find_slot(kt, description, false);
 	if (slot >= 0 && !kshim_slot[slot]->revoked) {
 		key_get(kshim_slot[slot]);
 		ret = update_linked(kshim_slot[slot], &prep);
@@ -408,7 +447,7 @@ int kshim_update(struct key *key, const void *data, size_t len)
 	return ret;
 }
 
-void kshim_revoke(struct key *key)
+void key_revoke(struct key *key)
 {
 	down_write(&key->sem);
 	if (!key->revoked) {
@@ -417,6 +456,11 @@ void kshim_revoke(struct key *key)
 			key->type->revoke(key);
 	}
 	up_write(&key->sem);
+}
+
+void kshim_revoke(struct key *key)
+{
+	key_revoke(key);
 }
 
 void kshim_unlink(int slot)
@@ -432,12 +476,302 @@ void kshim_reset(void)
 	for (int i = 0; i < KSHIM_SLOTS; i++)
 		if (kshim_slot[i])
 			kshim_unlink(i);
+	for (int i = 0; i < KSHIM_WRAPS; i++)
+		if (wraps[i])
+			key_put(wraps[i]);
+	memset(wraps, 0, sizeof(wraps));
 	rcu_barrier();
 	kshim_alloc_fail = 0;
 	kshim_quota_full = false;
 	kshim_perm_denied = false;
-	if (keyring_refs || kshim_rcu_depth)
+	/* the store's one reference is the module's own */
+	if (keyring_refs || store_refs > 1 || kshim_rcu_depth)
 		abort();	/* a reference or an RCU read lock leaked */
+}
+
+/* The held-key store: one keyring, made once. */
+struct key *keyring_alloc(const char *description, kuid_t uid, kgid_t gid,
+			  const struct cred *cred, key_perm_t perm,
+			  unsigned long flags, void *restrict_link,
+			  struct key *dest)
+{
+	(void)description; (void)uid; (void)gid; (void)cred; (void)perm;
+	(void)restrict_link;
+	if (dest || !(flags & KEY_ALLOC_SET_KEEP) || store_refs)
+		abort();	/* linked nowhere, kept, one per namespace */
+	if (kshim_alloc_fail > 0) {
+		kshim_alloc_fail--;
+		return ERR_PTR(-ENOMEM);
+	}
+	return key_get(&store);
+}
+
+struct key *key_alloc(struct key_type *type, const char *desc, kuid_t uid,
+		      kgid_t gid, const struct cred *cred, key_perm_t perm,
+		      unsigned long flags, void *restrict_link)
+{
+	struct kshim_key *k;
+
+	(void)uid; (void)gid; (void)cred; (void)perm; (void)flags;
+	(void)restrict_link;
+	if (kshim_alloc_fail > 0) {
+		kshim_alloc_fail--;
+		return ERR_PTR(-ENOMEM);
+	}
+	if (kshim_quota_full)
+		return ERR_PTR(-EDQUOT);
+	k = calloc(1, sizeof(*k));
+	if (!k || !(k->key.description = strdup(desc)))
+		abort();
+	k->key.type = type;
+	k->key.serial = next_serial++;
+	k->usage = 1;
+	return &k->key;
+}
+
+/* The data as given: a struct cpns_mint stays on the caller's stack. */
+int key_instantiate_and_link(struct key *key, const void *data,
+			     size_t datalen, struct key *ring,
+			     struct key *authkey)
+{
+	struct key_preparsed_payload prep = { 0 };
+	int slot, ret;
+
+	if (ring != &store || authkey || key->state != KEY_IS_UNINSTANTIATED)
+		abort();
+	slot = free_slot();
+	if (slot < 0)
+		return -EDQUOT;
+	prep.orig_description = key->description;
+	prep.data = data;
+	prep.datalen = datalen;
+	prep.quotalen = key->type->def_datalen;
+	prep.expiry = INT64_MAX;
+	ret = key->type->preparse(&prep);
+	if (!ret)
+		ret = key->type->instantiate(key, &prep);
+	if (!ret) {
+		key->state = KEY_IS_POSITIVE;
+		kshim_slot[slot] = key_get(key);
+		kshim_held[slot] = true;
+	}
+	key->type->free_preparse(&prep);
+	return ret;
+}
+
+int key_unlink(struct key *ring, struct key *key)
+{
+	for (int i = 0; i < KSHIM_SLOTS; i++) {
+		if (kshim_slot[i] == key && kshim_held[i] == (ring == &store)) {
+			kshim_unlink(i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int register_pernet_subsys(struct pernet_operations *ops)
+{
+	init_net.gen = calloc(1, ops->size);
+	if (!init_net.gen)
+		abort();
+	return ops->init ? ops->init(&init_net) : 0;
+}
+
+void unregister_pernet_subsys(struct pernet_operations *ops)
+{
+	if (ops->exit)
+		ops->exit(&init_net);
+	free(init_net.gen);
+	init_net.gen = NULL;
+}
+
+bool object_is_on_stack(const void *p)
+{
+	static uintptr_t lo, hi;
+
+	if (!hi) {
+		pthread_attr_t a;
+		void *addr;
+		size_t size;
+
+		if (pthread_getattr_np(pthread_self(), &a) ||
+		    pthread_attr_getstack(&a, &addr, &size))
+			abort();
+		pthread_attr_destroy(&a);
+		lo = (uintptr_t)addr;
+		hi = lo + size;
+	}
+	return (uintptr_t)p >= lo && (uintptr_t)p < hi;
+}
+
+/* Wrapping keys: logon and user keys that request_key() finds. */
+static void user_destroy(struct key *key)
+{
+	free(key->payload.data[0]);
+}
+
+struct key_type key_type_logon = { .name = "logon", .destroy = user_destroy };
+struct key_type key_type_user = { .name = "user", .destroy = user_destroy };
+
+struct key *kshim_wrap_add(struct key_type *type, const char *desc,
+			   const void *data, size_t len)
+{
+	struct user_key_payload *u;
+	struct kshim_key *k;
+	int i;
+
+	for (i = 0; i < KSHIM_WRAPS && wraps[i]; i++)
+		;
+	if (i == KSHIM_WRAPS)
+		return NULL;
+	k = calloc(1, sizeof(*k));
+	u = calloc(1, sizeof(*u) + len);
+	if (!k || !u || !(k->key.description = strdup(desc)))
+		abort();
+	u->datalen = len;
+	memcpy(u->data, data, len);
+	k->key.payload.data[0] = u;
+	k->key.type = type;
+	k->key.serial = next_serial++;
+	k->key.state = KEY_IS_POSITIVE;
+	k->usage = 1;
+	wraps[i] = &k->key;
+	return &k->key;
+}
+
+struct key *request_key(struct key_type *type, const char *description,
+			const char *callout_info)
+{
+	if (callout_info)
+		abort();
+	for (int i = KSHIM_WRAPS - 1; i >= 0; i--)
+		if (wraps[i] && wraps[i]->type == type &&
+		    !strcmp(wraps[i]->description, description))
+			return key_get(wraps[i]);
+	return ERR_PTR(-ENOKEY);
+}
+
+/* lib/string.c, lib/hexdump.c, lib/vsprintf.c */
+char *strnchr(const char *s, size_t count, int c)
+{
+	for (; count-- && *s; s++)
+		if (*s == (char)c)
+			return (char *)s;
+	return NULL;
+}
+
+long strscpy(char *dst, const char *src, size_t count)
+{
+	size_t l = strnlen(src, count);
+
+	if (!count)
+		return -E2BIG;
+	if (l == count) {
+		memcpy(dst, src, count - 1);
+		dst[count - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(dst, src, l + 1);
+	return l;
+}
+
+static int hex_to_bin(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+int hex2bin(unsigned char *dst, const char *src, size_t count)
+{
+	while (count--) {
+		int hi = hex_to_bin(*src++), lo;
+
+		if (hi < 0)
+			return -EINVAL;
+		lo = hex_to_bin(*src++);
+		if (lo < 0)
+			return -EINVAL;
+		*dst++ = (hi << 4) | lo;
+	}
+	return 0;
+}
+
+char *bin2hex(char *dst, const void *src, size_t count)
+{
+	const unsigned char *p = src;
+
+	while (count--) {
+		*dst++ = "0123456789abcdef"[*p >> 4];
+		*dst++ = "0123456789abcdef"[*p++ & 15];
+	}
+	return dst;
+}
+
+int scnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return (size_t)n >= size ? (int)(size ? size - 1 : 0) : n;
+}
+
+/* The netlink side of blob.c (cpns_key_load()) is not driven here. */
+bool netlink_capable(const struct sk_buff *skb, int cap)
+{
+	(void)skb; (void)cap;
+	abort();
+}
+
+int nla_put_s32(struct sk_buff *skb, int attrtype, s32 value)
+{
+	(void)skb; (void)attrtype; (void)value;
+	abort();
+}
+
+void nlmsg_free(struct sk_buff *skb)
+{
+	(void)skb;
+	abort();
+}
+
+bool cpns_attr_missing(struct genl_info *info, int attr)
+{
+	(void)info; (void)attr;
+	abort();
+}
+
+key_ref_t cpns_attr_keyring(struct genl_info *info)
+{
+	(void)info;
+	abort();
+}
+
+void cpns_key_err(struct genl_info *info, enum cpns_key_kind kind, long err)
+{
+	(void)info; (void)kind; (void)err;
+	abort();
+}
+
+struct sk_buff *cpns_reply_new(struct genl_info *info, void **hdr)
+{
+	(void)info; (void)hdr;
+	abort();
+}
+
+int cpns_reply_send(struct sk_buff *skb, void *hdr, struct genl_info *info)
+{
+	(void)skb; (void)hdr; (void)info;
+	abort();
 }
 
 void seq_puts(struct seq_file *m, const char *s)

@@ -5,12 +5,19 @@
 
 #include <linux/key.h>
 
-#define KSHIM_SLOTS 6
+#define KSHIM_SLOTS 8
+#define KSHIM_WRAPS 4
 
 extern int kshim_alloc_fail;
 extern bool kshim_quota_full;
 extern bool kshim_perm_denied;
 extern struct key *kshim_slot[KSHIM_SLOTS];
+/* kshim_slot[i] is linked in the module's store, not the keyring */
+extern bool kshim_held[KSHIM_SLOTS];
+
+/* A wrapping key request_key() finds (logon or user type); NULL if full. */
+struct key *kshim_wrap_add(struct key_type *type, const char *desc,
+			   const void *data, size_t len);
 
 /* A reference to the keyring (serial 1); key_ref_put() it. */
 key_ref_t kshim_keyring(void);

@@ -3,7 +3,14 @@
 #ifndef _KSHIM_LINUX_CRED_H
 #define _KSHIM_LINUX_CRED_H
 
-struct cred;
+typedef struct { unsigned int val; } kuid_t;
+typedef struct { unsigned int val; } kgid_t;
+
+struct cred {
+	kuid_t fsuid;
+	kgid_t fsgid;
+};
+
 const struct cred *current_cred(void);
 
 #endif

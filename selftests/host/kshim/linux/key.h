@@ -10,6 +10,7 @@
 #include <linux/compiler.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/cred.h>
 
 typedef int32_t key_serial_t;
 typedef uint32_t key_perm_t;
@@ -58,8 +59,12 @@ static inline struct key *key_ref_to_ptr(const key_ref_t key_ref)
 #define KEY_POS_LINK	0x10000000
 #define KEY_POS_SETATTR	0x20000000
 #define KEY_USR_VIEW	0x00010000
+#define KEY_USR_READ	0x00020000
+#define KEY_USR_SEARCH	0x00080000
 
 #define KEY_ALLOC_IN_QUOTA	0x0000
+#define KEY_ALLOC_NOT_IN_QUOTA	0x0002
+#define KEY_ALLOC_SET_KEEP	0x0020
 #define KEY_LOOKUP_CREATE	0x01
 
 enum key_need_perm {
@@ -85,6 +90,21 @@ key_ref_t key_create_or_update(key_ref_t keyring, const char *type,
 			       size_t plen, key_perm_t perm,
 			       unsigned long flags);
 int key_validate(const struct key *key);
+struct key *key_get(struct key *key);
+void key_revoke(struct key *key);
+struct key *keyring_alloc(const char *description, kuid_t uid, kgid_t gid,
+			  const struct cred *cred, key_perm_t perm,
+			  unsigned long flags, void *restrict_link,
+			  struct key *dest);
+struct key *key_alloc(struct key_type *type, const char *desc, kuid_t uid,
+		      kgid_t gid, const struct cred *cred, key_perm_t perm,
+		      unsigned long flags, void *restrict_link);
+int key_instantiate_and_link(struct key *key, const void *data,
+			     size_t datalen, struct key *keyring,
+			     struct key *authkey);
+int key_unlink(struct key *keyring, struct key *key);
+struct key *request_key(struct key_type *type, const char *description,
+			const char *callout_info);
 int key_payload_reserve(struct key *key, size_t datalen);
 int register_key_type(struct key_type *ktype);
 void unregister_key_type(struct key_type *ktype);

@@ -11,6 +11,7 @@ struct mutex {
 };
 
 #define DEFINE_MUTEX(m) struct mutex m = { 0 }
+#define mutex_init(m) ((m)->locked = 0)
 
 static inline void mutex_lock(struct mutex *m)
 {
@@ -35,6 +36,12 @@ void up_read(struct rw_semaphore *s);
 void down_write(struct rw_semaphore *s);
 void up_write(struct rw_semaphore *s);
 
+#define lockdep_assert_held(m) do {					\
+	if (!(m)->locked) {						\
+		fprintf(stderr, "lockdep: %s not held\n", #m);		\
+		abort();						\
+	}								\
+} while (0)
 #define lockdep_is_held(s) ((s)->readers || (s)->writer)
 #define lockdep_assert_held_write(s) do {				\
 	if (!(s)->writer) {						\

@@ -10,6 +10,7 @@
 /* kshim_alloc_fail: the next allocations fail while it is > 0. */
 extern int kshim_alloc_fail;
 void *kzalloc(size_t size, int gfp);
+#define kmalloc(size, gfp) kzalloc(size, gfp)
 void *kmemdup(const void *p, size_t size, int gfp);
 void kfree(const void *p);
 /* Zeroes the whole allocation, then frees it. */
