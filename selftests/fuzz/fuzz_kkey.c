@@ -425,17 +425,35 @@ static void op_reset(struct in *in)
 		assert(!kshim_slot[i] || kshim_slot[i]->serial != serial);
 }
 
-/* The payload parts a blob holds. */
+/*
+ * The payload parts a blob holds (keys.rst: a chain's outstanding
+ * delivery, pending and its challenge, is not in it): @a as loaded from
+ * the blob of @b.
+ */
 static bool same_payload(const struct cpns_key_payload *a,
 			 const struct cpns_key_payload *b)
 {
+	static const u8 zero[CPNS_CHALLENGE_LEN];
+
 	if (a->kind != b->kind)
 		return false;
 	switch (a->kind) {
 	case CPNS_KEY_CHAIN:
-		return !memcmp(&a->chain, &b->chain, sizeof(a->chain));
+		return !memcmp(a->chain.top, b->chain.top, CPNS_HASH_LEN) &&
+		       !memcmp(a->chain.kek, b->chain.kek, CPNS_KEY_LEN) &&
+		       !memcmp(a->chain.chain_id, b->chain.chain_id,
+			       CPNS_CHAIN_ID_LEN) &&
+		       a->chain.epoch == b->chain.epoch &&
+		       a->chain.n == b->chain.n &&
+		       a->chain.delivered == b->chain.delivered &&
+		       !a->chain.pending &&
+		       !memcmp(a->chain.challenge, zero, sizeof(zero));
 	case CPNS_KEY_EUK:
-		return !memcmp(&a->euk, &b->euk, sizeof(a->euk));
+		return !memcmp(a->euk.euk, b->euk.euk, CPNS_HASH_LEN) &&
+		       !memcmp(a->euk.chain_id, b->euk.chain_id,
+			       CPNS_CHAIN_ID_LEN) &&
+		       a->euk.epoch == b->euk.epoch &&
+		       a->euk.index == b->euk.index && a->euk.n == b->euk.n;
 	default:
 		return a->len == b->len && !memcmp(a->secret, b->secret, a->len);
 	}
