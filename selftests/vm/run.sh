@@ -211,6 +211,8 @@ done
 if [ "$MODE" = bench ]; then
 	copy_bin "$ROOT/selftests/bench/cpns_bench" /selftests/cpns_bench
 	echo cpns_bench >>"$IMG/selftests/list"
+	install -m 0755 "$ROOT/selftests/bench/cpns_bench_e2e.sh" "$IMG/selftests/"
+	echo cpns_bench_e2e.sh >>"$IMG/selftests/list"
 fi
 # Shell libraries the scripts source (selftests/lib/*.sh).
 for f in "$ROOT"/selftests/lib/*.sh; do
