@@ -65,6 +65,9 @@ static void one_frame(const uint8_t *p, size_t len)
 	rc = cpns_wire_decode(p, len, &m);
 	if (len >= CPNS_WIRE_HDR_LEN)
 		hrc = cpns_wire_check_header(p, &type, &blen);
+	/* wire.h: the last refusal in words, "" after success */
+	rc = cpns_wire_decode(p, len, &m);
+	assert(rc ? cpns_wire_last_error()[0] : !cpns_wire_last_error()[0]);
 	if (rc == 0) {
 		assert(hrc == 0 && blen == len - CPNS_WIRE_HDR_LEN);
 		assert(m.type == type);

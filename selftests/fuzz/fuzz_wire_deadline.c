@@ -225,6 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case O_REFUSED:
 		assert(rc == -EPROTO && werr == wwerr);
+		/* wire.h: why, in words */
+		assert(cpns_wire_last_error()[0]);
 		if (werr == CPNS_WERR_UNEXPECTED_TYPE)
 			assert(!memcmp(&got, &want, sizeof(got)));
 		break;
