@@ -18,6 +18,9 @@
 #                        /var/cache/cpns/debug-kernel); not part of check
 #   make vm-shell        an interactive shell in the test VM
 #   make bench           the benchmark, when selftests provide one
+#   make fuzz            every libFuzzer target of selftests/fuzz for
+#                        FUZZ_TIME seconds each (default 60); fails on any
+#                        crash, leak or sanitizer report (TARGETS= some)
 #   make style           checkpatch and sparse
 #   make clean
 
@@ -96,6 +99,11 @@ bench: deps
 		else selftests/bench.sh; fi; \
 	else echo "bench: no benchmark yet (selftests/bench.sh)"; fi
 
+FUZZ_TIME ?= 60
+
+fuzz: deps
+	$(MAKE) -C selftests/fuzz run FUZZ_TIME=$(FUZZ_TIME) $(if $(TARGETS),TARGETS="$(TARGETS)")
+
 # sparse with C=2: it checks every file, even those already built.
 style: deps
 	$(KSRC)/scripts/checkpatch.pl --no-tree --show-types --terse \
@@ -107,8 +115,9 @@ clean:
 	-$(MAKE) -C userspace clean
 	-$(MAKE) -C selftests clean
 	-[ ! -e selftests/host/Makefile ] || $(MAKE) -C selftests/host clean
+	-[ ! -e selftests/fuzz/Makefile ] || $(MAKE) -C selftests/fuzz clean
 	rm -rf build
 
 .PHONY: all module module-debug tool install dkms-install deps check demo \
 	vm-shell bench style clean
-.PHONY: check-debug
+.PHONY: check-debug fuzz

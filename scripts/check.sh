@@ -3,7 +3,9 @@
 #
 # `make check`: every test.  First the host-side unit tests that exist
 # (userspace: `make -C userspace test`; selftests: `make -C selftests
-# host-test`), each printing KTAP; then the VM suite (selftests/vm/run.sh).
+# host-test`; the same userspace tests built with ASan and UBSan, and each
+# libFuzzer target of selftests/fuzz run for FUZZ_CHECK_TIME seconds,
+# default 5), each printing KTAP; then the VM suite (selftests/vm/run.sh).
 # Prints one line per test case and a last line "N passed, N failed";
 # exits non-zero on any failure.  T=name runs only that VM test program
 # (and skips the host tests).
@@ -45,6 +47,11 @@ if [ -z "${T:-}" ]; then
 	fi
 	if has_target "$ROOT/selftests" host-test; then
 		host_suite selftests-host "$ROOT/selftests" host-test
+	fi
+	if [ -e "$ROOT/selftests/fuzz/Makefile" ]; then
+		host_suite userspace-san "$ROOT/selftests/fuzz" san-test
+		CHECK_TIME=${FUZZ_CHECK_TIME:-5} \
+			host_suite fuzz "$ROOT/selftests/fuzz" check
 	fi
 fi
 

@@ -17,6 +17,7 @@ PACKAGES=(
 	libnl-3-dev libnl-genl-3-dev libnl-utils
 	libkcapi-dev libkcapi1 libsqlite3-dev sqlite3
 	libkeyutils-dev sparse dkms python3-yaml
+	clang libclang-rt-14-dev llvm
 )
 SRC_VERSION=6.1
 CACHE=${CPNS_CACHE:-/var/cache/cpns}

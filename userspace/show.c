@@ -114,18 +114,24 @@ static int describe(int32_t serial, char *type, size_t tlen,
 static void walk_keyring(struct walk *w, int32_t ring, int depth)
 {
 	int32_t *ids;
-	long n, i;
+	long n, size, i;
 
 	if (depth > 8)
 		return;
-	n = keyctl(KEYCTL_READ, (unsigned long)ring, 0, 0, 0);
-	if (n <= 0)
+	size = keyctl(KEYCTL_READ, (unsigned long)ring, 0, 0, 0);
+	if (size <= 0)
 		return;
-	ids = malloc((size_t)n);
+	ids = malloc((size_t)size);
 	if (!ids)
 		die(CPNSCTL_EXIT_IO, "%s", strerror(ENOMEM));
+	/*
+	 * The size of the whole keyring, even when it grew since the first
+	 * call and only @size bytes were copied: walk what was copied.
+	 */
 	n = keyctl(KEYCTL_READ, (unsigned long)ring, (unsigned long)ids,
-		   (unsigned long)n, 0);
+		   (unsigned long)size, 0);
+	if (n > size)
+		n = size;
 	for (i = 0; n > 0 && i < n / (long)sizeof(*ids); i++) {
 		struct key_info ki = { .serial = ids[i], .keyring = ring };
 		char type[32];

@@ -427,12 +427,15 @@ int cpns_wire_decode(const uint8_t *buf, size_t len, struct cpns_wire_msg *m)
 	int werr;
 
 	if (!buf || len < CPNS_WIRE_HDR_LEN)
-		return CPNS_WERR_MALFORMED_FRAME;
+		return refuse(CPNS_WERR_MALFORMED_FRAME,
+			      "%zu bytes, shorter than a frame's header", len);
 	werr = cpns_wire_check_header(buf, &type, &blen);
 	if (werr)
 		return werr;
 	if (len - CPNS_WIRE_HDR_LEN != blen)
-		return CPNS_WERR_MALFORMED_FRAME;
+		return refuse(CPNS_WERR_MALFORMED_FRAME,
+			      "a frame of %zu body bytes whose header says %u",
+			      len - CPNS_WIRE_HDR_LEN, blen);
 	return cpns_wire_decode_body(type, buf + CPNS_WIRE_HDR_LEN, blen, m);
 }
 
@@ -747,7 +750,8 @@ int cpns_wire_recv_rx(int fd, struct cpns_wire_msg *m,
 		/* Known, not taken here: refused before its body. */
 		memset(m, 0, sizeof(*m));
 		m->type = type;
-		w = CPNS_WERR_UNEXPECTED_TYPE;
+		w = refuse(CPNS_WERR_UNEXPECTED_TYPE, "a %s, not taken here",
+			   cpns_wire_type_name(type));
 	}
 	if (w) {
 		*werr = w;

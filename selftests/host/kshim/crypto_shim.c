@@ -102,6 +102,9 @@ int cpns_random(void *buf, size_t len)
 	return 0;
 }
 
+/* When set, the nonce of the next SEAL (once), as a test chose it. */
+const u8 *kshim_seal_nonce;
+
 int cpns_seal(const u8 key[CPNS_KEY_LEN], const void *aad, size_t aadlen,
 	      const void *pt, size_t ptlen, u8 *out)
 {
@@ -112,7 +115,12 @@ int cpns_seal(const u8 key[CPNS_KEY_LEN], const void *aad, size_t aadlen,
 		memset(out, 0, ptlen + CPNS_SEALED_MIN);
 		return err;
 	}
-	cpns_random(nonce, sizeof(nonce));
+	if (kshim_seal_nonce) {
+		memcpy(nonce, kshim_seal_nonce, sizeof(nonce));
+		kshim_seal_nonce = NULL;
+	} else {
+		cpns_random(nonce, sizeof(nonce));
+	}
 	ref_seal(key, nonce, aad, aadlen, pt, ptlen, out);
 	return 0;
 }
