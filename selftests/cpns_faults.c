@@ -171,9 +171,13 @@ static void faulted(struct __test_metadata *_metadata, struct _test_data_faults 
 	char num[16];
 	ssize_t n;
 
+	static uint32_t seq = 0x7f000000;
+
 	memset(r, 0, sizeof(*r));
 	r->err = 1;
-	nl_complete_msg(self->t->sk, m);
+	/* a sequence of its own: libnl's stays as its next call expects it */
+	h->nlmsg_seq = seq++;
+	h->nlmsg_pid = nl_socket_get_local_port(self->t->sk);
 	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	n = snprintf(num, sizeof(num), "%d", k);
 	ASSERT_EQ(n, pwrite(self->nth, num, n, 0));
