@@ -357,7 +357,7 @@ static void make_chain(struct __test_metadata *_metadata,
  * success, and at the end exactly CPNS_OUTSTANDING_MAX minus the successes
  * fit.
  */
-TEST_F(faults, gw_request)
+TEST_F_TIMEOUT(faults, gw_request, 900)
 {
 	struct tally n = {};
 	struct fx_req req;
@@ -396,7 +396,7 @@ TEST_F(faults, gw_request)
  * which a repeat without a fault then takes; one that succeeded made the
  * chain and consumed the request (a repeat is ENOENT).
  */
-TEST_F(faults, gw_response)
+TEST_F_TIMEOUT(faults, gw_response, 900)
 {
 	struct tally n = {};
 	struct run r;
@@ -447,7 +447,7 @@ TEST_F(faults, gw_response)
  * GW_DELIVER: a refused one leaves no delivery pending (a Confirm of
  * index 1 is ENOENT, not EBADMSG) and the chain as it was.
  */
-TEST_F(faults, gw_deliver)
+TEST_F_TIMEOUT(faults, gw_deliver, 900)
 {
 	static const uint8_t zero[REF_HASH_LEN];
 	struct tally n = {};
@@ -489,7 +489,7 @@ TEST_F(faults, gw_deliver)
  * GW_CONFIRM of a good Confirm: a refused one keeps delivered = 0 and the
  * delivery pending (a repeat without a fault confirms it).
  */
-TEST_F(faults, gw_confirm)
+TEST_F_TIMEOUT(faults, gw_confirm, 900)
 {
 	struct tally n = {};
 	struct run r;
@@ -606,12 +606,12 @@ static void sweep_accept(struct __test_metadata *_metadata,
 	report(_metadata, what, &n);
 }
 
-TEST_F(faults, pne_accept_first)
+TEST_F_TIMEOUT(faults, pne_accept_first, 900)
 {
 	sweep_accept(_metadata, self, 0);
 }
 
-TEST_F(faults, pne_accept_renewal)
+TEST_F_TIMEOUT(faults, pne_accept_renewal, 900)
 {
 	sweep_accept(_metadata, self, 1);
 }
@@ -620,7 +620,7 @@ TEST_F(faults, pne_accept_renewal)
  * KEY_LOAD of an euk: blob after a reset: a refused one makes no key, a
  * repeat without a fault loads it.
  */
-TEST_F(faults, key_load)
+TEST_F_TIMEOUT(faults, key_load, 900)
 {
 	static char text[TEXT_MAX];
 	uint8_t tk[32], w[32], top[REF_HASH_LEN], euk[REF_HASH_LEN];
