@@ -227,8 +227,12 @@ static int verdict(struct __test_metadata *_metadata, const char *what, int k,
 		n->unsent++;
 		return 0;
 	}
-	if (r->replied) {
-		/* the fault came after the command: only the ACK may be lost */
+	if (r->replied || r->err == 0 || (r->err == 1 && r->recv_err == ENOBUFS)) {
+		/*
+		 * The fault came after the command: only the ACK may be lost.
+		 * (One fault a run: an ACK lost with no reply is a success
+		 * too, the handler ran without one.)
+		 */
 		EXPECT_TRUE(r->err == 0 || (r->err == 1 && r->recv_err == ENOBUFS))
 			TH_LOG("%s k=%d: reply, then err %d recv %d", what, k,
 			       r->err, r->recv_err);
@@ -687,6 +691,44 @@ TEST_F_TIMEOUT(faults, key_load, 900)
 			break;
 	}
 	report(_metadata, "KEY_LOAD", &n);
+}
+
+/*
+ * PNE_RESET (no reply, an ACK): a refused one leaves the held euk: as it
+ * was; one that succeeded dropped it.
+ */
+TEST_F_TIMEOUT(faults, pne_reset, 900)
+{
+	uint8_t tk[32], top[REF_HASH_LEN], euk[REF_HASH_LEN];
+	struct fx_delivery d;
+	struct tally n = {};
+	struct run r;
+	int k;
+
+	memset(tk, 0xa7, sizeof(tk));
+	memset(top, 0x22, sizeof(top));
+	ASSERT_LT(0, tk_add("tk:pne-x", tk, sizeof(tk), self->ring));
+	ref_chain_key(top, 8, 1, euk);
+	fx_seal_delivery(tk, 32, "pne-x", 1, 1, 8, euk, &d);
+	for (k = 1; k <= K_MAX; k++) {
+		char was[256], now[256];
+		int ok;
+
+		if (tk_held_search("euk:pne-x") < 0)
+			ASSERT_EQ(CPNS_ACCEPT_FIRST,
+				  accept_kind(self->t, self->ring, "pne-x", &d));
+		held_line("euk:pne-x", was, sizeof(was));
+		ASSERT_NE(0, was[0]);
+		faulted(_metadata, self, entity_msg(self->t, CPNS_CMD_PNE_RESET,
+						    self->ring, "pne-x"), k, &r);
+		r.replied = r.err == 0;		/* its answer is the ACK */
+		ok = verdict(_metadata, "PNE_RESET", k, &r, &n);
+		held_line("euk:pne-x", now, sizeof(now));
+		EXPECT_STREQ(ok ? "" : was, now) TH_LOG("k=%d", k);
+		if (!r.injected)
+			break;
+	}
+	report(_metadata, "PNE_RESET", &n);
 }
 
 TEST_HARNESS_MAIN
