@@ -368,6 +368,9 @@ TEST_F_TIMEOUT(faults, gw_request, 900)
 	struct run r;
 	int k, fit = 0, err;
 
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
+
 	ASSERT_LT(0, tk_add("psk:" GW, psk, 32, self->ring));
 	for (k = 1; k <= K_MAX; k++) {
 		uint64_t before = counter(_metadata, self->t, CPNS_COUNTER_A_REQUESTS);
@@ -405,6 +408,9 @@ TEST_F_TIMEOUT(faults, gw_response, 900)
 	struct tally n = {};
 	struct run r;
 	int k;
+
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 
 	ASSERT_LT(0, tk_add("psk:" GW, psk, 32, self->ring));
 	for (k = 1; k <= K_MAX; k++) {
@@ -458,6 +464,9 @@ TEST_F_TIMEOUT(faults, gw_deliver, 900)
 	struct run r;
 	int k;
 
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
+
 	ASSERT_LT(0, tk_add("psk:" GW, psk, 32, self->ring));
 	for (k = 1; k <= K_MAX; k++) {
 		char ent[32], desc[48], was[256], now[256];
@@ -498,6 +507,9 @@ TEST_F_TIMEOUT(faults, gw_confirm, 900)
 	struct tally n = {};
 	struct run r;
 	int k;
+
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 
 	ASSERT_LT(0, tk_add("psk:" GW, psk, 32, self->ring));
 	for (k = 1; k <= K_MAX; k++) {
@@ -612,11 +624,15 @@ static void sweep_accept(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(faults, pne_accept_first, 900)
 {
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 	sweep_accept(_metadata, self, 0);
 }
 
 TEST_F_TIMEOUT(faults, pne_accept_renewal, 900)
 {
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 	sweep_accept(_metadata, self, 1);
 }
 
@@ -634,6 +650,9 @@ TEST_F_TIMEOUT(faults, key_load, 900)
 	int32_t key;
 	long len;
 	int fd, k;
+
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 
 	fd = open(WRAP_PARAM, O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -704,6 +723,9 @@ TEST_F_TIMEOUT(faults, pne_reset, 900)
 	struct tally n = {};
 	struct run r;
 	int k;
+
+	if (_metadata->skip)	/* SKIP in the setup: the body runs anyway */
+		return;
 
 	memset(tk, 0xa7, sizeof(tk));
 	memset(top, 0x22, sizeof(top));
