@@ -168,15 +168,15 @@ static void faulted(struct __test_metadata *_metadata, struct _test_data_faults 
 {
 	int fd = nl_socket_get_fd(self->t->sk);
 	struct nlmsghdr *h = nlmsg_hdr(m);
+	static uint32_t next_seq = 0x7f000000;
+	uint32_t seq = next_seq++;
 	char num[16];
 	ssize_t n;
-
-	static uint32_t seq = 0x7f000000;
 
 	memset(r, 0, sizeof(*r));
 	r->err = 1;
 	/* a sequence of its own: libnl's stays as its next call expects it */
-	h->nlmsg_seq = seq++;
+	h->nlmsg_seq = seq;
 	h->nlmsg_pid = nl_socket_get_local_port(self->t->sk);
 	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	n = snprintf(num, sizeof(num), "%d", k);
@@ -202,7 +202,7 @@ static void faulted(struct __test_metadata *_metadata, struct _test_data_faults 
 			continue;
 		}
 		for (; NLMSG_OK(p, n); p = NLMSG_NEXT(p, n))
-			if (p->nlmsg_seq == h->nlmsg_seq)
+			if (p->nlmsg_seq == seq)
 				run_parse(r, p, self->t->family);
 	}
 }
