@@ -325,6 +325,15 @@ static struct nl_msg *accept_msg(struct tgenl *t, int32_t ring,
 	return m;
 }
 
+/* PNE_RESET takes the EntityID only (no keyring: the store's key) */
+static struct nl_msg *reset_msg(struct tgenl *t, const char *entity)
+{
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_PNE_RESET);
+
+	fx_put_id(m, CPNS_A_ENTITY_ID, entity);
+	return m;
+}
+
 /* The /proc/keys metadata of a held key, or "" when none is held. */
 static void held_line(const char *desc, char *buf, size_t len)
 {
@@ -684,8 +693,7 @@ TEST_F_TIMEOUT(faults, key_load, 900)
 		struct fx_ack ack;
 		int ok;
 
-		ASSERT_EQ(0, fx_call(self->t, entity_msg(self->t, CPNS_CMD_PNE_RESET,
-							 self->ring, "pne-l"), NULL, &ack))
+		ASSERT_EQ(0, fx_call(self->t, reset_msg(self->t, "pne-l"), NULL, &ack))
 			TH_LOG("reset: %s", ack.msg);
 		ASSERT_EQ(-ENOKEY, tk_held_search("euk:pne-l"));
 		m = tgenl_msg(self->t, CPNS_CMD_KEY_LOAD);
@@ -741,8 +749,7 @@ TEST_F_TIMEOUT(faults, pne_reset, 900)
 				  accept_kind(self->t, self->ring, "pne-x", &d));
 		held_line("euk:pne-x", was, sizeof(was));
 		ASSERT_NE(0, was[0]);
-		faulted(_metadata, self, entity_msg(self->t, CPNS_CMD_PNE_RESET,
-						    self->ring, "pne-x"), k, &r);
+		faulted(_metadata, self, reset_msg(self->t, "pne-x"), k, &r);
 		r.replied = r.err == 0;		/* its answer is the ACK */
 		ok = verdict(_metadata, "PNE_RESET", k, &r, &n);
 		held_line("euk:pne-x", now, sizeof(now));
