@@ -504,6 +504,7 @@ int cpns_key_load(struct sk_buff *skb, struct genl_info *info)
 	struct cpns_key_payload *p = NULL;
 	char desc[CPNS_BLOB_DESC_MAX + 1];
 	struct nlattr *a = info->attrs[CPNS_A_KEY_BLOB];
+	struct nlattr *serial_attr;
 	enum cpns_key_kind kind;
 	struct cpns_id id;
 	key_ref_t keyring;
@@ -534,22 +535,26 @@ int cpns_key_load(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, a, "not a chain: or euk: blob");
 		goto out;
 	}
-	serial = cpns_held_create(genl_info_net(info), keyring, kind, &id, p);
-	if (serial < 0) {
-		ret = serial;
-		cpns_key_err(info, kind, ret);
-		goto out;
-	}
+	/* The reply before the key: once it is made, nothing may fail. */
 	ret = -ENOMEM;
 	msg = cpns_reply_new(info, &hdr);
 	if (!msg)
 		goto out;
-	if (nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial)) {
-		nlmsg_free(msg);
-		ret = -EMSGSIZE;
-		goto out;
+	ret = -EMSGSIZE;
+	serial_attr = nla_reserve(msg, CPNS_A_KEY_SERIAL, sizeof(s32));
+	if (!serial_attr)
+		goto out_msg;
+	serial = cpns_held_create(genl_info_net(info), keyring, kind, &id, p);
+	if (serial < 0) {
+		ret = serial;
+		cpns_key_err(info, kind, ret);
+		goto out_msg;
 	}
+	*(s32 *)nla_data(serial_attr) = serial;
 	ret = cpns_reply_send(msg, hdr, info);
+	goto out;
+out_msg:
+	nlmsg_free(msg);
 out:
 	cpns_payload_free(p);
 	key_ref_put(keyring);

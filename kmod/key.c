@@ -842,7 +842,8 @@ static void cpns_held_info(const struct cpns_key_payload *p,
  * @was: its last public state, for the log
  * @serial: its serial
  *
- * Returns 0 or -ENOKEY (-EINVAL for a bad identifier).
+ * Returns 0 or -ENOKEY, -ENOMEM (then the key is held as before; -EINVAL
+ * for a bad identifier).
  */
 int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 		    const struct cpns_id *id, struct cpns_held_info *was,
@@ -870,6 +871,10 @@ int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 	key = key_ref_to_ptr(ref);
 	ret = key_unlink(s->keyring, key);
 	mutex_unlock(&s->create_lock);
+	if (ret) {		/* -ENOMEM: still held, nothing changed */
+		key_put(key);
+		return ret;
+	}
 
 	/* a command that found it before finishes first; then it is revoked */
 	locked = cpns_key_lock(make_key_ref(key_get(key), true), kind, true);
@@ -881,7 +886,7 @@ int cpns_held_reset(struct net *net, enum cpns_key_kind kind,
 	*serial = key->serial;
 	key_revoke(key);
 	key_put(key);
-	return ret;
+	return 0;
 }
 
 /**
