@@ -70,7 +70,8 @@ show_node() {
 	chain:* | euk:*) id=$(topo_held_key "$node" "$desc") ;; # the module's store
 	*) id=$(on_q "$node" keyctl search @u cpns "$desc") ;;
 	esac
-	echo "  (trying to read the secret of $desc, key $id: the kernel must refuse)"
+	echo "  (trying to read the secret of $desc, key $id: its only readable form is"
+	echo "   a blob sealed under a wrapping key, and no node has one loaded: refused)"
 	topo_say "$(echo "$node" | tr a-z A-Z): keyctl print $id"
 	if out=$(on_q "$node" keyctl print "$id" 2>&1); then
 		echo "  UNEXPECTED: keyctl print of $desc succeeded"
@@ -78,9 +79,9 @@ show_node() {
 	fi
 	echo "  $out"
 	case $out in
-	*"Operation not supported"*) ;;
+	*"Required key not available"*) ;;
 	*)
-		echo "  UNEXPECTED error: want \"Operation not supported\""
+		echo "  UNEXPECTED error: want \"Required key not available\" (ENOKEY)"
 		return 1
 		;;
 	esac
