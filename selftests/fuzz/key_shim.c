@@ -738,6 +738,12 @@ int nla_put_s32(struct sk_buff *skb, int attrtype, s32 value)
 	abort();
 }
 
+struct nlattr *nla_reserve(struct sk_buff *skb, int attrtype, int attrlen)
+{
+	(void)skb; (void)attrtype; (void)attrlen;
+	abort();
+}
+
 void nlmsg_free(struct sk_buff *skb)
 {
 	(void)skb;

@@ -40,6 +40,7 @@ static inline struct net *genl_info_net(const struct genl_info *info)
 
 bool netlink_capable(const struct sk_buff *skb, int cap);
 int nla_put_s32(struct sk_buff *skb, int attrtype, s32 value);
+struct nlattr *nla_reserve(struct sk_buff *skb, int attrtype, int attrlen);
 void nlmsg_free(struct sk_buff *skb);
 
 #endif
