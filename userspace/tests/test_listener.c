@@ -19,24 +19,8 @@
 
 #include "listener.h"
 #include "wire.h"
+#include "ktap_case.h"
 
-static int test_no, failed;
-static const char *cur;
-
-static void ktap_result(bool ok, const char *name)
-{
-	printf("%sok %d %s\n", ok ? "" : "not ", ++test_no, name);
-	if (!ok)
-		failed++;
-}
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s: %s:%d: check failed: %s\n", cur,	\
-		       __FILE__, __LINE__, #cond);			\
-		ok = false;						\
-	}								\
-} while (0)
 
 static void test_limits_opt(void)
 {

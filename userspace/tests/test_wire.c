@@ -20,24 +20,8 @@
 #include <sys/wait.h>
 
 #include "wire.h"
+#include "ktap_case.h"
 
-static int test_no, failed;
-static const char *cur;
-
-static void ktap_result(bool ok, const char *name)
-{
-	printf("%sok %d %s\n", ok ? "" : "not ", ++test_no, name);
-	if (!ok)
-		failed++;
-}
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s: %s:%d: check failed: %s\n", cur,	\
-		       __FILE__, __LINE__, #cond);			\
-		ok = false;						\
-	}								\
-} while (0)
 
 /* The "main" vector of vectors-v1.json. */
 #define V_GWID "gw-public"
