@@ -20,6 +20,7 @@ static const struct {
 	{ "server", server_main, "CPNS Server: run the daemon, add GWs and users, import, list" },
 	{ "gw", gw_main, "PN GW: assign a chain from the server, deliver keys to the PNE" },
 	{ "pne", pne_main, "PNE: accept key deliveries from the GW" },
+	{ "keys", keys_main, "The node's keys as sealed blobs: save, load, list a state directory" },
 };
 
 static void show_usage(FILE *f)

@@ -57,5 +57,6 @@ int monitor_main(int argc, char *argv[]);
 int server_main(int argc, char *argv[]);
 int gw_main(int argc, char *argv[]);
 int pne_main(int argc, char *argv[]);
+int keys_main(int argc, char *argv[]);
 
 #endif /* CPNSCTL_H */

@@ -24,6 +24,7 @@
 #include "names.h"
 #include "role.h"
 #include "secret.h"
+#include "state.h"
 #include "util.h"
 #include "wire.h"
 
@@ -388,6 +389,8 @@ static int gw_assign(struct gw_opts *o)
 			  CPNS_CHAIN_ID_LEN);
 		printf(", E %u, n %u\n", nla_get_u32(tb[CPNS_A_EPOCH]),
 		       nla_get_u16(tb[CPNS_A_N]));
+		state_save(tb[CPNS_A_KEY_SERIAL] ? nla_get_s32(tb[CPNS_A_KEY_SERIAL]) : 0,
+			   "chain:", o->entity, strlen(o->entity));
 	} else {
 		printf("[4/4] nothing stored\n");
 	}
@@ -529,6 +532,7 @@ static int gw_deliver(struct gw_opts *o)
 			printf("; last confirmed index %u",
 			       nla_get_u16(tb[CPNS_A_DELIVERED]));
 		printf("\n");
+		state_save(0, "chain:", o->entity, strlen(o->entity));
 	} else {
 		printf("[3/3] nothing recorded\n");
 	}

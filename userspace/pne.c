@@ -28,6 +28,7 @@
 #include "listener.h"
 #include "names.h"
 #include "role.h"
+#include "state.h"
 #include "util.h"
 #include "wire.h"
 
@@ -126,6 +127,8 @@ static int pne_accept(struct cpns_nl *nl, int32_t keyring,
 		if (tb[CPNS_A_KEY_SERIAL])
 			snprintf(log + strlen(log), loglen - strlen(log),
 				 " key %d", nla_get_s32(tb[CPNS_A_KEY_SERIAL]));
+		state_save(tb[CPNS_A_KEY_SERIAL] ? nla_get_s32(tb[CPNS_A_KEY_SERIAL]) : 0,
+			   "euk:", d->entity_id, d->entity_id_len);
 	} else {
 		snprintf(log, loglen, "%s", cpns_code_str(ack->u.ack.code));
 	}

@@ -28,6 +28,7 @@
 #include "names.h"
 #include "role.h"
 #include "secret.h"
+#include "state.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -699,6 +700,7 @@ static int server_add_gw(struct srv_opts *o, const char *gw)
 			return err == EPERM || err == EACCES ?
 			       CPNSCTL_EXIT_PERM : CPNSCTL_EXIT_FAIL;
 		}
+		state_save(serial, "psk:", gw, strlen(gw));
 	}
 	ret = open_store(o, &st);
 	if (ret)
