@@ -18,6 +18,7 @@ PACKAGES=(
 	libkcapi-dev libkcapi1 libsqlite3-dev sqlite3
 	libkeyutils-dev sparse dkms python3-yaml
 	clang libclang-rt-14-dev llvm
+	e2fsprogs swtpm swtpm-tools
 )
 SRC_VERSION=6.1
 CACHE=${CPNS_CACHE:-/var/cache/cpns}

@@ -41,6 +41,16 @@
 #   VM_MEM      the VM's memory (default 1G)
 #   KMEMLEAK=1  scan kmemleak before the suite (baseline, then clear) and
 #               after it, and send its report with the kernel log
+#   DISK_MB     size of the VM's disk (default 32)
+#
+# The disk.  Every boot has a virtio disk, /dev/vda: a raw image on the
+# host ($BUILD/disk.img, made afresh with an empty ext4 file system for
+# each run), which no program mounts unless it wants it.  A test program
+# that says "# cpns-vm: boots=2" among its first lines runs twice: in the
+# first boot with the others, then in a second boot of the same kernel and
+# initramfs from the same disk, with CPNS_VM_BOOT=2 in its environment
+# (1 in the first).  The two boots are judged each on its own, the sum
+# is the result.
 set -eu
 
 MODE=${1:-check}
@@ -127,6 +137,14 @@ if [ -n "$T" ]; then
 	done
 	PROGS=$sel
 fi
+# Programs that run again in a second boot from the same disk.
+BOOT2=
+if [ "$MODE" = check ]; then
+	for p in $PROGS; do
+		head -n 30 "$ROOT/selftests/$p" 2>/dev/null | grep -aq '^# cpns-vm: boots=2$' &&
+			BOOT2="$BOOT2 $p"
+	done
+fi
 if [ "$MODE" = bench ]; then
 	say "building cpns_bench"
 	make -s -C "$ROOT/selftests/bench" >&2 || die "cpns_bench build failed"
@@ -199,6 +217,13 @@ done
 for m in kernel/drivers/net/veth.ko kernel/drivers/net/dummy.ko; do
 	[ -e "$MODSRC/$m" ] && install -D -m 0644 "$MODSRC/$m" "$IMG$MODDIR/$m"
 done
+# The disk's driver and file system (built in on a debug kernel).
+for m in virtio_pci virtio_blk ext4; do
+	modprobe -S "$KVER" ${MODROOT:+-d "$MODROOT"} --show-depends "$m" 2>/dev/null |
+		sed -n 's/^insmod \([^ ]*\).*/\1/p'
+done | sort -u | while read -r f; do
+	install -D -m 0644 "$f" "$IMG${f#${MODROOT:-}}"
+done
 cp -a "$MODSRC"/modules.order "$MODSRC"/modules.builtin* "$IMG$MODDIR/"
 install -D -m 0644 "$KO" "$IMG$MODDIR/extra/cpns.ko"
 
@@ -207,6 +232,10 @@ install -D -m 0644 "$KO" "$IMG$MODDIR/extra/cpns.ko"
 for p in $PROGS; do
 	copy_bin "$ROOT/selftests/$p" "/selftests/$p"
 	echo "$p" >>"$IMG/selftests/list"
+done
+: >"$IMG/selftests/list-boot2"
+for p in $BOOT2; do
+	echo "$p" >>"$IMG/selftests/list-boot2"
 done
 if [ "$MODE" = bench ]; then
 	copy_bin "$ROOT/selftests/bench/cpns_bench" /selftests/cpns_bench
@@ -267,49 +296,95 @@ else
 	APPEND="$APPEND quiet"
 fi
 QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m ${VM_MEM:-1G} -smp 2 -nographic -nodefaults
-	-no-reboot -kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND")
+	-no-reboot -kernel "$VMLINUZ" -initrd "$INITRD")
+DISK=$BUILD/disk.img
+rm -f "$DISK"
+truncate -s "${DISK_MB:-32}M" "$DISK"
+mkfs.ext4 -q -F -L cpns-disk "$DISK" || die "mkfs.ext4 $DISK failed (e2fsprogs)"
+QEMU+=(-drive "file=$DISK,format=raw,if=virtio,cache=writeback")
 [ -n "${QEMU_EXTRA:-}" ] && QEMU+=($QEMU_EXTRA)
 
 if [ "$MODE" = shell ]; then
-	exec "${QEMU[@]}" -serial mon:stdio -serial "file:$RESULTS"
+	exec "${QEMU[@]}" -append "$APPEND" -serial mon:stdio -serial "file:$RESULTS"
 fi
 
-say "booting $VMLINUZ (timeout ${VM_TIMEOUT}s)"
-start=$(date +%s.%N)
-set +e
-if [ "$MODE" = demo ] || [ "$DEBUG" = 1 ]; then
-	timeout --foreground -k 5 "$VM_TIMEOUT" "${QEMU[@]}" \
-		-serial mon:stdio -serial "file:$RESULTS" </dev/null | tee "$CONSOLE"
-	qrc=${PIPESTATUS[0]}
-else
-	timeout -k 5 "$VM_TIMEOUT" "${QEMU[@]}" -monitor none \
-		-serial "file:$CONSOLE" -serial "file:$RESULTS" </dev/null
-	qrc=$?
-fi
-set -e
-end=$(date +%s.%N)
-ELAPSED=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
-
-tr -d '\r' <"$RESULTS" >"$RESULTS.txt"
+# boot RESULTS [APPEND...]: one boot; ELAPSED its time, qrc qemu's exit.
+boot() {
+	local results=$1 start end
+	shift
+	: >"$CONSOLE"
+	: >"$results"
+	say "booting $VMLINUZ (timeout ${VM_TIMEOUT}s)${*:+: $*}"
+	start=$(date +%s.%N)
+	set +e
+	if [ "$MODE" = demo ] || [ "$DEBUG" = 1 ]; then
+		timeout --foreground -k 5 "$VM_TIMEOUT" "${QEMU[@]}" -append "$APPEND${*:+ $*}" \
+			-serial mon:stdio -serial "file:$results" </dev/null | tee -a "$CONSOLE"
+		qrc=${PIPESTATUS[0]}
+	else
+		timeout -k 5 "$VM_TIMEOUT" "${QEMU[@]}" -append "$APPEND${*:+ $*}" -monitor none \
+			-serial "file:$CONSOLE" -serial "file:$results" </dev/null
+		qrc=$?
+	fi
+	set -e
+	end=$(date +%s.%N)
+	ELAPSED=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
+	tr -d '\r' <"$results" >"$results.txt"
+}
 console_tail() {
 	echo "---- last 40 lines of the VM console ($CONSOLE) ----" >&2
 	tail -n 40 "$CONSOLE" | tr -d '\r' >&2
 	echo "----" >&2
 }
-if ! grep -q '^CPNS-VM-UP' "$RESULTS.txt"; then
-	[ "$qrc" = 124 ] && echo "[!] VM timed out after ${VM_TIMEOUT}s" >&2
-	console_tail
-	die "the VM did not come up (qemu exit $qrc)"
-fi
-if ! grep -q '^CPNS-VM-DONE' "$RESULTS.txt"; then
-	[ "$qrc" = 124 ] && echo "[!] VM timed out after ${VM_TIMEOUT}s" >&2
-	console_tail
-	sed -n '/^CPNS-VM-UP/,$p' "$RESULTS.txt" | grep -v '^CPNS-' | tail -n 40 >&2
-	die "the suite did not finish (qemu exit $qrc)"
-fi
+# came_back RESULTS.txt: the VM came up and finished, else say why.
+came_back() {
+	if ! grep -q '^CPNS-VM-UP' "$1"; then
+		[ "$qrc" = 124 ] && echo "[!] VM timed out after ${VM_TIMEOUT}s" >&2
+		console_tail
+		echo "[!] the VM did not come up (qemu exit $qrc)" >&2
+		return 1
+	fi
+	if ! grep -q '^CPNS-VM-DONE' "$1"; then
+		[ "$qrc" = 124 ] && echo "[!] VM timed out after ${VM_TIMEOUT}s" >&2
+		console_tail
+		sed -n '/^CPNS-VM-UP/,$p' "$1" | grep -v '^CPNS-' | tail -n 40 >&2
+		echo "[!] the suite did not finish (qemu exit $qrc)" >&2
+		return 1
+	fi
+}
+
+boot "$RESULTS"
+came_back "$RESULTS.txt" || exit 1
 
 # --------------------------------------------------------------- judge
 if [ "$MODE" = bench ]; then
 	sed -n '/^# selftests: cpns: cpns_bench/,/^# time: /{/^    /s/^    //p}' "$RESULTS.txt"
 fi
-exec "$ROOT/selftests/vm/judge.sh" "$RESULTS.txt" "$MODE" "$ELAPSED"
+if [ -z "$BOOT2" ]; then
+	exec "$ROOT/selftests/vm/judge.sh" "$RESULTS.txt" "$MODE" "$ELAPSED"
+fi
+
+# A second boot from the same disk for the programs that asked for it;
+# each boot judged on its own, the sum printed last.
+E1=$ELAPSED
+CONSOLE=$BUILD/console-2.log
+boot "$BUILD/results-2.log" cpnsvm_boot=2
+came_back "$BUILD/results-2.log.txt" || exit 1
+total_p=0
+total_f=0
+for b in 1 2; do
+	if [ $b = 1 ]; then r=$RESULTS.txt e=$E1; else r=$BUILD/results-2.log.txt e=$ELAPSED; fi
+	set +e
+	out=$(SUMMARY_PREFIX="boot $b: " "$ROOT/selftests/vm/judge.sh" "$r" "$MODE" "$e")
+	jrc=$?
+	set -e
+	printf '%s\n' "$out" | sed "/^boot $b: [0-9]* passed/!s/^\(PASS\|FAIL\|SKIP\)  /\1  boot $b: /"
+	line=$(printf '%s\n' "$out" | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+	total_p=$((total_p + ${p:-0}))
+	total_f=$((total_f + ${f:-1}))
+	[ "$jrc" != 0 ] && [ "${f:-1}" = 0 ] && total_f=$((total_f + 1))
+done
+echo "${SUMMARY_PREFIX:-}$total_p passed, $total_f failed"
+[ "$total_f" = 0 ]
