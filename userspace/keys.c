@@ -99,30 +99,6 @@ static int lock_dir(const char *dir)
 	return fd;
 }
 
-/* The cpns key of a /proc/keys line: serial and description. */
-static int proc_line_key(const char *line, int32_t *serial, char *desc,
-			 size_t len)
-{
-	const char *d = strstr(line, " cpns ");
-	size_t l;
-
-	if (!d)
-		return -1;
-	d += 6;
-	while (*d == ' ')
-		d++;
-	l = strcspn(d, ":");
-	if (!d[l])
-		return -1;
-	l += 1 + strcspn(d + l + 1, ": \n");	/* "chain:pne-1" */
-	if (l >= len)
-		return -1;
-	memcpy(desc, d, l);
-	desc[l] = '\0';
-	*serial = (int32_t)strtoul(line, NULL, 16);
-	return 0;
-}
-
 static bool is_held(const char *desc)
 {
 	return !strncmp(desc, "chain:", 6) || !strncmp(desc, "euk:", 4);
@@ -158,7 +134,7 @@ static int keys_save(const char *dir, int32_t ring)
 	while (fgets(line, sizeof(line), f)) {
 		int32_t serial, found;
 
-		if (proc_line_key(line, &serial, desc, sizeof(desc)))
+		if (state_proc_keys_desc(line, &serial, desc, sizeof(desc)))
 			continue;
 		if (is_held(desc))
 			found = state_held_serial(desc);

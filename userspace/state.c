@@ -173,6 +173,29 @@ int state_read_file(const char *path, struct state_key *k)
 	return err;
 }
 
+int state_proc_keys_desc(const char *line, int32_t *serial, char *desc,
+			 size_t len)
+{
+	const char *d = strstr(line, " cpns ");
+	size_t l;
+
+	if (!d)
+		return -1;
+	d += 6;
+	while (*d == ' ')
+		d++;
+	/* "chain:pne-1: E=1 ..." or, revoked, "chain:pne-1": no id has a space */
+	l = strcspn(d, " \n");
+	if (l && d[l] == ' ' && d[l - 1] == ':')
+		l--;
+	if (!l || l >= len)
+		return -1;
+	memcpy(desc, d, l);
+	desc[l] = '\0';
+	*serial = (int32_t)strtoul(line, NULL, 16);
+	return 0;
+}
+
 /* The public metadata /proc/keys shows for @serial ("E=1 n=8 ..."). */
 static void proc_keys_meta(int32_t serial, char *buf, size_t len)
 {

@@ -95,6 +95,13 @@ int state_dir_prepare(const char *dir);
  */
 int32_t state_held_serial(const char *desc);
 
+/*
+ * The serial and description of the cpns key of a /proc/keys line
+ * ("... cpns      chain:pne-1: E=1 ..."); -1 when it is not one.
+ */
+int state_proc_keys_desc(const char *line, int32_t *serial, char *desc,
+			 size_t len);
+
 /* The wrapping key the module seals under now (wrap_key), or "?". */
 const char *state_wrap_key(char *buf, size_t len);
 
