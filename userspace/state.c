@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,29 @@ int state_read_key(int32_t serial, struct state_key *k)
 	return state_parse_header(k) ? -EBADMSG : 0;
 }
 
+/*
+ * A test point (selftests/cpns_crashlag.sh): with CPNS_STATE_TEST_STOP
+ * set to "POINT:FILE", the tool writes its pid into FILE and stops itself
+ * (SIGSTOP) at POINT, so that a test can kill it and reset the node there.
+ * POINT: "read" (the kernel has changed the key, its blob is not read
+ * yet) or "rename" (the new file is written and synced, not renamed).
+ */
+static void test_point(const char *point)
+{
+	const char *v = getenv("CPNS_STATE_TEST_STOP");
+	size_t l = strlen(point);
+	FILE *f;
+
+	if (!v || strncmp(v, point, l) || v[l] != ':')
+		return;
+	f = fopen(v + l + 1, "we");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	raise(SIGSTOP);
+}
+
 static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
@@ -284,6 +308,8 @@ int state_write(const char *dir, const struct state_key *k)
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
+	if (!err)
+		test_point("rename");
 	if (!err && rename(tmp, dst))
 		err = -errno;
 	if (err) {
@@ -413,6 +439,8 @@ int state_save(int32_t serial, const char *prefix, const char *id,
 	err = lock < 0 ? -errno : 0;
 	if (!err && flock(lock, LOCK_EX))
 		err = -errno;
+	if (!err)
+		test_point("read");
 	if (!err && serial <= 0) {
 		serial = state_held_serial(desc);
 		err = serial < 0 ? serial : 0;
