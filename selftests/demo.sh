@@ -193,13 +193,57 @@ show_node gw "chain:$ENTITY"
 echo "  -- PNE"
 show_node pne "euk:$ENTITY"
 
+step "the lamp loses power" \
+	"The lamp keeps its keys across a power loss as sealed blobs in a state" \
+	"directory: each key's blob, AES-256-GCM under a wrapping key that is" \
+	"loaded at boot from a root-only file (a TPM or systemd-creds on a real" \
+	"device), never a secret in clear.  Then the power goes: its daemon dies" \
+	"and its kernel keyring is empty (its TK and wrapping key cleared, its" \
+	"EUKey dropped; the other two nodes share this VM's kernel, so the module" \
+	"itself is not reloaded here: cpns_reboot.sh reboots a VM for real)."
+KEYS_DIR=$TOPO_DIR/pne/keys
+WRAP=$(head -c 32 /dev/urandom | node_file pne wrap.key)
+on pne keyctl padd logon cpns:wrap @u <"$WRAP"
+on pne mkdir -m 0700 "$KEYS_DIR"
+on pne env CPNS_STATE_DIR="$KEYS_DIR" cpnsctl keys save
+on pne cpnsctl keys list "$KEYS_DIR"
+on pne sed -n 1,2p "$KEYS_DIR/euk:$ENTITY"
+topo_stop pne
+on pne keyctl clear @u
+topo_say "VM: nsenter -n -t <the lamp> cpnsctl pne reset $ENTITY"
+nsenter -n -t "${TOPO_PID[pne]}" -- cpnsctl pne reset "$ENTITY"
+on pne cpnsctl show
+
+step "the lamp comes back with its key" \
+	"At boot the lamp loads its wrapping key and its TK from their files; the" \
+	"operator (CAP_SYS_ADMIN: no one else may set a PNE's rollback floor)" \
+	"restores its held EUKey with cpnsctl keys load.  The GW renews: the lamp" \
+	"accepts EUKey[3] because hashing it once gives the EUKey[2] it restored."
+on pne keyctl padd logon cpns:wrap @u <"$WRAP"
+on pne sh -c "keyctl add cpns tk:$ENTITY \"\$(grep ^load $KEYS_DIR/tk:$ENTITY)\" @u"
+mkdir -m 0700 "$TOPO_DIR/held"
+cp "$KEYS_DIR/euk:$ENTITY" "$TOPO_DIR/held/"
+topo_say "VM: keyctl padd logon cpns:wrap @u < wrap.key"
+keyctl padd logon cpns:wrap @u <"$WRAP" >/dev/null
+topo_say "VM: nsenter -n -t <the lamp> cpnsctl keys load held"
+nsenter -n -t "${TOPO_PID[pne]}" -- cpnsctl keys load "$TOPO_DIR/held"
+keyctl unlink "$(keyctl search @u logon cpns:wrap)" @u >/dev/null
+on pne cpnsctl show
+on_bg pne pne cpnsctl pne listen --listen "$PNE_ADDR:$PNE_PORT"
+topo_wait_listen pne "$PNE_PORT"
+on gw cpnsctl gw deliver --pne "$PNE_ADDR:$PNE_PORT" --entity "$ENTITY"
+echo
+echo "  The lamp's side of it:"
+tail -n 1 "$TOPO_DIR/pne.log" | sed 's/^/    /'
+grep -q "i=3 .*ACCEPTED (RENEWAL)" "$TOPO_DIR/pne.log"
+
 FAILED_AT=
 echo
 echo "======================================================================"
 echo "Summary"
 echo "======================================================================"
 fold -s -w 72 <<EOF | sed 's/^/  /'
-The lamp $ENTITY left the factory holding only its Temporary Key, and the manufacturer gave the CPNS Server that key and the claim code printed on the box. $USER_ID, registered with the server, asked her home gateway $GW_ID for keys for the lamp with her password and the claim code; the server checked both, made her the lamp's owner and answered with a chain of EUKeys and an epoch key derived from the TK, sealed under the PSK1 it shares with the gateway. The gateway delivered EUKey[1] and then, as a renewal, EUKey[2]; each time the lamp opened the delivery with its own TK, checked it against what it held, and proved with its Confirm that it holds the same key as the gateway. Every secret (PSK1, TK, the master key, the chain, the EUKeys) stayed in the kernel keyring of the node that holds it: no node could read back any of them with keyctl print, and no node could reach another's keys.
+The lamp $ENTITY left the factory holding only its Temporary Key, and the manufacturer gave the CPNS Server that key and the claim code printed on the box. $USER_ID, registered with the server, asked her home gateway $GW_ID for keys for the lamp with her password and the claim code; the server checked both, made her the lamp's owner and answered with a chain of EUKeys and an epoch key derived from the TK, sealed under the PSK1 it shares with the gateway. The gateway delivered EUKey[1] and then, as a renewal, EUKey[2]; each time the lamp opened the delivery with its own TK, checked it against what it held, and proved with its Confirm that it holds the same key as the gateway. Every secret (PSK1, TK, the master key, the chain, the EUKeys) stayed in the kernel keyring of the node that holds it: no node could read back any of them with keyctl print, and no node could reach another's keys. When the lamp lost power, its keys came back from sealed blobs in its state directory, and it accepted the renewal EUKey[3] by its hash link to the EUKey[2] it had before.
 EOF
 echo
 echo "demo: every step succeeded"
