@@ -46,11 +46,16 @@
 # The disk.  Every boot has a virtio disk, /dev/vda: a raw image on the
 # host ($BUILD/disk.img, made afresh with an empty ext4 file system for
 # each run), which no program mounts unless it wants it.  A test program
-# that says "# cpns-vm: boots=2" among its first lines runs twice: in the
-# first boot with the others, then in a second boot of the same kernel and
-# initramfs from the same disk, with CPNS_VM_BOOT=2 in its environment
-# (1 in the first).  The two boots are judged each on its own, the sum
-# is the result.
+# that says "# cpns-vm: boots=N" among its first lines runs N times: in
+# the first boot with the others, then in boots 2..N of the same kernel
+# and initramfs from the same disk, with CPNS_VM_BOOT=K in its environment
+# (1 in the first).  Each boot is judged on its own, the sum is the result.
+#
+# The TPM.  When a selected program says "# cpns-vm: tpm", swtpm is
+# installed and the kernel has TRUSTED_KEYS, every boot has a TPM 2.0 (QEMU's tpm-tis on swtpm), its state
+# kept in $BUILD/tpm across the boots of one run, made afresh (with a
+# storage primary key at 0x81000001, swtpm_setup --create-spk) at the start
+# and before boot K for "# cpns-vm: tpm-fresh=K".
 set -eu
 
 MODE=${1:-check}
@@ -137,13 +142,36 @@ if [ -n "$T" ]; then
 	done
 	PROGS=$sel
 fi
-# Programs that run again in a second boot from the same disk.
-BOOT2=
+# Programs that run again in later boots from the same disk; a TPM.
+BOOTS=1
+WANT_TPM=
+TPM_FRESH=
+vm_mark() { head -n 30 "$ROOT/selftests/$1" 2>/dev/null | sed -n "s/^# cpns-vm: $2\$/\1/p" | head -n 1; }
+# A TPM program needs TRUSTED_KEYS in the kernel (a debug kernel): on
+# another it runs once, and skips.
+TPM_KERNEL=
+grep -qE '^CONFIG_TRUSTED_KEYS=[ym]' "$KDIR/.config" "/boot/config-$KVER" 2>/dev/null &&
+	TPM_KERNEL=1
+boots_of() {
+	if [ -z "$TPM_KERNEL" ] && [ -n "$(vm_mark "$1" '\(tpm\)')" ]; then
+		echo 1
+		return
+	fi
+	b=$(vm_mark "$1" 'boots=\([0-9]\)')
+	echo "${b:-1}"
+}
 if [ "$MODE" = check ]; then
 	for p in $PROGS; do
-		head -n 30 "$ROOT/selftests/$p" 2>/dev/null | grep -aq '^# cpns-vm: boots=2$' &&
-			BOOT2="$BOOT2 $p"
+		b=$(boots_of "$p")
+		[ "$b" -gt "$BOOTS" ] && BOOTS=$b
+		[ -n "$TPM_KERNEL" ] && [ -n "$(vm_mark "$p" '\(tpm\)')" ] && WANT_TPM=1
+		f=$(vm_mark "$p" 'tpm-fresh=\([0-9]\)')
+		[ -n "$f" ] && TPM_FRESH="$TPM_FRESH $f"
 	done
+fi
+if [ -n "$WANT_TPM" ] && ! command -v swtpm >/dev/null; then
+	say "no swtpm: the VM has no TPM"
+	WANT_TPM=
 fi
 if [ "$MODE" = bench ]; then
 	say "building cpns_bench"
@@ -233,9 +261,11 @@ for p in $PROGS; do
 	copy_bin "$ROOT/selftests/$p" "/selftests/$p"
 	echo "$p" >>"$IMG/selftests/list"
 done
-: >"$IMG/selftests/list-boot2"
-for p in $BOOT2; do
-	echo "$p" >>"$IMG/selftests/list-boot2"
+for k in $(seq 2 "$BOOTS"); do
+	: >"$IMG/selftests/list-boot$k"
+	for p in $PROGS; do
+		[ "$(boots_of "$p")" -ge "$k" ] && echo "$p" >>"$IMG/selftests/list-boot$k"
+	done
 done
 if [ "$MODE" = bench ]; then
 	copy_bin "$ROOT/selftests/bench/cpns_bench" /selftests/cpns_bench
@@ -308,25 +338,51 @@ if [ "$MODE" = shell ]; then
 	exec "${QEMU[@]}" -append "$APPEND" -serial mon:stdio -serial "file:$RESULTS"
 fi
 
+# A fresh TPM state: a TPM 2.0 with a storage primary key at 0x81000001.
+TPM_DIR=$BUILD/tpm
+tpm_fresh() {
+	rm -rf "$TPM_DIR"
+	mkdir -p "$TPM_DIR"
+	swtpm_setup --tpm2 --tpmstate "$TPM_DIR" --create-spk --overwrite \
+		>"$BUILD/swtpm-setup.log" 2>&1 || die "swtpm_setup failed (see $BUILD/swtpm-setup.log)"
+}
+TPM_ARGS=()
+tpm_start() {
+	rm -f "$TPM_DIR/sock" "$TPM_DIR/pid"
+	swtpm socket --tpm2 --tpmstate dir="$TPM_DIR" --ctrl type=unixio,path="$TPM_DIR/sock" \
+		--flags startup-clear --terminate --daemon --pid file="$TPM_DIR/pid" \
+		--log file="$BUILD/swtpm.log" || die "swtpm failed to start"
+	TPM_ARGS=(-chardev "socket,id=chrtpm,path=$TPM_DIR/sock"
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0)
+}
+tpm_stop() {
+	[ -e "$TPM_DIR/pid" ] && kill "$(cat "$TPM_DIR/pid")" 2>/dev/null
+	rm -f "$TPM_DIR/pid"
+	TPM_ARGS=()
+}
+[ -n "$WANT_TPM" ] && tpm_fresh
+
 # boot RESULTS [APPEND...]: one boot; ELAPSED its time, qrc qemu's exit.
 boot() {
 	local results=$1 start end
 	shift
+	[ -n "$WANT_TPM" ] && tpm_start
 	: >"$CONSOLE"
 	: >"$results"
 	say "booting $VMLINUZ (timeout ${VM_TIMEOUT}s)${*:+: $*}"
 	start=$(date +%s.%N)
 	set +e
 	if [ "$MODE" = demo ] || [ "$DEBUG" = 1 ]; then
-		timeout --foreground -k 5 "$VM_TIMEOUT" "${QEMU[@]}" -append "$APPEND${*:+ $*}" \
+		timeout --foreground -k 5 "$VM_TIMEOUT" "${QEMU[@]}" "${TPM_ARGS[@]}" -append "$APPEND${*:+ $*}" \
 			-serial mon:stdio -serial "file:$results" </dev/null | tee -a "$CONSOLE"
 		qrc=${PIPESTATUS[0]}
 	else
-		timeout -k 5 "$VM_TIMEOUT" "${QEMU[@]}" -append "$APPEND${*:+ $*}" -monitor none \
+		timeout -k 5 "$VM_TIMEOUT" "${QEMU[@]}" "${TPM_ARGS[@]}" -append "$APPEND${*:+ $*}" -monitor none \
 			-serial "file:$CONSOLE" -serial "file:$results" </dev/null
 		qrc=$?
 	fi
 	set -e
+	tpm_stop
 	end=$(date +%s.%N)
 	ELAPSED=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
 	tr -d '\r' <"$results" >"$results.txt"
@@ -360,25 +416,30 @@ came_back "$RESULTS.txt" || exit 1
 if [ "$MODE" = bench ]; then
 	sed -n '/^# selftests: cpns: cpns_bench/,/^# time: /{/^    /s/^    //p}' "$RESULTS.txt"
 fi
-if [ -z "$BOOT2" ]; then
+if [ "$BOOTS" = 1 ]; then
 	exec "$ROOT/selftests/vm/judge.sh" "$RESULTS.txt" "$MODE" "$ELAPSED"
 fi
 
-# A second boot from the same disk for the programs that asked for it;
-# each boot judged on its own, the sum printed last.
-E1=$ELAPSED
-CONSOLE=$BUILD/console-2.log
-boot "$BUILD/results-2.log" cpnsvm_boot=2
-came_back "$BUILD/results-2.log.txt" || exit 1
+# Boots 2..N from the same disk for the programs that asked for them; each
+# boot judged on its own, the sum printed last.
+E_1=$ELAPSED
+R_1=$RESULTS.txt
+for k in $(seq 2 "$BOOTS"); do
+	case " $TPM_FRESH " in *" $k "*) [ -n "$WANT_TPM" ] && tpm_fresh ;; esac
+	CONSOLE=$BUILD/console-$k.log
+	boot "$BUILD/results-$k.log" cpnsvm_boot=$k
+	came_back "$BUILD/results-$k.log.txt" || exit 1
+	eval "E_$k=\$ELAPSED R_$k=\$BUILD/results-$k.log.txt"
+done
 total_p=0
 total_f=0
-for b in 1 2; do
-	if [ $b = 1 ]; then r=$RESULTS.txt e=$E1; else r=$BUILD/results-2.log.txt e=$ELAPSED; fi
+for b in $(seq 1 "$BOOTS"); do
+	eval "r=\$R_$b e=\$E_$b"
 	set +e
 	out=$(SUMMARY_PREFIX="boot $b: " "$ROOT/selftests/vm/judge.sh" "$r" "$MODE" "$e")
 	jrc=$?
 	set -e
-	printf '%s\n' "$out" | sed "/^boot $b: [0-9]* passed/!s/^\(PASS\|FAIL\|SKIP\)  /\1  boot $b: /"
+	printf '%s\n' "$out" | sed "/^boot $b: [0-9]* passed/!s/^\\(PASS\\|FAIL\\|SKIP\\)  /\\1  boot $b: /"
 	line=$(printf '%s\n' "$out" | tail -n 1)
 	p=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')
 	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
