@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,9 +398,14 @@ static int keys_new_master(const char *name, const char *dir, int32_t ring)
 
 int keys_main(int argc, char *argv[])
 {
+	static const struct option opts[] = {
+		{ "keyring", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *cmd, *dir = NULL, *name = NULL;
 	int32_t ring = KEY_SPEC_USER_KEYRING;
-	int i;
+	int c, i;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -414,27 +420,31 @@ int keys_main(int argc, char *argv[])
 		usage(stderr);
 		return CPNSCTL_EXIT_USAGE;
 	}
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+	opterr = 0;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (role_parse_keyring(optarg, &ring))
+				return CPNSCTL_EXIT_USAGE;
+			break;
+		case 'h':
 			return usage(stdout);
-		if (!strcmp(a, "--keyring")) {
-			if (i + 1 >= argc) {
-				warn("keys: option `%s' needs a value", a);
-				return CPNSCTL_EXIT_USAGE;
-			}
-			if (role_parse_keyring(argv[++i], &ring))
-				return CPNSCTL_EXIT_USAGE;
-		} else if (a[0] == '-' && a[1]) {
-			warn("keys: invalid argument: `%s'", a);
+		case ':':
+			warn("keys: option `%s' needs a value", argv[optind - 1]);
 			return CPNSCTL_EXIT_USAGE;
-		} else if (!strcmp(cmd, "new-master") && !name) {
-			name = a;
+		default:
+			warn("keys: invalid argument: `%s'", argv[optind - 1]);
+			return CPNSCTL_EXIT_USAGE;
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		if (!strcmp(cmd, "new-master") && !name) {
+			name = argv[i];
 		} else if (!dir) {
-			dir = a;
+			dir = argv[i];
 		} else {
-			warn("keys: too many arguments: `%s'", a);
+			warn("keys: too many arguments: `%s'", argv[i]);
 			return CPNSCTL_EXIT_USAGE;
 		}
 	}
