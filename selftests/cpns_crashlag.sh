@@ -190,6 +190,17 @@ expect_line "delivered" "delivered index 1: ACCEPTED" "$OUT"
 expect_line "the PNE takes the new epoch" ".*E=3 i=1 n=64 -> ACCEPTED \(NEW_EPOCH\).*" "$(cat $LOG/pne.log)"
 case_end - "GW killed after importing a chain, before its file: it asks the server again (E=3), the PNE takes it"
 
+case_begin
+# A factory reset is not undone by the next load: its file goes too.
+out=$(on pne cpnsctl pne reset pne-1 2>&1) || why "pne reset: $out"
+[ -e "$M/pne/keys/euk:pne-1" ] && why "euk:pne-1 still in the state directory after pne reset"
+reset_nodes
+expect_eq "no euk: after the reset and a reload" none "$(held_meta pne euk:pne-1)"
+deliver
+expect_line "delivered" "delivered index 2: ACCEPTED" "$OUT"
+expect_line "judged as a first one" ".*E=3 i=2 n=64 -> ACCEPTED \(FIRST\).*" "$(cat $LOG/pne.log)"
+case_end - "pne reset removes euk: from the state directory: a reload does not undo the factory reset"
+
 cleanup
 trap - EXIT
 exit $((fails > 0))

@@ -459,3 +459,33 @@ int state_save(int32_t serial, const char *prefix, const char *id,
 	free(k);
 	return err;
 }
+
+int state_forget(const char *prefix, const char *id)
+{
+	const char *dir = state_dir();
+	char path[4096];
+	int lock, dfd, err = 0;
+	struct stat st;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX))
+		err = -errno;
+	snprintf(path, sizeof(path), "%s/%s%s", dir, prefix, id);
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = dfd < 0 || fsync(dfd) ? -errno : 0;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (lock >= 0)
+		close(lock);
+	if (err)
+		warn("state: %s%s not removed from %s: %s", prefix, id, dir,
+		     strerror(-err));
+	return err;
+}

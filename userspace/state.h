@@ -116,4 +116,11 @@ const char *state_wrap_key(char *buf, size_t len);
 int state_save(int32_t serial, const char *prefix, const char *id,
 	       size_t idlen);
 
+/*
+ * After a key the tool dropped (pne reset): remove its file from the state
+ * directory, so that no later load brings it back; under lock.  A failure
+ * is told and returned.  No directory or no file: 0.
+ */
+int state_forget(const char *prefix, const char *id);
+
 #endif /* CPNS_STATE_H */
