@@ -91,108 +91,11 @@ static int cpns_validate_claim_code(const struct nlattr *attr,
 	return 0;
 }
 
-#define CPNS_POLICY_ID NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, CPNS_ID_MAX_LEN)
-#define CPNS_POLICY_CLAIM_CODE \
-	NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_claim_code, CPNS_CLAIM_CODE_MAX_LEN)
-#define CPNS_POLICY_SEALED NLA_POLICY_RANGE(NLA_BINARY, CPNS_SEALED_MIN, CPNS_SEALED_MAX)
-#define CPNS_POLICY_RECORD NLA_POLICY_RANGE(NLA_BINARY, CPNS_SEALED_MIN, CPNS_SEALED_MAX)
-
-static const struct nla_policy cpns_info_policy[CPNS_A_MAX + 1] = {
-};
-
-static const struct nla_policy cpns_gw_request_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
-	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_HPW]		= NLA_POLICY_EXACT_LEN(CPNS_HASH_LEN),
-	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
-};
-
-static const struct nla_policy cpns_gw_response_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
-	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
-	[CPNS_A_TIME]		= { .type = NLA_U64 },
-	[CPNS_A_STATUS]		= NLA_POLICY_MAX(NLA_U8, CPNS_INTERNAL),
-	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
-};
-
-static const struct nla_policy cpns_gw_deliver_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-};
-
-static const struct nla_policy cpns_gw_confirm_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_INDEX]		= NLA_POLICY_MIN(NLA_U16, 1),
-	[CPNS_A_CODE]		= { .type = NLA_U8 },
-	[CPNS_A_CONFIRM]	= NLA_POLICY_EXACT_LEN(CPNS_HASH_LEN),
-};
-
-static const struct nla_policy cpns_pne_accept_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
-	[CPNS_A_INDEX]		= { .type = NLA_U16 },
-	[CPNS_A_N]		= { .type = NLA_U16 },
-	[CPNS_A_CHALLENGE]	= NLA_POLICY_EXACT_LEN(CPNS_CHALLENGE_LEN),
-	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
-};
-
-static const struct nla_policy cpns_pne_reset_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-};
-
-static const struct nla_policy cpns_key_load_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_KEY_BLOB_MAX),
-};
-
-static const struct nla_policy cpns_srv_seal_user_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
-	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_PASSWORD]	= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_PASSWORD_MAX_LEN),
-};
-
-static const struct nla_policy cpns_srv_seal_entity_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
-	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
-	[CPNS_A_TK]		= NLA_POLICY_RANGE(NLA_BINARY, CPNS_TK_MIN_LEN, CPNS_TK_MAX_LEN),
-	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
-};
-
-static const struct nla_policy cpns_srv_open_request_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	/*
-	 * 1..64 bytes, as everywhere (ERANGE); its characters are check 1 of
-	 * the profile, answered MALFORMED by the handler, not EINVAL.
-	 */
-	[CPNS_A_GW_ID]		= NLA_POLICY_RANGE(NLA_BINARY, 1, CPNS_ID_MAX_LEN),
-	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
-	[CPNS_A_TIME]		= { .type = NLA_U64 },
-	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
-};
-
-static const struct nla_policy cpns_srv_respond_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
-	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
-	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
-	[CPNS_A_RAND]		= NLA_POLICY_EXACT_LEN(CPNS_RAND_LEN),
-	[CPNS_A_TIME]		= { .type = NLA_U64 },
-	[CPNS_A_SEALED]		= CPNS_POLICY_SEALED,
-	[CPNS_A_STATUS]		= NLA_POLICY_MAX(NLA_U8, CPNS_INTERNAL),
-	[CPNS_A_USER_RECORD]	= CPNS_POLICY_RECORD,
-	[CPNS_A_ENTITY_RECORD]	= CPNS_POLICY_RECORD,
-	[CPNS_A_OWNER]		= CPNS_POLICY_ID,
-	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
-	[CPNS_A_N]		= NLA_POLICY_MIN(NLA_U16, 1),
-};
+/*
+ * The policies of the commands, generated from the spec
+ * (Documentation/netlink/specs/cpns.yaml) by selftests/host/ynl_spec.py.
+ */
+#include "netlink-policy.h"
 
 static int cpns_get_info(struct sk_buff *skb, struct genl_info *info)
 {
@@ -279,7 +182,7 @@ static int cpns_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 static struct genl_ops cpns_ops[] __ro_after_init = {
-	CPNS_OP(CPNS_CMD_GET_INFO, cpns_info_policy),
+	CPNS_OP(CPNS_CMD_GET_INFO, cpns_get_info_policy),
 	CPNS_OP(CPNS_CMD_GW_REQUEST, cpns_gw_request_policy),
 	CPNS_OP(CPNS_CMD_GW_RESPONSE, cpns_gw_response_policy),
 	CPNS_OP(CPNS_CMD_GW_DELIVER, cpns_gw_deliver_policy),
