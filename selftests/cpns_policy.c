@@ -195,6 +195,8 @@ static const char *const attr_names[] = {
 #undef N
 };
 
+static bool takes(const struct cspec *c, int attr);
+
 /* The kind the table gives a policy, or K_TABLE when this test has none. */
 static enum kind table_kind(const struct tpol *p)
 {
@@ -234,7 +236,9 @@ static enum kind table_kind(const struct tpol *p)
 
 /*
  * Each attribute of c gets its kind and limits from the command's policy
- * in the table; NULL, or why the test and the table disagree.
+ * in the table, and each the table's policy has but the list does not is
+ * added as EXTRA (taken, not in the baseline); NULL, or why the test and
+ * the table disagree.
  */
 static const char *resolve(struct cspec *c)
 {
@@ -273,11 +277,26 @@ static const char *resolve(struct cspec *c)
 		a->hi = p->hi;
 		n++;
 	}
-	for (p = c->pol; p->attr >= 0; p++)
-		n--;
-	if (n) {
-		snprintf(why, sizeof(why), "the table's policy has %d attributes more", -n);
-		return why;
+	/* What the table's policy takes and the list does not: EXTRA. */
+	for (p = c->pol; p->attr >= 0; p++) {
+		struct aspec *a;
+
+		if (takes(c, p->attr))
+			continue;
+		if (n + 1 >= MAX_SPECS) {
+			snprintf(why, sizeof(why), "more than %d attributes", MAX_SPECS - 1);
+			return why;
+		}
+		a = &c->a[n++];
+		*a = (struct aspec)EXTRA(p->attr);
+		a->kind = table_kind(p);
+		a->lo = p->lo;
+		a->hi = p->hi;
+		if (a->kind == K_TABLE) {
+			snprintf(why, sizeof(why), "attribute %d: no mutations for its policy",
+				 p->attr);
+			return why;
+		}
 	}
 	return NULL;
 }

@@ -19,8 +19,18 @@
 # equal (the VM test cpns_ynl compares the kernel with that file).
 # The multicast group's flags are compared with kmod/netlink.c.
 #
+# The spec is the one source of each attribute's type and limits and of
+# each command's policy (Documentation/design.rst, "One source for the
+# contract"): this script is also its generator, and checks on every run
+# that what it generates is what the tree holds:
+#   kmod/netlink-policy.h   the kernel's nla_policy of each command
+#   userspace/cpns_attrs.h  X-macro tables (enums, attribute sets,
+#                           commands, each command's request policy) for
+#                           cpnsctl and the selftests
+#   selftests/cpns_ynl.expected
+#
 # Usage: ynl_spec.py [--write] [SPEC]     (KTAP on stdout; exit 1 on failure)
-#   --write  rewrite selftests/cpns_ynl.expected from the spec
+#   --write  rewrite the three generated files from the spec
 
 import os
 import re
