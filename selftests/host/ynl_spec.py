@@ -471,10 +471,8 @@ def attrs_h(fam):
     out += [''] + macro('CPNS_OPS', [f'{c_upper(opfx + n)}, {c_upper(n)}, "{n}"'
                                      for n, _, _ in fam.ops])
     for name, _, attrs in fam.request_ops():
-        op = dict((n, o) for n, _, o in fam.ops)[name]
-        pfx = fam.set_prefix(fam.sets[op['attribute-set']][0]) \
-            if 'subset-of' not in fam.sets[op['attribute-set']][0] else \
-            fam.set_prefix(fam.sets[fam.sets[op['attribute-set']][0]['subset-of']][0])
+        s = fam.sets[dict((n, o) for n, _, o in fam.ops)[name]['attribute-set']][0]
+        pfx = fam.set_prefix(fam.sets[s.get('subset-of', s['name'])][0])
         rows = [row(pfx, an, a, fam.classify(a)) for an, _, a in attrs]
         out += [''] + macro(f'CPNS_REQUEST_{c_upper(name)}', rows)
     out += ['', '#endif /* _CPNS_ATTRS_H */']
