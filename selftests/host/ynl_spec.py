@@ -66,6 +66,24 @@ CHARSETS = {
     '[A-Za-z0-9-]': ('CLAIM', 'cpns_validate_claim_code',
                      'CPNS_CLAIM_CODE_MIN_LEN', 'CPNS_CLAIM_CODE_MAX_LEN'),
 }
+# The uapi's length macros that C code sizes buffers by: each must be the
+# limit the spec gives the attribute (min, max; None: not named there).
+UAPI_LIMITS = {
+    'master': (None, 'CPNS_ID_MAX_LEN'),
+    'hpw': ('CPNS_HASH_LEN', 'CPNS_HASH_LEN'),
+    'password': (None, 'CPNS_PASSWORD_MAX_LEN'),
+    'claim-code': ('CPNS_CLAIM_CODE_MIN_LEN', 'CPNS_CLAIM_CODE_MAX_LEN'),
+    'tk': ('CPNS_TK_MIN_LEN', 'CPNS_TK_MAX_LEN'),
+    'rand': ('CPNS_RAND_LEN', 'CPNS_RAND_LEN'),
+    'sealed': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'challenge': ('CPNS_CHALLENGE_LEN', 'CPNS_CHALLENGE_LEN'),
+    'confirm': ('CPNS_HASH_LEN', 'CPNS_HASH_LEN'),
+    'chain-id': ('CPNS_CHAIN_ID_LEN', 'CPNS_CHAIN_ID_LEN'),
+    'user-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'entity-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'chain-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'key-blob': (None, 'CPNS_KEY_BLOB_MAX'),
+}
 
 
 def c_upper(name):
@@ -612,6 +630,23 @@ def main(argv):
         want += [MCGRP_FLAG.get(f, '?' + f) for f in g.get('flags', [])]
     k.result(flags == want, 'multicast group flags as kmod/netlink.c sets them',
              [f'spec {want}, kmod/netlink.c {flags}'] if flags != want else [])
+
+    attrs = fam.sets['cpns'][1]
+    macros = sorted({m for pair in UAPI_LIMITS.values() for m in pair if m})
+    vals, lost = header_values(macros, [])
+    diag = [f'{m}: not in the header' for m in lost]
+    if vals is None:
+        diag.append('uapi/linux/cpns.h does not compile')
+    for an, pair in UAPI_LIMITS.items():
+        if an not in attrs:
+            diag.append(f'{an}: not in the spec')
+            continue
+        _, _, lo, hi = fam.classify(attrs[an][1])
+        for m, v in zip(pair, (lo, hi)):
+            if m and vals and m in vals and vals[m] != v:
+                diag.append(f'{an}: spec {v}, header {m} {vals[m]}')
+    k.result(not diag, f'{len(macros)} length macros of the header are the spec\'s limits',
+             diag)
 
     try:
         table = fam.expected_table()
