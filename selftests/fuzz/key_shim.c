@@ -34,10 +34,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sched/task_stack.h>
-#include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <keys/user-type.h>
-#include "../../kmod/netlink.h"
 #include <uapi/linux/cpns.h>
 #include "key_shim.h"
 
@@ -723,61 +721,6 @@ int scnprintf(char *buf, size_t size, const char *fmt, ...)
 	if (n < 0)
 		return 0;
 	return (size_t)n >= size ? (int)(size ? size - 1 : 0) : n;
-}
-
-/* The netlink side of blob.c (cpns_key_load()) is not driven here. */
-bool netlink_capable(const struct sk_buff *skb, int cap)
-{
-	(void)skb; (void)cap;
-	abort();
-}
-
-int nla_put_s32(struct sk_buff *skb, int attrtype, s32 value)
-{
-	(void)skb; (void)attrtype; (void)value;
-	abort();
-}
-
-struct nlattr *nla_reserve(struct sk_buff *skb, int attrtype, int attrlen)
-{
-	(void)skb; (void)attrtype; (void)attrlen;
-	abort();
-}
-
-void nlmsg_free(struct sk_buff *skb)
-{
-	(void)skb;
-	abort();
-}
-
-bool cpns_attr_missing(struct genl_info *info, int attr)
-{
-	(void)info; (void)attr;
-	abort();
-}
-
-key_ref_t cpns_attr_keyring(struct genl_info *info)
-{
-	(void)info;
-	abort();
-}
-
-void cpns_key_err(struct genl_info *info, enum cpns_key_kind kind, long err)
-{
-	(void)info; (void)kind; (void)err;
-	abort();
-}
-
-struct sk_buff *cpns_reply_new(struct genl_info *info, void **hdr)
-{
-	(void)info; (void)hdr;
-	abort();
-}
-
-int cpns_reply_send(struct sk_buff *skb, void *hdr, struct genl_info *info)
-{
-	(void)skb; (void)hdr; (void)info;
-	abort();
 }
 
 void seq_puts(struct seq_file *m, const char *s)
