@@ -22,7 +22,6 @@
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
-#include "blob.h"
 #include "cpns.h"
 #include "gw.h"
 #include "key.h"
