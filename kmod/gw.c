@@ -4,9 +4,11 @@
  * (profile 4) into a chain: key, seal deliveries (profile 5) and check
  * the PNE's Confirm (profile 7).  PSK1, KEK_E and every EUKey stay here.
  *
- * Lock order: a namespace's outstanding_lock, then (cpns_gw_response()
- * minting chain:) the store's create_lock of key.c; a chain: key's
- * semaphore (deliver, confirm) is never held with outstanding_lock.
+ * Lock order (Documentation/design.rst, "Locks and their order"): a
+ * namespace's outstanding_lock first; under it, cpns_gw_response() mints
+ * chain:, which takes the store's create_lock or the chain: key's
+ * semaphore (never both, key.c).  Deliver and confirm take the chain:
+ * key's semaphore alone.
  */
 
 #include <linux/atomic.h>
@@ -53,7 +55,7 @@ static atomic_t cpns_outstanding_shared = ATOMIC_INIT(0);
 
 /* What the GW keeps per network namespace: its outstanding requests. */
 struct cpns_gw_net {
-	/* taken before a store's create_lock (key.c); protects the two below */
+	/* before create_lock or a key's sem (key.c); guards the two below */
 	struct mutex outstanding_lock;
 	struct list_head outstanding;
 	unsigned int outstanding_count;
