@@ -12,6 +12,8 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/init.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>

@@ -7,7 +7,10 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 #include <crypto/algapi.h>
 #include "pne.h"

@@ -8,6 +8,7 @@
  * each command works on its copies of the keys (key.h gives the order).
  */
 
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <asm/unaligned.h>

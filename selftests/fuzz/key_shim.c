@@ -37,6 +37,7 @@
 #include <net/net_namespace.h>
 #include <keys/user-type.h>
 #include <uapi/linux/cpns.h>
+#include <linux/user_namespace.h>
 #include "key_shim.h"
 
 int kshim_alloc_fail;
@@ -568,10 +569,19 @@ int key_unlink(struct key *ring, struct key *key)
 	return -ENOENT;
 }
 
+struct user_namespace init_user_ns;
+
+/* One network namespace, init_net; a slot of net->gen per subsystem. */
 int register_pernet_subsys(struct pernet_operations *ops)
 {
-	init_net.gen = calloc(1, ops->size);
-	if (!init_net.gen)
+	static unsigned int next;
+
+	if (next == KSHIM_PERNET_MAX)
+		abort();
+	*ops->id = next++;
+	init_net.user_ns = &init_user_ns;
+	init_net.gen[*ops->id] = calloc(1, ops->size);
+	if (!init_net.gen[*ops->id])
 		abort();
 	return ops->init ? ops->init(&init_net) : 0;
 }
@@ -580,8 +590,8 @@ void unregister_pernet_subsys(struct pernet_operations *ops)
 {
 	if (ops->exit)
 		ops->exit(&init_net);
-	free(init_net.gen);
-	init_net.gen = NULL;
+	free(init_net.gen[*ops->id]);
+	init_net.gen[*ops->id] = NULL;
 }
 
 bool object_is_on_stack(const void *p)

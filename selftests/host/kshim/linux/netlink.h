@@ -32,4 +32,19 @@ struct netlink_ext_ack {
 	}							\
 } while (0)
 
+#define NETLINK_GENERIC 16
+#define NETLINK_URELEASE 1
+
+struct net;
+struct notifier_block;
+
+struct netlink_notify {
+	struct net *net;
+	u32 portid;
+	int protocol;
+};
+
+int netlink_register_notifier(struct notifier_block *nb);
+int netlink_unregister_notifier(struct notifier_block *nb);
+
 #endif
