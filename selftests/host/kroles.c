@@ -23,6 +23,7 @@
 #include "../../kmod/pne.h"
 #include "../../kmod/server.h"
 #include "../fuzz/key_shim.h"
+#include "ktest.h"
 
 static time64_t kclock = 1700000000;
 static struct notifier_block *kshim_nb;
@@ -50,21 +51,6 @@ static void release(u32 portid)
 	struct netlink_notify n = { &init_net, portid, NETLINK_GENERIC };
 
 	kshim_nb->notifier_call(kshim_nb, NETLINK_URELEASE, &n);
-}
-
-static int ntests, nfailed;
-
-static void result(int ok, const char *what)
-{
-	ntests++;
-	nfailed += !ok;
-	printf("%sok %d - %s\n", ok ? "" : "not ", ntests, what);
-}
-
-static void set_id(struct cpns_id *id, const char *s)
-{
-	if (cpns_id_set(id, (const u8 *)s, strlen(s)))
-		abort();
 }
 
 static const u8 psk[CPNS_PSK_LEN] = { 0x50, 0x53, 0x4b };
