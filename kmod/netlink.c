@@ -811,7 +811,7 @@ static void cpns_wipe_secrets(struct genl_info *info)
 }
 
 /*
- * After the command: point extack at the attribute the role's error is
+ * After the command: point extack at the attribute the role's message is
  * about, send the role's events (a refused Confirm has one), then the
  * reply; PNE_RESET answers with the ack alone.
  */
@@ -821,7 +821,8 @@ static int cpns_finish(struct genl_info *info, int ret, struct cpns_reply *r)
 
 	if (r->keyring)
 		key_ref_put(r->keyring);
-	if (ret && r->oc && r->oc->bad_attr)
+	/* also on success: a record refused INTERNAL is an answer */
+	if (r->oc && r->oc->bad_attr)
 		NL_SET_BAD_ATTR(info->extack, info->attrs[r->oc->bad_attr]);
 	for (i = 0; r->oc && i < r->oc->n_ev; i++)
 		cpns_notify(info, &r->oc->ev[i]);
