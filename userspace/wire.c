@@ -92,24 +92,6 @@ const char *cpns_wire_last_error(void)
 	return last_error;
 }
 
-bool cpns_wire_id_valid(const char *p, size_t len)
-{
-	size_t i;
-
-	if (!p || len < 1 || len > CPNS_ID_MAX_LEN)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == ':' || c == '@' || c == '-')
-			continue;
-		return false;
-	}
-	return true;
-}
-
 /* Encoding ---------------------------------------------------------------- */
 
 struct wbuf {

@@ -108,9 +108,6 @@ const char *cpns_wire_error_name(unsigned int code);
 /* A short reason to send with an ERROR of @code (never NULL). */
 const char *cpns_wire_error_reason(unsigned int code);
 
-/* An identifier of the profile: 1..64 bytes of [A-Za-z0-9._:@-]. */
-bool cpns_wire_id_valid(const char *p, size_t len);
-
 /*
  * Encode @m as one frame into @buf.  Returns the frame's length, -EINVAL
  * when a field is out of the document's range (the encoder never writes
