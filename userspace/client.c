@@ -490,3 +490,55 @@ int cpns_srv_respond(struct cpns_nl *nl, const struct cpns_srv_respond_in *in,
 	err = transact(nl, msg, err, false, "respond", tb);
 	return err ? err : checked("respond", cpns_srv_respond_reply(tb, out));
 }
+
+/* Events ---------------------------------------------------------------- */
+
+static int event_id(struct nlattr *a, char *dst)
+{
+	dst[0] = '\0';
+	if (!a)
+		return 0;
+	if (nla_len(a) > CPNS_ID_MAX_LEN)
+		return -EPROTO;
+	memcpy(dst, nla_data(a), nla_len(a));
+	dst[nla_len(a)] = '\0';
+	return 0;
+}
+
+int cpns_event_parse(struct nlattr **tb, struct cpns_event_info *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (event_id(tb[CPNS_A_ENTITY_ID], ev->entity_id) ||
+	    event_id(tb[CPNS_A_GW_ID], ev->gw_id) ||
+	    event_id(tb[CPNS_A_USER_ID], ev->user_id))
+		return -EPROTO;
+	if (tb[CPNS_A_EVENT])
+		ev->event = nla_get_u8(tb[CPNS_A_EVENT]);
+	ev->has_epoch = tb[CPNS_A_EPOCH] != NULL;
+	if (ev->has_epoch)
+		ev->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
+	ev->has_index = tb[CPNS_A_INDEX] != NULL;
+	if (ev->has_index)
+		ev->index = nla_get_u16(tb[CPNS_A_INDEX]);
+	ev->has_n = tb[CPNS_A_N] != NULL;
+	if (ev->has_n)
+		ev->n = nla_get_u16(tb[CPNS_A_N]);
+	ev->has_status = tb[CPNS_A_STATUS] != NULL;
+	if (ev->has_status)
+		ev->status = nla_get_u8(tb[CPNS_A_STATUS]);
+	ev->verified = tb[CPNS_A_VERIFIED] != NULL;
+	ev->has_code = tb[CPNS_A_CODE] != NULL;
+	if (ev->has_code)
+		ev->code = nla_get_u8(tb[CPNS_A_CODE]);
+	ev->has_kind = tb[CPNS_A_ACCEPT_KIND] != NULL;
+	if (ev->has_kind)
+		ev->kind = nla_get_u8(tb[CPNS_A_ACCEPT_KIND]);
+	ev->has_chain_id = has_len(tb[CPNS_A_CHAIN_ID], CPNS_CHAIN_ID_LEN);
+	if (ev->has_chain_id)
+		memcpy(ev->chain_id, nla_data(tb[CPNS_A_CHAIN_ID]),
+		       CPNS_CHAIN_ID_LEN);
+	ev->has_key_serial = tb[CPNS_A_KEY_SERIAL] != NULL;
+	if (ev->has_key_serial)
+		ev->key_serial = (int32_t)nla_get_u32(tb[CPNS_A_KEY_SERIAL]);
+	return 0;
+}

@@ -220,4 +220,24 @@ int cpns_srv_respond(struct cpns_nl *nl, const struct cpns_srv_respond_in *in,
 int cpns_srv_respond_reply(struct nlattr **tb,
 			   struct cpns_srv_respond_out *out);
 
+/*
+ * A CPNS_CMD_EVENT of the "events" group (cpns_nl_recv_events()'s @tb),
+ * decoded: each field with its has_ flag, identifiers NUL-terminated
+ * ("" when absent).  0, or -EPROTO for an identifier over 64 bytes.
+ */
+struct cpns_event_info {
+	uint8_t event;			/* enum cpns_event, 0 when absent */
+	char entity_id[CPNS_ID_MAX_LEN + 1];
+	char gw_id[CPNS_ID_MAX_LEN + 1];
+	char user_id[CPNS_ID_MAX_LEN + 1];
+	bool has_epoch, has_index, has_n, has_status, has_code, has_kind;
+	bool has_chain_id, has_key_serial, verified;
+	uint32_t epoch;
+	uint16_t index, n;
+	uint8_t status, code, kind;
+	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
+	int32_t key_serial;
+};
+int cpns_event_parse(struct nlattr **tb, struct cpns_event_info *ev);
+
 #endif /* CPNS_CLIENT_H */

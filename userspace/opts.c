@@ -77,10 +77,13 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 	char shorts[2 * OPTS_MAX + 2];
 	const struct opt_def *d;
 	unsigned int npos;
+	char cmd[64];
 	int ch, i;
 
 	if (build(c->defs, lo, shorts, sizeof(shorts)))
 		return -1;
+	snprintf(cmd, sizeof(cmd), "%s%s%s", c->family, c->sub ? " " : "",
+		 c->sub ? c->sub : "");
 	optind = 0;		/* a fresh scan (GNU), also when called again */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
@@ -92,8 +95,8 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 		if (!d)
 			return bad_option(c, '?', argv);
 		if (!(d->subs & c->sub_bit)) {
-			warn("%s %s: option `--%s' does not apply to `%s %s'",
-			     c->family, c->sub, d->name, c->family, c->sub);
+			warn("%s: option `--%s' does not apply to `%s'",
+			     cmd, d->name, cmd);
 			return -1;
 		}
 		if (c->set(c->ctx, ch, d->name, optarg))
@@ -101,12 +104,12 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 	}
 	npos = argc - optind;
 	if (npos > c->npos) {
-		warn("%s %s: unexpected argument: `%s'", c->family, c->sub,
+		warn("%s: unexpected argument: `%s'", cmd,
 		     argv[optind + c->npos]);
 		return -1;
 	}
 	if (npos < c->npos) {
-		warn("%s %s: %s expected", c->family, c->sub, c->pos_usage);
+		warn("%s: %s expected", cmd, c->pos_usage);
 		return -1;
 	}
 	for (i = 0; i < (int)npos; i++)

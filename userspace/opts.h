@@ -29,7 +29,7 @@ typedef int (*opt_set_fn)(void *ctx, int key, const char *name,
 
 struct opt_cmd {
 	const char *family;		/* "server" */
-	const char *sub;		/* "list" */
+	const char *sub;		/* "list"; NULL: none (show) */
 	unsigned int sub_bit;		/* this subcommand's bit in subs */
 	const struct opt_def *defs;	/* ends with a row whose name is NULL */
 	opt_set_fn set;
