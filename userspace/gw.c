@@ -306,6 +306,22 @@ static int assign_build(struct cpns_nl *nl, const struct gw_opts *o,
 	return 0;
 }
 
+/* m sent to the peer on @fd, whose address goes to @addr: 0 or an exit code. */
+static int send_frame(int fd, const struct gw_opts *o,
+		      const struct cpns_wire_msg *m, char *addr, size_t len)
+{
+	int err;
+
+	cpns_wire_sockname(fd, true, addr, len);
+	err = cpns_wire_send(fd, m, o->timeout);
+	if (err) {
+		warn("send %s to %s: %s", cpns_wire_type_name(m->type), addr,
+		     strerror(-err));
+		return CPNSCTL_EXIT_IO;
+	}
+	return 0;
+}
+
 /* Steps 2 and 3: m sent, and replaced by the server's RESPONSE. */
 static int assign_exchange(int fd, const struct gw_opts *o,
 			   struct cpns_wire_msg *m)
@@ -313,12 +329,9 @@ static int assign_exchange(int fd, const struct gw_opts *o,
 	char addr[80];
 	int err;
 
-	cpns_wire_sockname(fd, true, addr, sizeof(addr));
-	err = cpns_wire_send(fd, m, o->timeout);
-	if (err) {
-		warn("send REQUEST to %s: %s", addr, strerror(-err));
-		return CPNSCTL_EXIT_IO;
-	}
+	err = send_frame(fd, o, m, addr, sizeof(addr));
+	if (err)
+		return err;
 	printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
 	err = recv_answer(fd, m, o->timeout, "CPNS Server", CPNS_WIRE_RESPONSE);
 	if (err)
@@ -378,6 +391,8 @@ static int gw_assign(struct gw_opts *o)
 	ret = assign_check(o);
 	if (ret)
 		return ret;
+	if (role_parse_timeout(o->timeout_str, &o->timeout))
+		return CPNSCTL_EXIT_USAGE;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return CPNSCTL_EXIT_FAIL;
@@ -446,12 +461,9 @@ static int deliver_exchange(int fd, const struct gw_opts *o,
 	char addr[80];
 	int err;
 
-	cpns_wire_sockname(fd, true, addr, sizeof(addr));
-	err = cpns_wire_send(fd, m, o->timeout);
-	if (err) {
-		warn("send DELIVERY to %s: %s", addr, strerror(-err));
-		return CPNSCTL_EXIT_IO;
-	}
+	err = send_frame(fd, o, m, addr, sizeof(addr));
+	if (err)
+		return err;
 	err = recv_answer(fd, m, o->timeout, "PNE", CPNS_WIRE_ACK);
 	if (err)
 		return err;
@@ -503,6 +515,8 @@ static int gw_deliver(struct gw_opts *o)
 		warn("gw deliver: --pne ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
+	if (role_parse_timeout(o->timeout_str, &o->timeout))
+		return CPNSCTL_EXIT_USAGE;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return CPNSCTL_EXIT_FAIL;
@@ -525,13 +539,21 @@ static int gw_deliver(struct gw_opts *o)
 	return ret;
 }
 
-static const struct {
-	const char *name;
-	unsigned int bit;
-	int (*run)(struct gw_opts *o);
-} gw_subs[] = {
-	{ "assign", GW_ASSIGN, gw_assign },
-	{ "deliver", GW_DELIVER, gw_deliver },
+static int gw_run_assign(void *o, const char **pos)
+{
+	(void)pos;
+	return gw_assign(o);
+}
+
+static int gw_run_deliver(void *o, const char **pos)
+{
+	(void)pos;
+	return gw_deliver(o);
+}
+
+static const struct opt_sub gw_subs[] = {
+	{ "assign", GW_ASSIGN, 0, NULL, gw_run_assign },
+	{ "deliver", GW_DELIVER, 0, NULL, gw_run_deliver },
 };
 
 int gw_main(int argc, char *argv[])
@@ -541,31 +563,7 @@ int gw_main(int argc, char *argv[])
 		.family = "gw", .defs = gw_opt_defs, .set = gw_set_opt,
 		.ctx = &o,
 	};
-	size_t i;
-	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help"))
-		return usage(stdout);
-	for (i = 0; i < ARRAY_SIZE(gw_subs); i++)
-		if (!strcmp(argv[1], gw_subs[i].name))
-			break;
-	if (i == ARRAY_SIZE(gw_subs)) {
-		warn("gw: invalid subcommand: `%s'", argv[1]);
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	c.sub = gw_subs[i].name;
-	c.sub_bit = gw_subs[i].bit;
-	rc = opts_parse(&c, argc - 1, argv + 1, NULL);
-	if (rc > 0)
-		return usage(stdout);
-	if (rc || role_parse_timeout(o.timeout_str, &o.timeout))
-		return CPNSCTL_EXIT_USAGE;
 	signal(SIGPIPE, SIG_IGN);
-	return gw_subs[i].run(&o);
+	return opts_run(&c, gw_subs, ARRAY_SIZE(gw_subs), usage, argc, argv);
 }

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpnsctl.h"
 #include "opts.h"
 #include "util.h"
 
 #define OPTS_MAX 40
+#define OPTS_POS_MAX 4
 
 /* The getopt_long() table and short option string of @defs, --help added. */
 static int build(const struct opt_def *defs, struct option *lo,
@@ -115,4 +117,40 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 	for (i = 0; i < (int)npos; i++)
 		pos[i] = argv[optind + i];
 	return 0;
+}
+
+int opts_run(struct opt_cmd *c, const struct opt_sub *subs, size_t nsubs,
+	     int (*usage)(FILE *f), int argc, char *argv[])
+{
+	const char *pos[OPTS_POS_MAX] = { NULL };
+	size_t i;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help"))
+		return usage(stdout);
+	for (i = 0; i < nsubs; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			break;
+	if (i == nsubs) {
+		warn("%s: invalid subcommand: `%s'", c->family, argv[1]);
+		usage(stderr);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (subs[i].npos > OPTS_POS_MAX)
+		return CPNSCTL_EXIT_USAGE;
+	c->sub = subs[i].name;
+	c->sub_bit = subs[i].bit;
+	c->npos = subs[i].npos;
+	c->pos_usage = subs[i].pos_usage;
+	rc = opts_parse(c, argc - 1, argv + 1, pos);
+	if (rc > 0)
+		return usage(stdout);
+	if (rc)
+		return CPNSCTL_EXIT_USAGE;
+	return subs[i].run(c->ctx, pos);
 }

@@ -15,6 +15,8 @@
 #define CPNS_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 struct opt_def {
 	const char *name;	/* the long name, without "--" */
@@ -37,6 +39,26 @@ struct opt_cmd {
 	unsigned int npos;		/* positional arguments wanted, exactly */
 	const char *pos_usage;		/* "GWID", told when npos is not met */
 };
+
+/* A subcommand of a family: its name, its bit, its positional arguments. */
+struct opt_sub {
+	const char *name;
+	unsigned int bit;
+	unsigned int npos;
+	const char *pos_usage;
+	int (*run)(void *ctx, const char **pos);	/* an exit code */
+};
+
+/*
+ * The whole command line of a family (argv[0] "gw", argv[1] the
+ * subcommand): the subcommand found in @subs (@nsubs rows) and its
+ * options parsed into @c (whose sub, sub_bit, npos and pos_usage it
+ * sets), then run.  No subcommand, an unknown one or a usage error: the
+ * message, @usage(stderr) where it helps, and exit code 2; `help',
+ * --help, -h: @usage(stdout).  Returns the exit code.
+ */
+int opts_run(struct opt_cmd *c, const struct opt_sub *subs, size_t nsubs,
+	     int (*usage)(FILE *f), int argc, char *argv[]);
 
 /*
  * Parse @argv[1..@argc - 1] (argv[0] is the subcommand) for @c; the

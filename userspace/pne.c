@@ -119,7 +119,6 @@ struct pne_ctx {
 struct pne_opts {
 	const char *listen;
 	const char *timeout_str;
-	const char *entity;	/* reset's ENTITY */
 	struct pne_ctx ctx;
 };
 
@@ -223,28 +222,28 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 }
 
 /* cpnsctl pne reset ENTITY */
-static int pne_reset(struct pne_opts *o)
+static int pne_reset(const char *entity)
 {
 	struct cpns_nl *nl;
 	int ret;
 
-	if (!cpns_id_valid(o->entity, strlen(o->entity))) {
-		warn("pne reset: `%s' is not an identifier", o->entity);
+	if (!cpns_id_valid(entity, strlen(entity))) {
+		warn("pne reset: `%s' is not an identifier", entity);
 		return CPNSCTL_EXIT_USAGE;
 	}
 	ret = cpns_client_connect(&nl);
 	if (ret)
 		return ret;
-	ret = cpns_pne_reset(nl, o->entity);
+	ret = cpns_pne_reset(nl, entity);
 	cpns_nl_close(nl);
 	if (ret)
 		return cpnsctl_exit_errno(ret);
 	printf("euk:%s dropped: the next delivery is judged as a first one\n",
-	       o->entity);
+	       entity);
 	return CPNSCTL_EXIT_OK;
 }
 
-static int pne_run_listen(struct pne_opts *o)
+static int pne_listen_main(struct pne_opts *o)
 {
 	if (!o->listen) {
 		warn("pne listen: --listen ADDR:PORT is required");
@@ -306,13 +305,21 @@ static int pne_set_opt(void *ctx, int key, const char *name, const char *val)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	unsigned int bit, npos;
-	int (*run)(struct pne_opts *o);
-} pne_subs[] = {
-	{ "listen", PNE_LISTEN, 0, pne_run_listen },
-	{ "reset", PNE_RESET, 1, pne_reset },
+static int pne_run_listen(void *o, const char **pos)
+{
+	(void)pos;
+	return pne_listen_main(o);
+}
+
+static int pne_run_reset(void *o, const char **pos)
+{
+	(void)o;
+	return pne_reset(pos[0]);
+}
+
+static const struct opt_sub pne_subs[] = {
+	{ "listen", PNE_LISTEN, 0, NULL, pne_run_listen },
+	{ "reset", PNE_RESET, 1, "one ENTITY", pne_run_reset },
 };
 
 int pne_main(int argc, char *argv[])
@@ -330,33 +337,8 @@ int pne_main(int argc, char *argv[])
 	};
 	struct opt_cmd c = {
 		.family = "pne", .defs = pne_opt_defs, .set = pne_set_opt,
-		.ctx = &o, .pos_usage = "one ENTITY",
+		.ctx = &o,
 	};
-	size_t i;
-	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help"))
-		return usage(stdout);
-	for (i = 0; i < ARRAY_SIZE(pne_subs); i++)
-		if (!strcmp(argv[1], pne_subs[i].name))
-			break;
-	if (i == ARRAY_SIZE(pne_subs)) {
-		warn("pne: invalid subcommand: `%s'", argv[1]);
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	c.sub = pne_subs[i].name;
-	c.sub_bit = pne_subs[i].bit;
-	c.npos = pne_subs[i].npos;
-	rc = opts_parse(&c, argc - 1, argv + 1, &o.entity);
-	if (rc > 0)
-		return usage(stdout);
-	if (rc)
-		return CPNSCTL_EXIT_USAGE;
-	return pne_subs[i].run(&o);
+	return opts_run(&c, pne_subs, ARRAY_SIZE(pne_subs), usage, argc, argv);
 }

@@ -445,49 +445,61 @@ static int server_set(struct srv_opts *o, const char *name, const char *value)
 	return ret;
 }
 
-static int srv_run(struct srv_opts *o, const char **pos)
+/*
+ * Every subcommand's checks common to all of them, then the subcommand:
+ * an exit code.
+ */
+static int srv_ready(struct srv_opts *o)
+{
+	if (role_parse_timeout(o->timeout_str, &o->timeout) ||
+	    cpns_limits_check(&o->limits))
+		return CPNSCTL_EXIT_USAGE;
+	if (!o->db) {
+		warn("server: --db FILE is required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int srv_run(void *o, const char **pos)
 {
 	(void)pos;
-	return server_run(o);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_run(o);
 }
 
-static int srv_list(struct srv_opts *o, const char **pos)
+static int srv_list(void *o, const char **pos)
 {
 	(void)pos;
-	return server_list(o);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_list(o);
 }
 
-static int srv_add_gw(struct srv_opts *o, const char **pos)
+static int srv_add_gw(void *o, const char **pos)
 {
-	return server_add_gw(o, pos[0]);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_add_gw(o, pos[0]);
 }
 
-static int srv_add_user(struct srv_opts *o, const char **pos)
+static int srv_add_user(void *o, const char **pos)
 {
-	return server_add_user(o, pos[0]);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_add_user(o, pos[0]);
 }
 
-static int srv_import(struct srv_opts *o, const char **pos)
+static int srv_import(void *o, const char **pos)
 {
-	return server_import(o, pos[0]);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_import(o, pos[0]);
 }
 
-static int srv_set(struct srv_opts *o, const char **pos)
+static int srv_set(void *o, const char **pos)
 {
-	return server_set(o, pos[0], pos[1]);
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE :
+	       server_set(o, pos[0], pos[1]);
 }
 
-static const struct {
-	const char *name;
-	unsigned int bit, npos;
-	const char *pos_usage;
-	int (*run)(struct srv_opts *o, const char **pos);
-} srv_subs[] = {
-	{ "run", SRV_RUN, 0, "", srv_run },
+static const struct opt_sub srv_subs[] = {
+	{ "run", SRV_RUN, 0, NULL, srv_run },
 	{ "add-gw", SRV_ADD_GW, 1, "one argument", srv_add_gw },
 	{ "add-user", SRV_ADD_USER, 1, "one argument", srv_add_user },
 	{ "import", SRV_IMPORT, 1, "one argument", srv_import },
-	{ "list", SRV_LIST, 0, "", srv_list },
+	{ "list", SRV_LIST, 0, NULL, srv_list },
 	{ "set", SRV_SET, 2, "NAME VALUE", srv_set },
 };
 
@@ -507,38 +519,6 @@ int server_main(int argc, char *argv[])
 		.family = "server", .defs = srv_opt_defs, .set = srv_set_opt,
 		.ctx = &o,
 	};
-	const char *pos[2] = { NULL, NULL };
-	size_t i;
-	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help"))
-		return usage(stdout);
-	for (i = 0; i < ARRAY_SIZE(srv_subs); i++)
-		if (!strcmp(argv[1], srv_subs[i].name))
-			break;
-	if (i == ARRAY_SIZE(srv_subs)) {
-		warn("server: invalid subcommand: `%s'", argv[1]);
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	c.sub = srv_subs[i].name;
-	c.sub_bit = srv_subs[i].bit;
-	c.npos = srv_subs[i].npos;
-	c.pos_usage = srv_subs[i].pos_usage;
-	rc = opts_parse(&c, argc - 1, argv + 1, pos);
-	if (rc > 0)
-		return usage(stdout);
-	if (rc || role_parse_timeout(o.timeout_str, &o.timeout) ||
-	    cpns_limits_check(&o.limits))
-		return CPNSCTL_EXIT_USAGE;
-	if (!o.db) {
-		warn("server: --db FILE is required");
-		return CPNSCTL_EXIT_USAGE;
-	}
-	return srv_subs[i].run(&o, pos);
+	return opts_run(&c, srv_subs, ARRAY_SIZE(srv_subs), usage, argc, argv);
 }
