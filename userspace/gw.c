@@ -306,9 +306,14 @@ static int assign_build(struct cpns_nl *nl, const struct gw_opts *o,
 	return 0;
 }
 
-/* m sent to the peer on @fd, whose address goes to @addr: 0 or an exit code. */
-static int send_frame(int fd, const struct gw_opts *o,
-		      const struct cpns_wire_msg *m, char *addr, size_t len)
+/*
+ * m sent to the @peer on @fd (then, unless NULL, @sent printed followed
+ * by the peer's address), then replaced by its answer, of type @want: 0 or an exit
+ * code.  @addr gets the peer's address.
+ */
+static int exchange(int fd, const struct gw_opts *o, struct cpns_wire_msg *m,
+		    const char *peer, const char *sent, uint8_t want,
+		    char *addr, size_t len)
 {
 	int err;
 
@@ -319,7 +324,9 @@ static int send_frame(int fd, const struct gw_opts *o,
 		     strerror(-err));
 		return CPNSCTL_EXIT_IO;
 	}
-	return 0;
+	if (sent)
+		printf("%s%s\n", sent, addr);
+	return recv_answer(fd, m, o->timeout, peer, want);
 }
 
 /* Steps 2 and 3: m sent, and replaced by the server's RESPONSE. */
@@ -329,11 +336,9 @@ static int assign_exchange(int fd, const struct gw_opts *o,
 	char addr[80];
 	int err;
 
-	err = send_frame(fd, o, m, addr, sizeof(addr));
-	if (err)
-		return err;
-	printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
-	err = recv_answer(fd, m, o->timeout, "CPNS Server", CPNS_WIRE_RESPONSE);
+	err = exchange(fd, o, m, "CPNS Server",
+		       "[2/4] REQUEST sent to the CPNS Server at ",
+		       CPNS_WIRE_RESPONSE, addr, sizeof(addr));
 	if (err)
 		return err;
 	printf("[3/4] RESPONSE received: status %s, %s\n",
@@ -379,6 +384,18 @@ static int assign_take(struct cpns_nl *nl, const struct gw_opts *o,
 	return out.status == CPNS_OK ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
 }
 
+/* What both exchanges need first: the timeout, a frame, the module. */
+static int gw_begin(struct gw_opts *o, struct cpns_wire_msg **m,
+		    struct cpns_nl **nl)
+{
+	if (role_parse_timeout(o->timeout_str, &o->timeout))
+		return CPNSCTL_EXIT_USAGE;
+	*m = calloc(1, sizeof(**m));
+	if (!*m)
+		return CPNSCTL_EXIT_FAIL;
+	return cpns_client_connect(nl);
+}
+
 static int gw_assign(struct gw_opts *o)
 {
 	struct cpns_secret hpw = { 0 }, code = { 0 };
@@ -389,14 +406,8 @@ static int gw_assign(struct gw_opts *o)
 	int fd = -1, ret;
 
 	ret = assign_check(o);
-	if (ret)
-		return ret;
-	if (role_parse_timeout(o->timeout_str, &o->timeout))
-		return CPNSCTL_EXIT_USAGE;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return CPNSCTL_EXIT_FAIL;
-	ret = cpns_client_connect(&nl);
+	if (!ret)
+		ret = gw_begin(o, &m, &nl);
 	if (!ret)
 		ret = read_hpw(o, &hpw);
 	if (!ret && o->claim)
@@ -418,7 +429,8 @@ static int gw_assign(struct gw_opts *o)
 	if (fd >= 0)
 		cpns_wire_close(fd);
 	cpns_nl_close(nl);
-	explicit_bzero(m, sizeof(*m));
+	if (m)
+		explicit_bzero(m, sizeof(*m));
 	free(m);
 	return ret;
 }
@@ -461,10 +473,8 @@ static int deliver_exchange(int fd, const struct gw_opts *o,
 	char addr[80];
 	int err;
 
-	err = send_frame(fd, o, m, addr, sizeof(addr));
-	if (err)
-		return err;
-	err = recv_answer(fd, m, o->timeout, "PNE", CPNS_WIRE_ACK);
+	err = exchange(fd, o, m, "PNE", NULL, CPNS_WIRE_ACK, addr,
+		       sizeof(addr));
 	if (err)
 		return err;
 	printf("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
@@ -504,7 +514,7 @@ static int deliver_confirm(struct cpns_nl *nl, const struct gw_opts *o,
 
 static int gw_deliver(struct gw_opts *o)
 {
-	struct cpns_wire_msg *m;
+	struct cpns_wire_msg *m = NULL;
 	struct cpns_nl *nl = NULL;
 	uint16_t index = 0;
 	int fd = -1, ret;
@@ -515,12 +525,7 @@ static int gw_deliver(struct gw_opts *o)
 		warn("gw deliver: --pne ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	if (role_parse_timeout(o->timeout_str, &o->timeout))
-		return CPNSCTL_EXIT_USAGE;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return CPNSCTL_EXIT_FAIL;
-	ret = cpns_client_connect(&nl);
+	ret = gw_begin(o, &m, &nl);
 	/* The PNE first: nothing is sealed for a PNE that cannot be reached. */
 	if (!ret)
 		ret = connect_peer("PNE", o->pne, o->timeout, &fd);

@@ -11,26 +11,29 @@
 #include "cpnsctl.h"
 #include "util.h"
 
+static void vwarn(const char *fmt, va_list ap)
+{
+	fputs("cpnsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cpnsctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cpnsctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
 

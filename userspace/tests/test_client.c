@@ -99,9 +99,12 @@ static void test_gw_response(void)
 		   "GW_RESPONSE without a status: -EPROTO");
 }
 
+static struct cpns_gw_deliver_out deliver_out;
+static struct cpns_srv_respond_out respond_out;
+
 static void test_gw_deliver(void)
 {
-	struct cpns_gw_deliver_out *out = calloc(1, sizeof(*out));
+	struct cpns_gw_deliver_out *out = &deliver_out;
 
 	start(CPNS_CMD_GW_DELIVER);
 	nla_put_u8(reply, CPNS_A_STATUS, CPNS_CHAIN_EXHAUSTED);
@@ -124,7 +127,6 @@ static void test_gw_deliver(void)
 	nla_put(reply, CPNS_A_SEALED, 60, bytes);
 	KTAP_CHECK(cpns_gw_deliver_reply(parse(), out) == -EPROTO,
 		   "GW_DELIVER without the challenge: -EPROTO");
-	free(out);
 }
 
 static void test_pne_accept(void)
@@ -184,9 +186,23 @@ static void test_srv_open_request(void)
 		   "SRV_OPEN_REQUEST OK but not verified: -EPROTO");
 }
 
+/* An SRV_RESPOND OK reply, the chain's record left out unless @chain_record. */
+static void put_respond_ok(bool chain_record)
+{
+	start(CPNS_CMD_SRV_RESPOND);
+	nla_put_u8(reply, CPNS_A_STATUS, CPNS_OK);
+	nla_put(reply, CPNS_A_SEALED, 100, bytes);
+	nla_put_u32(reply, CPNS_A_EPOCH, 1);
+	nla_put_u16(reply, CPNS_A_N, 8);
+	nla_put(reply, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN, bytes);
+	if (chain_record)
+		nla_put(reply, CPNS_A_CHAIN_RECORD, 200, bytes);
+	nla_put(reply, CPNS_A_ENTITY_RECORD, 150, bytes);
+}
+
 static void test_srv_respond(void)
 {
-	struct cpns_srv_respond_out *out = calloc(1, sizeof(*out));
+	struct cpns_srv_respond_out *out = &respond_out;
 
 	start(CPNS_CMD_SRV_RESPOND);
 	nla_put_u8(reply, CPNS_A_STATUS, CPNS_STALE);
@@ -194,14 +210,7 @@ static void test_srv_respond(void)
 		   out->resp.status == CPNS_STALE && !out->verified &&
 		   out->resp.sealed_len == 0,
 		   "SRV_RESPOND STALE by the kernel's clock: unsealed");
-	start(CPNS_CMD_SRV_RESPOND);
-	nla_put_u8(reply, CPNS_A_STATUS, CPNS_OK);
-	nla_put(reply, CPNS_A_SEALED, 100, bytes);
-	nla_put_u32(reply, CPNS_A_EPOCH, 1);
-	nla_put_u16(reply, CPNS_A_N, 8);
-	nla_put(reply, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN, bytes);
-	nla_put(reply, CPNS_A_CHAIN_RECORD, 200, bytes);
-	nla_put(reply, CPNS_A_ENTITY_RECORD, 150, bytes);
+	put_respond_ok(true);
 	nla_put_flag(reply, CPNS_A_CLAIM);
 	KTAP_CHECK(cpns_srv_respond_reply(parse(), out) == 0 &&
 		   out->verified && out->resp.sealed_len == 100 &&
@@ -209,20 +218,13 @@ static void test_srv_respond(void)
 		   out->entity_record.len == 150 && out->claimed &&
 		   out->n == 8,
 		   "SRV_RESPOND OK: response, records and chain taken");
-	start(CPNS_CMD_SRV_RESPOND);
-	nla_put_u8(reply, CPNS_A_STATUS, CPNS_OK);
-	nla_put(reply, CPNS_A_SEALED, 100, bytes);
-	nla_put_u32(reply, CPNS_A_EPOCH, 1);
-	nla_put_u16(reply, CPNS_A_N, 8);
-	nla_put(reply, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN, bytes);
-	nla_put(reply, CPNS_A_ENTITY_RECORD, 150, bytes);
+	put_respond_ok(false);
 	KTAP_CHECK(cpns_srv_respond_reply(parse(), out) == -EPROTO,
 		   "SRV_RESPOND OK without the chain's record: -EPROTO");
 	start(CPNS_CMD_SRV_RESPOND);
 	nla_put_u8(reply, CPNS_A_STATUS, CPNS_AUTH_FAILED);
 	KTAP_CHECK(cpns_srv_respond_reply(parse(), out) == -EPROTO,
 		   "SRV_RESPOND AUTH_FAILED without the sealed response: -EPROTO");
-	free(out);
 }
 
 static void test_records_and_info(void)
