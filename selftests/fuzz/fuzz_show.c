@@ -31,7 +31,6 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <keyutils.h>
-#include <linux/keyctl.h>
 
 #define ROOT 1000
 #define MAXKEYS 64
