@@ -30,9 +30,9 @@ static int put_id(struct nl_msg *msg, int attr, const char *id)
 }
 
 /*
- * Send @msg (built: @built is 0, or the request could not be built), free
- * it (wiped when @secret), parse the reply into @tb and check it with
- * @check.  Every failure told as "<op>: ...".
+ * Send @msg (@built is 0, or the nla_put() that failed: not sent), free
+ * it (wiped when @secret) and parse the reply into @tb.  Every failure
+ * told as "<op>: ...".
  */
 static int transact(struct cpns_nl *nl, struct nl_msg *msg, int built,
 		    bool secret, const char *op, struct nlattr **tb)
