@@ -16,6 +16,7 @@
 #include "cpnsctl.h"
 #include "names.h"
 #include "nl.h"
+#include "opts.h"
 #include "util.h"
 
 struct monitor {
@@ -88,43 +89,59 @@ static int usage(FILE *f, const char *name)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
+static int monitor_set_opt(void *ctx, int key, const char *name,
+			   const char *val)
+{
+	struct monitor *m = ctx;
+
+	(void)key;
+	(void)name;
+	if (parse_u64(val, 1, UINT64_MAX, &m->count)) {
+		warn("monitor: invalid count: `%s'", val);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct opt_def monitor_opt_defs[] = {
+	{ "count", 'c', true, 1 },
+	{ NULL, 0, false, 0 },
+};
+
+/* The module's event socket, subscribed: 0 or an exit code (told). */
+static int monitor_subscribe(struct cpns_nl **nl)
+{
+	int err = cpns_client_connect(nl);
+
+	if (err)
+		return err;
+	err = cpns_nl_subscribe(*nl);
+	if (err) {
+		cpns_nl_perror(*nl, "subscribe to events", err);
+		cpns_nl_close(*nl);
+		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : cpnsctl_exit_errno(err);
+	}
+	return 0;
+}
+
 int monitor_main(int argc, char *argv[])
 {
 	struct monitor m = { 0 };
+	struct opt_cmd c = {
+		.family = argv[0], .sub_bit = 1, .defs = monitor_opt_defs,
+		.set = monitor_set_opt, .ctx = &m,
+	};
 	struct pollfd pfd[2];
 	struct cpns_nl *nl;
 	sigset_t mask;
-	int i, err, sfd, ret = CPNSCTL_EXIT_OK;
+	int err, sfd, ret = CPNSCTL_EXIT_OK;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			return usage(stdout, argv[0]);
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) &&
-			   i + 1 < argc) {
-			if (parse_u64(argv[++i], 1, UINT64_MAX, &m.count)) {
-				fprintf(stderr, "cpnsctl: %s: invalid count: `%s'\n",
-					argv[0], argv[i]);
-				return usage(stderr, argv[0]);
-			}
-		} else {
-			fprintf(stderr, "cpnsctl: %s: invalid argument: `%s'\n",
-				argv[0], argv[i]);
-			return usage(stderr, argv[0]);
-		}
-	}
-
-	err = cpns_nl_open(&nl);
-	if (err) {
-		warn("cpns module: %s", err == -ENOENT ?
-		     "not loaded and could not be loaded" : strerror(-err));
-		return cpnsctl_exit_open(err);
-	}
-	err = cpns_nl_subscribe(nl);
-	if (err) {
-		cpns_nl_perror(nl, "subscribe to events", err);
-		cpns_nl_close(nl);
-		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : cpnsctl_exit_errno(err);
-	}
+	err = opts_parse(&c, argc, argv, NULL);
+	if (err)
+		return usage(err > 0 ? stdout : stderr, argv[0]);
+	ret = monitor_subscribe(&nl);
+	if (ret)
+		return ret;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
