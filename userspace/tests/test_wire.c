@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "util.h"
 #include "wire.h"
 #include "ktap_case.h"
 
@@ -508,14 +509,14 @@ static void test_names_ids(void)
 	CHECK(strlen(cpns_wire_error_reason(CPNS_WERR_FRAME_TOO_LARGE)) <=
 	      CPNS_WIRE_REASON_MAX);
 	CHECK(cpns_wire_error_reason(0) != NULL);
-	CHECK(cpns_wire_id_valid("gw-public", 9));
-	CHECK(cpns_wire_id_valid("a.b_c:d@e-F9", 12));
-	CHECK(!cpns_wire_id_valid("", 0));
-	CHECK(!cpns_wire_id_valid("a b", 3));
-	CHECK(!cpns_wire_id_valid("a/b", 3));
-	CHECK(!cpns_wire_id_valid("a\0b", 3));
-	CHECK(cpns_wire_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64));
-	CHECK(!cpns_wire_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 65));
+	CHECK(cpns_id_valid("gw-public", 9));
+	CHECK(cpns_id_valid("a.b_c:d@e-F9", 12));
+	CHECK(!cpns_id_valid("", 0));
+	CHECK(!cpns_id_valid("a b", 3));
+	CHECK(!cpns_id_valid("a/b", 3));
+	CHECK(!cpns_id_valid("a\0b", 3));
+	CHECK(cpns_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64));
+	CHECK(!cpns_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 65));
 	ktap_result(ok, "names_and_identifiers");
 }
 
