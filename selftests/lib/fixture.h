@@ -127,4 +127,162 @@ void fx_seal_delivery(const uint8_t *tk, size_t tklen, const char *entity,
 int fx_pne_accept(struct tgenl *t, int32_t ring, const char *entity,
 		  const struct fx_delivery *d, int *code, int32_t *serial);
 
+/* ------------------------------------------------------------------ */
+/* Randomness, chains and deliveries as the reference plays them.     */
+
+/* getrandom(2) into p; aborts when it cannot (a test needs its bytes). */
+void fx_random(void *p, size_t len);
+
+/*
+ * A fresh random chain: top = EUKey[n] random, E = e, n = n, chain_id
+ * computed (fx_make_chain() would give the same).  c->gw/user/entity,
+ * c->psk and c->kek are left as they are.
+ */
+void fx_chain_random(struct fx_chain *c, uint32_t e, uint16_t n);
+
+/*
+ * The public metadata describe shows for a held euk: key of c,
+ * "E=.. i=.. n=.. id=..", the id computed from c->top and c->n.
+ */
+void fx_euk_describe(const struct fx_chain *c, uint32_t e, uint16_t i,
+		     uint16_t n, char *buf, size_t len);
+
+/* A delivery of any shape, as it travels (tests tamper with each field). */
+struct fx_del {
+	char entity[CPNS_ID_MAX_LEN + 16];
+	uint32_t e;
+	uint16_t i, n;
+	uint8_t challenge[REF_CHALLENGE_LEN];
+	uint8_t sealed[CPNS_SEALED_MAX];
+	size_t sealed_len;
+};
+
+/* d->sealed = SEAL(kek, DelAAD(aad_entity, d->e, d->i, d->n), pt), random nonce. */
+void fx_del_seal(struct fx_del *d, const uint8_t kek[REF_KEY_LEN],
+		 const char *aad_entity, const void *pt, size_t len);
+
+/*
+ * The GW's delivery of EUKey[i] of c (epoch c->e, n c->n) for entity,
+ * under KEK_E derived from tk (not c->kek), with a random challenge.
+ */
+void fx_del_make(struct fx_del *d, const uint8_t *tk, size_t tklen,
+		 const char *entity, const struct fx_chain *c, uint16_t i);
+
+/* Everything a CPNS_CMD_PNE_ACCEPT reply said. */
+struct fx_accept {
+	int err;		/* 0 or the kernel's -errno */
+	int has_code, has_kind, has_confirm, has_serial;
+	uint8_t code;		/* CPNS_A_CODE */
+	uint8_t kind;		/* CPNS_A_ACCEPT_KIND */
+	uint8_t confirm[REF_HASH_LEN];
+	int32_t serial;		/* CPNS_A_KEY_SERIAL */
+	char ext[256];		/* the extack message */
+};
+
+/* CPNS_CMD_PNE_ACCEPT of d in ring; a gets the outcome (a->err too). */
+void fx_accept_del(struct tgenl *t, int32_t ring, const struct fx_del *d,
+		   struct fx_accept *a);
+
+/* Everything a CPNS_CMD_GW_DELIVER reply said. */
+struct fx_gwdel {
+	int err;
+	int has_status;
+	uint8_t status;
+	int nattrs;	/* how many of ENTITY/EPOCH/INDEX/N/CHALLENGE/SEALED */
+	struct fx_del d;
+	char ext[256];
+};
+
+/* CPNS_CMD_GW_DELIVER of entity in ring; g gets the outcome. */
+void fx_gw_deliver(struct tgenl *t, int32_t ring, const char *entity,
+		   struct fx_gwdel *g);
+
+/*
+ * CPNS_CMD_GW_CONFIRM of (entity, i, code, confirm (NULL: none)).
+ * Returns 0 or the kernel's -errno; *rcode gets CPNS_A_CODE and
+ * *delivered CPNS_A_DELIVERED (-1 when absent).
+ */
+int fx_gw_confirm(struct tgenl *t, int32_t ring, const char *entity,
+		  uint16_t i, uint8_t code, const uint8_t *confirm,
+		  int *rcode, int *delivered);
+
+/*
+ * Run f1(t1, a1, r1) and f2(t2, a2, r2) at once in two child processes,
+ * each with a socket of its own (tgenl_open() in the child), released
+ * together; each child sends its rlen-byte result back into r1/r2.
+ * Returns 0 when both ran and reported, -1 otherwise.
+ */
+typedef void (*fx_racer_fn)(struct tgenl *t, void *arg, void *res);
+int fx_race2(fx_racer_fn f1, void *a1, void *r1, fx_racer_fn f2, void *a2,
+	     void *r2, size_t rlen);
+
+/* ------------------------------------------------------------------ */
+/* The GW's request as the server receives it, and the server's records. */
+
+struct fx_gwreq {
+	char gw[300];			/* room for over-long test GwIDs */
+	char user[CPNS_ID_MAX_LEN + 16];
+	char entity[CPNS_ID_MAX_LEN + 16];
+	uint8_t rand[REF_RAND_LEN];
+	uint64_t t;
+	uint8_t sealed[CPNS_SEALED_MAX];
+	size_t sealed_len;
+};
+
+/* r->sealed = SEAL(K_req(psk, r->rand), ReqAAD(r->gw, r->rand, r->t), body). */
+void fx_req_seal_body(struct fx_gwreq *r, const uint8_t psk[32],
+		      const uint8_t *body, size_t len);
+
+/* ReqBody for (user, entity) with AuthHash of H(pw) over rand, t; claim may be NULL. */
+size_t fx_req_body(uint8_t *body, const char *user, const char *entity,
+		   const char *pw, const uint8_t rand[REF_RAND_LEN], uint64_t t,
+		   const uint8_t *claim);
+
+/*
+ * A well-formed request sealed as the GW seals it: a random RAND_PNGW,
+ * T = t, AuthHash of H(pw), a ClaimProof of code (NULL: none).
+ */
+void fx_req_build(struct fx_gwreq *r, const uint8_t psk[32], const char *gw,
+		  const char *user, const char *entity, const char *pw,
+		  const char *code, uint64_t t);
+
+/* CPNS_A_GW_ID, RAND, TIME, SEALED of r into msg. */
+int fx_req_put(struct nl_msg *msg, const struct fx_gwreq *r);
+
+/*
+ * Open a server's sealed response to r under K_resp with
+ * RespAAD(status, r->gw, user, entity, r->rand, r->t): the plaintext's
+ * length into pt, or -1 when it does not open.
+ */
+long fx_resp_open(const uint8_t psk[32], const struct fx_gwreq *r,
+		  uint8_t status, const char *user, const char *entity,
+		  const uint8_t *sealed, size_t len, uint8_t *pt);
+
+/* A sealed store record. */
+#define FX_REC_MAX 600
+struct fx_blob {
+	uint8_t b[FX_REC_MAX];
+	int len;
+};
+
+/* CPNS_CMD_SRV_SEAL_USER / SRV_SEAL_ENTITY under master:<master>. */
+int fx_seal_user(struct tgenl *t, int32_t ring, const char *master,
+		 const char *user, const char *pw, struct fx_blob *out);
+int fx_seal_entity(struct tgenl *t, int32_t ring, const char *master,
+		   const char *entity, const uint8_t *tk, size_t tklen,
+		   const char *code, struct fx_blob *out);
+
+/* A record sealed with the reference under a master key of the test's. */
+void fx_rec_forge(const uint8_t master[32], uint8_t kind, int version,
+		  const char *id, const uint8_t *pt, size_t len,
+		  struct fx_blob *out);
+void fx_entity_forge(const uint8_t master[32], int version,
+		     const char *entity, uint32_t e, const char *owner,
+		     const uint8_t *tk, size_t tklen, const char *code,
+		     struct fx_blob *out);
+/* 0 when rec opens under master to exactly this entity record, else -1. */
+int fx_entity_check(const uint8_t master[32], const struct fx_blob *rec,
+		    const char *entity, uint32_t e, const char *owner,
+		    const uint8_t *tk, size_t tklen, const char *code);
+
 #endif /* _CPNS_SELFTESTS_FIXTURE_H */
