@@ -32,28 +32,18 @@ cd "$(dirname "$0")"
 TOPO_PREFIX="# "
 TOPO_DIR=/tmp/cpns-e2e
 . ./lib/topology.sh
+. ./lib/ktap.sh
 
 PLAN=$(grep -c "^case_end \"" "$0")
-n=0
-fails=0
 TLOG=$TOPO_DIR.case.log
 DB=$TOPO_DIR/server/cpns.db
 SRV=$SERVER_ADDR:$SERVER_PORT
 PNE=$PNE_ADDR:$PNE_PORT
 RELAY_PORT=7200
 
-echo "KTAP version 1"
-echo "1..$PLAN"
+ktap_header $PLAN
 
-skip_all() {
-	echo "# SKIP: $*"
-	n=0
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "ok $n e2e # SKIP $*"
-	done
-	exit 4
-}
+skip_all() { ktap_skip_all $PLAN e2e "$*"; }
 command -v cpnsctl >/dev/null || skip_all "no cpnsctl"
 for c in server gw pne; do
 	cpnsctl $c --help >/dev/null 2>&1 || skip_all "cpnsctl has no \`$c' command"
@@ -70,58 +60,9 @@ trap finish EXIT
 
 # ------------------------------------------------------------ reporting
 # Each case: case_begin; checks (expect*) that record FAILS; case_end NAME.
-CASE_FAILS=
-case_begin() {
-	CASE_T0=$(date +%s)
-	CASE_FAILS=
-	: >"$TLOG"
-	TOPO_LOG=$TLOG
-}
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-case_end() {
-	n=$((n + 1))
-	TOPO_LOG=
-	echo "# case $((n)): $(($(date +%s) - CASE_T0)) s"
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $1"
-		return
-	fi
-	fails=$((fails + 1))
-	printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-	echo "# commands run:"
-	sed 's/^# //; s/^/#   /' "$TLOG"
-	echo "not ok $n - $1"
-}
+# (case_begin, why, case_end, expect_line, expect_no_line, expect_eq:
+# lib/ktap.sh)
 
-# expect_line "what" REGEX TEXT: TEXT has a line matching REGEX (grep -E -x)
-expect_line() {
-	if ! printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected a line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-# expect_no_line "what" REGEX TEXT
-expect_no_line() {
-	if printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected no line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-# expect_eq "what" EXPECTED ACTUAL
-expect_eq() {
-	[ "$2" = "$3" ] && return 0
-	why "$1:"
-	why "  expected: $2"
-	why "  actual:   $3"
-	return 1
-}
 
 # ------------------------------------------------------------- helpers
 # A file only NODE's root can read, from stdin; its path on stdout.
@@ -296,10 +237,7 @@ rc=$?
 [ $rc = 0 ] || why "setup failed (exit $rc)"
 case_end "three nodes up; master key, PSK1s, users, the manufacturer's list, daemons"
 if [ $rc != 0 ]; then
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "not ok $n - skipped: setup failed"
-	done
+	ktap_fail_rest $PLAN "skipped: setup failed"
 	exit 1
 fi
 
@@ -692,6 +630,4 @@ r=$(dmesg | grep -E 'Oops|BUG:|WARNING:|general protection|Call Trace:' || true)
 [ -z "$r" ] || why "kernel log: $r"
 case_end "daemons stop cleanly; the kernel log has no report"
 
-echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-[ "$n" = "$PLAN" ] || { echo "# planned $PLAN cases, ran $n"; exit 1; }
-[ "$fails" = 0 ]
+ktap_finish $PLAN
