@@ -34,7 +34,7 @@ TOPO_DIR=/tmp/cpns-e2e
 . ./lib/topology.sh
 . ./lib/ktap.sh
 
-PLAN=$(grep -c "^case_end \"" "$0")
+PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
 DB=$TOPO_DIR/server/cpns.db
 SRV=$SERVER_ADDR:$SERVER_PORT
@@ -52,11 +52,7 @@ for c in nsenter unshare nc keyctl ip od; do
 	command -v $c >/dev/null || skip_all "no $c"
 done
 
-finish() {
-	topo_cleanup
-	rm -rf "$TOPO_DIR"
-}
-trap finish EXIT
+topo_trap_exit
 
 # ------------------------------------------------------------ reporting
 # Each case: case_begin; checks (expect*) that record FAILS; case_end NAME.
@@ -65,15 +61,6 @@ trap finish EXIT
 
 
 # ------------------------------------------------------------- helpers
-# A file only NODE's root can read, from stdin; its path on stdout.
-node_file() {
-	local f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
-
 # assign GWID USER ENTITY PASSWORD CLAIMCODE|- [ADDR:PORT [extra...]]
 # Runs cpnsctl gw assign on the GW; OUT = its output, RC = its exit code.
 assign() {
@@ -231,15 +218,7 @@ setup() {
 	topo_wait_listen pne "$PNE_PORT" || return 1
 }
 
-case_begin
-setup
-rc=$?
-[ $rc = 0 ] || why "setup failed (exit $rc)"
-case_end "three nodes up; master key, PSK1s, users, the manufacturer's list, daemons"
-if [ $rc != 0 ]; then
-	ktap_fail_rest $PLAN "skipped: setup failed"
-	exit 1
-fi
+ktap_setup_case $PLAN "three nodes up; master key, PSK1s, users, the manufacturer's list, daemons" setup
 
 # ------------------------------------------------------------ isolation
 case_begin

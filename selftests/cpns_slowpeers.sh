@@ -31,7 +31,7 @@ TOPO_DIR=/tmp/cpns-slow
 . ./lib/topology.sh
 . ./lib/ktap.sh
 
-PLAN=$(grep -c "^case_end \"" "$0")
+PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
 DB=$TOPO_DIR/server/cpns.db
 SRV=$SERVER_ADDR:$SERVER_PORT
@@ -56,11 +56,7 @@ for c in nsenter unshare keyctl ip od bash; do
 	command -v $c >/dev/null || skip_all "no $c"
 done
 
-finish() {
-	topo_cleanup
-	rm -rf "$TOPO_DIR"
-}
-trap finish EXIT
+topo_trap_exit
 
 # ------------------------------------------------------------ reporting
 # (case_begin, why, case_end, expect_line, expect_eq: lib/ktap.sh)
@@ -167,14 +163,6 @@ ans_reason() {
 	printf "$out"
 }
 
-node_file() {
-	local f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
-
 # good_assign: alice renews her chain of pne-1 from the GW's own address;
 # OUT, RC, MS.
 good_assign() {
@@ -231,15 +219,7 @@ setup() {
 	rm -f "$f"
 }
 
-case_begin
-setup
-rc=$?
-[ $rc = 0 ] || why "setup failed (exit $rc)"
-case_end "three nodes up, second addresses, both daemons with their defaults, pne-1 claimed"
-if [ $rc != 0 ]; then
-	ktap_fail_rest $PLAN "skipped: setup failed"
-	exit 1
-fi
+ktap_setup_case $PLAN "three nodes up, second addresses, both daemons with their defaults, pne-1 claimed" setup
 
 # ------------------------------------------------------------- server
 case_begin

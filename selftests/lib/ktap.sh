@@ -22,6 +22,9 @@
 #	ktap_skip_all PLAN what "reason"	# every case "ok <i> what # SKIP reason",
 #					# exit 4
 #	ktap_fail_rest PLAN "reason"	# the cases not run yet: "not ok <i> - reason"
+#	ktap_setup_case PLAN "name" cmd...	# cmd as one case; when it fails, the
+#					# other cases fail as "skipped: setup
+#					# failed" and the script exits 1
 #
 # Counters: n (cases so far), fails (failed cases).
 
@@ -82,6 +85,21 @@ ktap_fail_rest() {
 		fails=$((fails + 1))
 		echo "not ok $n - $*"
 	done
+}
+
+ktap_setup_case() {
+	_ktap_plan=$1
+	_ktap_name=$2
+	shift 2
+	case_begin
+	"$@"
+	_ktap_rc=$?
+	[ $_ktap_rc = 0 ] || why "setup failed (exit $_ktap_rc)"
+	case_end "$_ktap_name"
+	if [ $_ktap_rc != 0 ]; then
+		ktap_fail_rest "$_ktap_plan" "skipped: setup failed"
+		exit 1
+	fi
 }
 
 CASE_FAILS=
