@@ -462,50 +462,25 @@ TEST_F(blob, bad_blobs_refused)
 #undef REFUSED
 }
 
-/* Drop CAP_SYS_ADMIN, keep every other capability. */
-static int drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+struct load_arg {
+	int32_t ring;
+	const char *text;
+};
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+static int load_fn(struct tgenl *t, void *arg)
+{
+	struct load_arg *a = arg;
+	struct fx_ack ack;
+
+	return key_load(t, a->ring, a->text, NULL, &ack);
 }
 
 /* KEY_LOAD of text in a child without CAP_SYS_ADMIN (userns: root of a new one) */
 static int load_in_child(int32_t ring, const char *text, int userns)
 {
-	int fds[2], status, r = 1;
-	pid_t pid;
+	struct load_arg a = { ring, text };
 
-	if (pipe(fds))
-		return -errno;
-	pid = fork();
-	if (!pid) {
-		struct fx_ack ack;
-		struct tgenl *t;
-
-		r = userns ? (unshare(CLONE_NEWUSER) ? -errno : 0) : drop_sys_admin();
-		t = r ? NULL : tgenl_open();
-		if (t) {
-			r = key_load(t, ring, text, NULL, &ack);
-			tgenl_close(t);
-		} else if (!r) {
-			r = -ENOTCONN;
-		}
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
-		r = -EIO;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	return r;
+	return fx_unprivileged_call(userns, load_fn, &a);
 }
 
 /* An old euk: blob cannot lower the floor: privileged load only, never over. */

@@ -278,50 +278,18 @@ TEST_F(pne, store_listed_per_namespace)
 	EXPECT_EQ(-ENOKEY, tk_search(n->ring, "chain:" ENT));
 }
 
-/* Drop CAP_SYS_ADMIN, keep every other capability. */
-static int drop_sys_admin(void)
+static int reset_fn(struct tgenl *t, void *arg)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+	struct fx_ack ack;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+	(void)arg;
+	return pne_reset(t, ENT, &ack);
 }
 
 /* In a child: reset ENT without CAP_SYS_ADMIN (userns: as root of a new one). */
 static int reset_in_child(int userns)
 {
-	int fds[2], status, r = 1;
-	pid_t pid;
-
-	if (pipe(fds))
-		return -errno;
-	pid = fork();
-	if (!pid) {
-		struct fx_ack ack;
-		struct tgenl *t;
-
-		r = userns ? (unshare(CLONE_NEWUSER) ? -errno : 0) : drop_sys_admin();
-		t = r ? NULL : tgenl_open();
-		if (t) {
-			r = pne_reset(t, ENT, &ack);
-			tgenl_close(t);
-		} else if (!r) {
-			r = -ENOTCONN;
-		}
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
-		r = -EIO;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	return r;
+	return fx_unprivileged_call(userns, reset_fn, NULL);
 }
 
 TEST_F(pne, reset_needs_cap_sys_admin)

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 #include <netlink/genl/genl.h>
@@ -578,4 +581,51 @@ int fx_entity_check(const uint8_t master[32], const struct fx_blob *rec,
 	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))
 		return -1;
 	return memcmp(pt, want, len) ? -1 : 0;
+}
+
+/* Drop CAP_SYS_ADMIN, keep every other capability. */
+static int fx_drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+int fx_unprivileged_call(int userns, fx_child_fn fn, void *arg)
+{
+	int fds[2], status, r = 1;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -errno;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct tgenl *t;
+
+		r = userns ? (unshare(CLONE_NEWUSER) ? -errno : 0) : fx_drop_sys_admin();
+		t = r ? NULL : tgenl_open();
+		if (t) {
+			r = fn(t, arg);
+			tgenl_close(t);
+		} else if (!r) {
+			r = -ENOTCONN;
+		}
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
+		r = -EIO;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return r;
 }

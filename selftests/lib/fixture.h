@@ -200,6 +200,16 @@ typedef void (*fx_racer_fn)(struct tgenl *t, void *arg, void *res);
 int fx_race2(fx_racer_fn f1, void *a1, void *r1, fx_racer_fn f2, void *a2,
 	     void *r2, size_t rlen);
 
+/*
+ * Run fn(t, arg) in a forked child with a socket of its own, the child
+ * first losing CAP_SYS_ADMIN (every other capability kept), or, with
+ * userns, becoming root of a new user namespace.  Returns fn's result
+ * (0 or -errno), the error of the set-up, -ENOTCONN when the socket
+ * could not be opened, or -EIO when the child did not report.
+ */
+typedef int (*fx_child_fn)(struct tgenl *t, void *arg);
+int fx_unprivileged_call(int userns, fx_child_fn fn, void *arg);
+
 /* ------------------------------------------------------------------ */
 /* The GW's request as the server receives it, and the server's records. */
 
