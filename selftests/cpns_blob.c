@@ -52,14 +52,7 @@ static int32_t add_other(const char *type, const char *desc, const void *data,
 
 static int set_wrap(const char *name)
 {
-	int fd = open(PARAM, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, name, strlen(name));
-	close(fd);
-	return n == (ssize_t)strlen(name) ? 0 : -errno;
+	return fx_write_file(PARAM, name);
 }
 
 /* K_blob of a wrapping key's payload, by the reference HKDF */

@@ -2,6 +2,7 @@
 /* Shared set-ups for the cpns selftests: see fixture.h. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +42,15 @@ int fx_counters(struct tgenl *t, uint64_t out[CPNS_COUNTER_A_MAX + 1])
 	return 0;
 }
 
-int fx_gw_request(struct tgenl *t, int32_t ring, const char *gw,
-		  const char *user, const char *entity, const char *password,
-		  const char *claim, struct fx_req *out)
+struct nl_msg *fx_gw_request_msg(struct tgenl *t, int32_t ring, const char *gw,
+				 const char *user, const char *entity,
+				 const char *password, const char *claim)
 {
 	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_REQUEST);
-	struct nlattr *tb[CPNS_A_MAX + 1];
 	uint8_t hpw[REF_HASH_LEN];
-	int err;
 
 	if (!m)
-		return -ENOMEM;
+		return NULL;
 	if (!password)
 		password = "password";
 	ref_hpw(password, strlen(password), hpw);
@@ -61,11 +60,13 @@ int fx_gw_request(struct tgenl *t, int32_t ring, const char *gw,
 	    nla_put(m, CPNS_A_HPW, sizeof(hpw), hpw) ||
 	    (claim && fx_put_id(m, CPNS_A_CLAIM_CODE, claim))) {
 		nlmsg_free(m);
-		return -EMSGSIZE;
+		return NULL;
 	}
-	err = fx_call(t, m, tb, NULL);
-	if (err)
-		return err;
+	return m;
+}
+
+int fx_req_parse(struct nlattr **tb, struct fx_req *out)
+{
 	if (!tb[CPNS_A_RAND] || nla_len(tb[CPNS_A_RAND]) != REF_RAND_LEN ||
 	    !tb[CPNS_A_TIME] || !tb[CPNS_A_SEALED] ||
 	    nla_len(tb[CPNS_A_SEALED]) > CPNS_SEALED_MAX)
@@ -75,6 +76,18 @@ int fx_gw_request(struct tgenl *t, int32_t ring, const char *gw,
 	out->sealed_len = nla_len(tb[CPNS_A_SEALED]);
 	memcpy(out->sealed, nla_data(tb[CPNS_A_SEALED]), out->sealed_len);
 	return 0;
+}
+
+int fx_gw_request(struct tgenl *t, int32_t ring, const char *gw,
+		  const char *user, const char *entity, const char *password,
+		  const char *claim, struct fx_req *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	int err;
+
+	err = fx_call(t, fx_gw_request_msg(t, ring, gw, user, entity, password,
+					   claim), tb, NULL);
+	return err ? err : fx_req_parse(tb, out);
 }
 
 size_t fx_seal_ok_response(const uint8_t psk[32], const char *gw,
@@ -96,35 +109,43 @@ size_t fx_seal_ok_response(const uint8_t psk[32], const char *gw,
 	return len;
 }
 
+struct nl_msg *fx_gw_response_msg(struct tgenl *t, int32_t ring,
+				  const struct fx_chain *c,
+				  const struct fx_req *req)
+{
+	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_RESPONSE);
+	uint8_t sealed[CPNS_SEALED_MAX];
+	size_t len;
+
+	if (!m)
+		return NULL;
+	len = fx_seal_ok_response(c->psk, c->gw, c->user, c->entity, req, c->n,
+				  c->top, c->e, c->kek, sealed);
+	if (nla_put_s32(m, CPNS_A_KEYRING, ring) ||
+	    fx_put_id(m, CPNS_A_GW_ID, c->gw) ||
+	    fx_put_id(m, CPNS_A_USER_ID, c->user) ||
+	    fx_put_id(m, CPNS_A_ENTITY_ID, c->entity) ||
+	    nla_put(m, CPNS_A_RAND, REF_RAND_LEN, req->rand) ||
+	    nla_put_u64(m, CPNS_A_TIME, req->t) ||
+	    nla_put_u8(m, CPNS_A_STATUS, CPNS_OK) ||
+	    nla_put(m, CPNS_A_SEALED, len, sealed)) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 int fx_make_chain(struct tgenl *t, int32_t ring, struct fx_chain *c)
 {
-	uint8_t sealed[CPNS_SEALED_MAX], euk1[REF_HASH_LEN];
+	uint8_t euk1[REF_HASH_LEN];
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct fx_req req;
-	struct nl_msg *m;
-	size_t len;
 	int err;
 
 	err = fx_gw_request(t, ring, c->gw, c->user, c->entity, NULL, NULL, &req);
 	if (err)
 		return err;
-	len = fx_seal_ok_response(c->psk, c->gw, c->user, c->entity, &req, c->n,
-				  c->top, c->e, c->kek, sealed);
-	m = tgenl_msg(t, CPNS_CMD_GW_RESPONSE);
-	if (!m)
-		return -ENOMEM;
-	if (nla_put_s32(m, CPNS_A_KEYRING, ring) ||
-	    fx_put_id(m, CPNS_A_GW_ID, c->gw) ||
-	    fx_put_id(m, CPNS_A_USER_ID, c->user) ||
-	    fx_put_id(m, CPNS_A_ENTITY_ID, c->entity) ||
-	    nla_put(m, CPNS_A_RAND, REF_RAND_LEN, req.rand) ||
-	    nla_put_u64(m, CPNS_A_TIME, req.t) ||
-	    nla_put_u8(m, CPNS_A_STATUS, CPNS_OK) ||
-	    nla_put(m, CPNS_A_SEALED, len, sealed)) {
-		nlmsg_free(m);
-		return -EMSGSIZE;
-	}
-	err = fx_call(t, m, tb, NULL);
+	err = fx_call(t, fx_gw_response_msg(t, ring, c, &req), tb, NULL);
 	if (err)
 		return err;
 	if (!tb[CPNS_A_STATUS] || nla_get_u8(tb[CPNS_A_STATUS]) != CPNS_OK ||
@@ -136,6 +157,22 @@ int fx_make_chain(struct tgenl *t, int32_t ring, struct fx_chain *c)
 	fx_chain_key(c, 1, euk1);
 	ref_chain_id(euk1, c->chain_id);
 	return 0;
+}
+
+int fx_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
 }
 
 void fx_chain_key(const struct fx_chain *c, uint16_t i,

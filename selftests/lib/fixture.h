@@ -38,6 +38,17 @@ struct fx_req {
 };
 
 /*
+ * The CPNS_CMD_GW_REQUEST message fx_gw_request() sends (NULL on ENOMEM
+ * or EMSGSIZE), for tests that send it themselves (fx_call(), faults).
+ */
+struct nl_msg *fx_gw_request_msg(struct tgenl *t, int32_t ring, const char *gw,
+				 const char *user, const char *entity,
+				 const char *password, const char *claim);
+
+/* A GW_REQUEST reply's RAND, TIME and SEALED into out: 0 or -EBADMSG. */
+int fx_req_parse(struct nlattr **tb, struct fx_req *out);
+
+/*
  * CPNS_CMD_GW_REQUEST in ring with HPW = H(password) (password may be
  * NULL: H("password")) and an optional claim code (NULL: none).
  */
@@ -55,6 +66,9 @@ size_t fx_seal_ok_response(const uint8_t psk[32], const char *gw,
 			   const struct fx_req *req, uint16_t n,
 			   const uint8_t top[REF_HASH_LEN], uint32_t e,
 			   const uint8_t kek[REF_KEY_LEN], uint8_t *out);
+
+/* A file of /sys or /proc: 0, -errno of write(2), or -EIO when short. */
+int fx_write_file(const char *path, const char *val);
 
 /* A GW chain.  Fill the inputs (FX_CHAIN_INIT gives fixed test values). */
 struct fx_chain {
@@ -81,6 +95,12 @@ struct fx_chain {
  * Fills c->serial and c->chain_id.
  */
 int fx_make_chain(struct tgenl *t, int32_t ring, struct fx_chain *c);
+
+/* The CPNS_CMD_GW_RESPONSE (status OK, c's bundle) for req that fx_make_chain() sends. */
+struct fx_req;
+struct nl_msg *fx_gw_response_msg(struct tgenl *t, int32_t ring,
+				  const struct fx_chain *c,
+				  const struct fx_req *req);
 
 /* EUKey[i] of c's chain (0 < i <= n). */
 void fx_chain_key(const struct fx_chain *c, uint16_t i,
