@@ -123,27 +123,6 @@ static int key_load(struct tgenl *t, int32_t ring, const char *text,
 	return err;
 }
 
-/* GW_DELIVER of chain:ENT: 0 and its index and sealed EUKey, or -errno */
-static int gw_deliver(struct tgenl *t, int32_t ring, uint16_t *index,
-		      uint8_t *sealed, size_t *len)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_DELIVER);
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_ENTITY_ID, ENT);
-	err = fx_call(t, m, tb, NULL);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_INDEX] || !tb[CPNS_A_SEALED] || nla_len(tb[CPNS_A_SEALED]) > 64)
-		return -EPROTO;
-	*index = nla_get_u16(tb[CPNS_A_INDEX]);
-	*len = nla_len(tb[CPNS_A_SEALED]);
-	memcpy(sealed, nla_data(tb[CPNS_A_SEALED]), *len);
-	return 0;
-}
-
 /* A node: wrapping key, psk:, tk:, master: "new", chain:ENT, euk:ENT at i=1. */
 FIXTURE(blob) {
 	struct tgenl *t;
@@ -300,12 +279,12 @@ TEST_F(blob, reload_restores_every_kind)
 	const char *desc[5] = { "psk:" GW, "tk:" ENT, "master:store", "chain:" ENT, "euk:" ENT };
 	struct opened o, o2;
 	struct fx_delivery d;
+	struct fx_gwdel g;
 	struct fx_ack ack;
-	uint8_t euk[32], sealed[64], aad[128], pt[32];
+	uint8_t euk[32], aad[128], pt[32];
 	char line[256], want[256];
 	int32_t serial = 0;
-	uint16_t index = 0;
-	size_t k, len, alen;
+	size_t k, alen;
 	int code = -1;
 
 	for (k = 0; k < 5; k++)
@@ -357,10 +336,12 @@ TEST_F(blob, reload_restores_every_kind)
 	EXPECT_EQ(CPNS_REJECT_ROLLBACK, code);
 
 	/* the GW: delivers EUKey[1] from the restored chain under KEK_E */
-	ASSERT_EQ(0, gw_deliver(self->t, self->ring, &index, sealed, &len));
-	EXPECT_EQ(1, index);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
+	ASSERT_EQ(0, g.err) TH_LOG("%s", g.ext);
+	ASSERT_GE(64, g.d.sealed_len);
+	EXPECT_EQ(1, g.d.i);
 	alen = ref_del_aad(aad, ENT, 1, 1, 8);
-	ASSERT_EQ(0, ref_open(self->c.kek, aad, alen, sealed, len, pt));
+	ASSERT_EQ(0, ref_open(self->c.kek, aad, alen, g.d.sealed, g.d.sealed_len, pt));
 	EXPECT_EQ(0, memcmp(pt, euk, 32));
 }
 

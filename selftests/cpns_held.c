@@ -79,22 +79,6 @@ static int pne_reset(struct tgenl *t, const char *entity, struct fx_ack *ack)
 	return fx_call(t, m, NULL, ack);
 }
 
-/* GW_DELIVER of chain:ENT: its status, or -errno. */
-static int gw_deliver(struct tgenl *t, int32_t ring, uint16_t *index)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_DELIVER);
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_ENTITY_ID, ENT);
-	err = fx_call(t, m, tb, NULL);
-	if (err)
-		return err;
-	*index = tb[CPNS_A_INDEX] ? nla_get_u16(tb[CPNS_A_INDEX]) : 0;
-	return tb[CPNS_A_STATUS] ? nla_get_u8(tb[CPNS_A_STATUS]) : -EPROTO;
-}
-
 enum held_op {
 	OP_INVALIDATE, OP_REVOKE, OP_TIMEOUT, OP_UNLINK_HOLDER, OP_UNLINK_OWN,
 	OP_CLEAR_HOLDER, OP_CLEAR_OWN, OP_SETPERM, OP_LINK, OP_OTHER_KEYRING,
@@ -231,7 +215,7 @@ TEST_F(held, ordinary_operation_refused_and_floor_holds)
 	struct node *n = &self->n;
 	char line[256], desc[256];
 	int32_t holder, ring = n->ring;
-	uint16_t index = 0;
+	struct fx_gwdel g;
 	int code = -1;
 
 	holder = ring_holding(n->euk, desc, sizeof(desc));
@@ -255,8 +239,10 @@ TEST_F(held, ordinary_operation_refused_and_floor_holds)
 	EXPECT_EQ(CPNS_REJECT_ROLLBACK, code);
 	ASSERT_EQ(0, tk_proc_keys_line(n->euk, line, sizeof(line)));
 	EXPECT_EQ(0, strncmp(line, "E=2 i=1 n=8 ", 12)) TH_LOG("%s", line);
-	EXPECT_EQ(CPNS_OK, gw_deliver(n->t, ring, &index));
-	EXPECT_EQ(1, index);
+	fx_gw_deliver(n->t, ring, ENT, &g);
+	EXPECT_EQ(0, g.err);
+	EXPECT_EQ(CPNS_OK, g.status);
+	EXPECT_EQ(1, g.d.i);
 }
 
 /* Listing: /proc/keys shows the store, ".cpns:net:[<inode>]", holding both. */
