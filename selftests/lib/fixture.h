@@ -1,17 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared set-ups for the cpns selftests: a netlink call that reports the
- * whole extended ACK, and the few protocol states tests start from (an
- * outstanding GW request, a GW chain, a PNE euk: key), built through the
- * module's own commands with the other party played by lib/ref.h.
+ * The cpns selftests' fixture library: the protocol states tests start
+ * from, built through the module's own commands, with the other parties
+ * (the server, the GW, the PNE) played by the reference (lib/ref.h).
+ * Every C test includes this and kselftest_harness.h; the layers below:
  *
- *	int32_t ring = tk_fresh_keyring();
+ *   lib/genl.h   the one netlink client: tgenl_open(), tgenl_msg(),
+ *                fx_call() (reply attributes, the whole extended ACK:
+ *                text, offending attribute, missing type), tgenl_call()
+ *                (the same with the text only), tgenl_drop_privileges(),
+ *                tgenl_module_reload()
+ *   lib/tkeys.h  keyrings and keys over the raw syscalls: tk_fresh_node(),
+ *                tk_fresh_keyring(), tk_add(), tk_held_search(), ...
+ *   lib/ref.h    the independent reference of the profile
+ *
+ * What is here, by the role it plays:
+ *
+ *   GW (module)    fx_gw_request(), fx_gw_request_msg(), fx_req_parse(),
+ *                  fx_make_chain() (GW_REQUEST + GW_RESPONSE OK),
+ *                  fx_gw_response_msg(), fx_gw_deliver(), fx_gw_confirm()
+ *   server (ref)   fx_seal_ok_response() (a response the GW opens)
+ *   GW (ref)       fx_req_build(), fx_req_body(), fx_req_seal_body(),
+ *                  fx_req_put() (a request as the server receives it),
+ *                  fx_resp_open() (opening the server's response)
+ *   server (module) fx_seal_user(), fx_seal_entity(); fx_rec_forge(),
+ *                  fx_entity_forge(), fx_entity_check() for store records
+ *   chains (ref)   struct fx_chain, FX_CHAIN_INIT, fx_chain_random(),
+ *                  fx_chain_key(), fx_chain_describe(), fx_euk_describe()
+ *   PNE            fx_seal_delivery() + fx_pne_accept() (a fixed delivery,
+ *                  code and serial only); fx_del_make(), fx_del_seal() +
+ *                  fx_accept_del() (any delivery, the whole reply)
+ *   processes      fx_race2() (two calls released at once, a socket
+ *                  each), fx_unprivileged_call() (without CAP_SYS_ADMIN,
+ *                  or root of a new user namespace)
+ *   misc           fx_put_id(), fx_counters(), fx_random(), fx_write_file()
+ *
+ *	int32_t ring = tk_fresh_node();		// own netns: own held keys
+ *	struct tgenl *t = tgenl_open();
  *	struct fx_chain c = FX_CHAIN_INIT("gw1", "alice", "pne-1");
  *	tk_add("psk:gw1", c.psk, 32, ring);
  *	fx_make_chain(t, ring, &c);		// chain:pne-1, E=1 n=8
  *
- * Every function returns 0 or a negative errno (the kernel's, when the
- * kernel refused) and prints nothing.  Identifiers are NUL-terminated.
+ * Functions that return int return 0 or a negative errno (the kernel's,
+ * when the kernel refused); the fx_*_del/deliver ones put the errno in
+ * their result struct.  Nothing prints.  Identifiers are NUL-terminated.
+ * The shell tests have lib/ktap.sh (KTAP) and lib/topology.sh (three
+ * nodes); selftests/README has the whole layout.
  */
 #ifndef _CPNS_SELFTESTS_FIXTURE_H
 #define _CPNS_SELFTESTS_FIXTURE_H
