@@ -72,14 +72,16 @@ int tgenl_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
 struct fx_ack {
 	int err;		/* 0 or the kernel's -errno */
 	char msg[256];		/* NLMSGERR_ATTR_MSG, "" when none */
-	int bad_attr;		/* type of the attribute NLMSGERR_ATTR_OFFS
-				 * points at, -1 when no offset was given */
+	/* type of the attribute NLMSGERR_ATTR_OFFS points at, -1 when no offset */
+	int bad_attr;
 	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 when none */
 };
 
 /*
- * Like tgenl_call(), and also decodes NLMSGERR_ATTR_OFFS (into the type
- * of the attribute of msg it points at) and NLMSGERR_ATTR_MISS_TYPE.
+ * The request: send msg (always freed; NULL: -ENOMEM) with NLM_F_ACK,
+ * wait for its answer, and decode the extended ACK: its text,
+ * NLMSGERR_ATTR_OFFS (into the type of the attribute of msg it points
+ * at) and NLMSGERR_ATTR_MISS_TYPE.
  * The reply's attributes go to tb (may be NULL) and t->tb, valid until
  * the next call on t.  ack may be NULL.  Returns ack->err.
  */
