@@ -23,23 +23,40 @@
 #ifndef CPNS_TESTS_KTAP_H
 #define CPNS_TESTS_KTAP_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "kselftest.h"
+
+/* One case's line, its name printf-formatted (any format, not only literals). */
+static inline void __attribute__((format(printf, 3, 4)))
+ktap_line(int ok, int skip, const char *fmt, ...)
+{
+	char name[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (skip)
+		ksft_test_result_skip("%s\n", name);
+	else
+		ksft_test_result(ok, "%s\n", name);
+}
 
 #define KTAP_BEGIN(n) do {						\
 	ksft_print_header();						\
 	ksft_set_plan(n);						\
 } while (0)
 
-#define KTAP_CHECK(cond, fmt, ...) do {					\
+#define KTAP_CHECK(cond, ...) do {					\
 	int __ok = !!(cond);						\
 	if (!__ok)							\
 		ksft_print_msg("%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-	ksft_test_result(__ok, fmt "\n", ##__VA_ARGS__);		\
+	ktap_line(__ok, 0, __VA_ARGS__);				\
 } while (0)
 
-#define KTAP_SKIP(fmt, ...) ksft_test_result_skip(fmt "\n", ##__VA_ARGS__)
+#define KTAP_SKIP(...) ktap_line(1, 1, __VA_ARGS__)
 
 /* 1 when a check failed or the plan was not kept */
 #define KTAP_END() ({							\
