@@ -114,7 +114,7 @@ style: deps
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
 
 structure:
-	/usr/bin/python3 scripts/structure.py kmod
+	/usr/bin/python3 scripts/structure.py kmod --userspace
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd

@@ -5,7 +5,7 @@
 # (userspace: `make -C userspace test`; selftests: `make -C selftests
 # host-test`; the same userspace tests built with ASan and UBSan, and each
 # libFuzzer target of selftests/fuzz run for FUZZ_CHECK_TIME seconds,
-# default 5; scripts/structure.py kmod, the layering of kmod/), each
+# default 5; scripts/structure.py: the layering of kmod/, function lengths), each
 # printing KTAP; then the VM suite (selftests/vm/run.sh).
 # Prints one line per test case and a last line "N passed, N failed";
 # exits non-zero on any failure.  T=name runs only that VM test program

@@ -30,12 +30,14 @@ import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-# Top to bottom; "x" is x.c and x.h, "x.h" the header alone.  key.h sits
+# Top to bottom; "x" is x.c and x.h, "x.h" the header alone.
+# netlink-policy.h is netlink.c's policies, generated from the YNL spec
+# (selftests/host/ynl_spec.py --write) and included by netlink.c only.  key.h sits
 # below blob.c: the key type's payloads and descriptions, which blob.c
 # seals and opens, while key.c calls blob.c.
 LAYERS = [
     ["main"],
-    ["netlink"],
+    ["netlink", "netlink-policy.h"],
     ["gw", "pne", "server"],
     ["key.c", "record"],
     ["blob"],
@@ -230,9 +232,11 @@ def check_kmod(k, userspace):
 
     problems = []
     for name, text in files.items():
-        if name == "netlink.c":
+        if name in ("netlink.c", "netlink-policy.h"):
             continue
         s = strip(text)
+        if re.search(r'#\s*include\s*"netlink-policy\.h"', text):
+            problems.append("%s includes netlink-policy.h, netlink.c's own" % name)
         if re.search(r"#\s*include\s*<net/genetlink\.h>", text):
             problems.append("%s includes <net/genetlink.h>" % name)
         for m in sorted(set(GENL_WORDS.findall(s))):
