@@ -25,24 +25,14 @@ cd "$(dirname "$0")" || exit 1
 
 M=/tmp/cpns-crash
 LOG=/tmp/cpns-crash-log
-n=0
-fails=0
+. ./lib/statenodes.sh
 # (the case in the loop runs twice)
-PLAN=$(($(grep -c '^[[:space:]]*case_end - ' "$0") + 1))
-echo "KTAP version 1"
-echo "1..$PLAN"
+PLAN=$(($(grep -c '^[[:space:]]*case_end "' "$0") + 1))
+ktap_header "$PLAN"
 for c in cpnsctl keyctl ip; do
-	if ! command -v $c >/dev/null; then
-		echo "# SKIP: no $c"
-		while [ $n -lt "$PLAN" ]; do
-			n=$((n + 1))
-			echo "ok $n crashlag # SKIP no $c"
-		done
-		exit 4
-	fi
+	command -v $c >/dev/null || ktap_skip_all "$PLAN" crashlag "no $c"
 done
 
-. ./lib/statenodes.sh
 trap cleanup EXIT
 rm -rf "$LOG" "$M"
 mkdir -p "$LOG" "$M"
@@ -111,7 +101,7 @@ expect_line "assign" "status: OK" "$OUT"
 deliver
 expect_line "deliver" "delivered index 1: ACCEPTED" "$OUT"
 expect_eq "chain: file" "$(held_meta gw chain:pne-1)" "$(file_state gw chain:pne-1)"
-case_end - "three nodes, a chain, EUKey[1] delivered; every file current"
+case_end "three nodes, a chain, EUKey[1] delivered; every file current"
 
 case_begin
 deliver_stopped_in_gw read || why "the GW did not stop at read"
@@ -123,7 +113,7 @@ deliver
 expect_line "the GW delivers i=2 again" "delivered index 2: ACCEPTED" "$OUT"
 expect_line "the PNE answers a repeat" ".*E=1 i=2 n=64 -> ACCEPTED \(REPEAT\).*" "$(cat $LOG/pne.log)"
 expect_eq "chain: file current" "$(held_meta gw chain:pne-1)" "$(file_state gw chain:pne-1)"
-case_end - "GW killed after the kernel recorded i=2, before reading its blob: it re-delivers i=2, the PNE answers a REPEAT"
+case_end "GW killed after the kernel recorded i=2, before reading its blob: it re-delivers i=2, the PNE answers a REPEAT"
 
 case_begin
 deliver_stopped_in_gw rename || why "the GW did not stop at rename"
@@ -137,7 +127,7 @@ deliver
 expect_line "the GW delivers i=3 again" "delivered index 3: ACCEPTED" "$OUT"
 expect_line "the PNE answers a repeat" ".*E=1 i=3 n=64 -> ACCEPTED \(REPEAT\).*" "$(cat $LOG/pne.log)"
 rm -f "$M/gw/keys/$tmp"
-case_end - "GW killed with its new file written, not renamed: it re-delivers i=3, the PNE answers a REPEAT"
+case_end "GW killed with its new file written, not renamed: it re-delivers i=3, the PNE answers a REPEAT"
 
 for point in read rename; do
 	case_begin
@@ -153,7 +143,7 @@ for point in read rename; do
 	expect_line "the GW delivers i=$i again" "delivered index $i: ACCEPTED" "$OUT"
 	expect_line "the PNE accepts it" ".*E=1 i=$i n=64 -> ACCEPTED \(RENEWAL\).*" "$(cat $LOG/pne.log)"
 	expect_eq "euk: file current" "$(held_meta pne euk:pne-1)" "$(file_state pne euk:pne-1)"
-	case_end - "PNE killed at $point after accepting i=$i, before answering: the GW delivers i=$i again, a RENEWAL"
+	case_end "PNE killed at $point after accepting i=$i, before answering: the GW delivers i=$i again, a RENEWAL"
 done
 
 case_begin
@@ -169,7 +159,7 @@ expect_line "restored: the GW recorded i=6" "E=1 n=64 delivered=6 id=.*" "$(held
 deliver
 expect_line "the GW delivers i=7" "delivered index 7: ACCEPTED" "$OUT"
 expect_line "i=7 links to i=5 by hash" ".*E=1 i=7 n=64 -> ACCEPTED \(RENEWAL\).*" "$(cat $LOG/pne.log)"
-case_end - "the PNE lost i=6 the GW recorded: the GW's i=7 links to the PNE's i=5 by hash, a RENEWAL"
+case_end "the PNE lost i=6 the GW recorded: the GW's i=7 links to the PNE's i=5 by hash, a RENEWAL"
 
 case_begin
 printf '%s' "$PW" >"$LOG/pw"
@@ -188,7 +178,7 @@ expect_line "a chain of the next epoch" "E=3 n=64 delivered=0 id=.*" "$(held_met
 deliver
 expect_line "delivered" "delivered index 1: ACCEPTED" "$OUT"
 expect_line "the PNE takes the new epoch" ".*E=3 i=1 n=64 -> ACCEPTED \(NEW_EPOCH\).*" "$(cat $LOG/pne.log)"
-case_end - "GW killed after importing a chain, before its file: it asks the server again (E=3), the PNE takes it"
+case_end "GW killed after importing a chain, before its file: it asks the server again (E=3), the PNE takes it"
 
 case_begin
 # A factory reset is not undone by the next load: its file goes too.
@@ -199,8 +189,8 @@ expect_eq "no euk: after the reset and a reload" none "$(held_meta pne euk:pne-1
 deliver
 expect_line "delivered" "delivered index 2: ACCEPTED" "$OUT"
 expect_line "judged as a first one" ".*E=3 i=2 n=64 -> ACCEPTED \(FIRST\).*" "$(cat $LOG/pne.log)"
-case_end - "pne reset removes euk: from the state directory: a reload does not undo the factory reset"
+case_end "pne reset removes euk: from the state directory: a reload does not undo the factory reset"
 
 cleanup
 trap - EXIT
-exit $((fails > 0))
+ktap_finish "$PLAN"

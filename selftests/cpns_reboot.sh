@@ -28,29 +28,14 @@ M=/var/lib/cpns
 WRAPFILE=$M/wrap.key
 LOG=/tmp/cpns-reboot
 
-n=0
-fails=0
-if [ "$BOOT" = 1 ]; then
-	PLAN=$(grep -c '^case_end 1 ' "$0")
-else
-	PLAN=$(grep -c '^case_end 2 ' "$0")
-fi
-echo "KTAP version 1"
-echo "1..$PLAN"
-
-skip_all() {
-	echo "# SKIP: $*"
-	while [ $n -lt "$PLAN" ]; do
-		n=$((n + 1))
-		echo "ok $n reboot # SKIP $*"
-	done
-	exit 4
-}
+. ./lib/statenodes.sh
+PLAN=$(grep -c "^case_end \"boot $BOOT: " "$0")
+ktap_header "$PLAN"
+skip_all() { ktap_skip_all "$PLAN" reboot "$@"; }
 for c in cpnsctl keyctl ip mount nsenter setpriv; do
 	command -v $c >/dev/null || skip_all "no $c"
 done
 
-. ./lib/statenodes.sh
 trap cleanup EXIT
 rm -rf "$LOG"
 mkdir -p "$LOG"
@@ -67,12 +52,12 @@ expect_eq "wrapping key file mode" "600 0" "$(stat -c '%a %u' $WRAPFILE)"
 keyctl padd logon cpns:wrap @u <$WRAPFILE >/dev/null || why "keyctl padd logon cpns:wrap"
 modprobe cpns || why "modprobe cpns"
 expect_eq "wrap_key" logon:cpns:wrap "$(cat /sys/module/cpns/parameters/wrap_key)"
-case_end 1 "boot 1: disk mounted at $M; wrapping key logon:cpns:wrap from a root-only file"
+case_end "boot 1: disk mounted at $M; wrapping key logon:cpns:wrap from a root-only file"
 
 case_begin
 provision
 daemons_up || why "daemons up"
-case_end 1 "boot 1: three nodes; master (keys new-master), psk (add-gw), tk saved; daemons up"
+case_end "boot 1: three nodes; master (keys new-master), psk (add-gw), tk saved; daemons up"
 
 case_begin
 assign --claim
@@ -92,7 +77,7 @@ expect_line "keys list gw" "chain +chain:pne-1 +E=1 n=64 delivered=1 id=[0-9a-f]
 expect_line "keys list gw" "psk +psk:gw-1 +32 bytes +wrap logon:cpns:wrap" "$out"
 bad=$(find $M -path $M/lost+found -prune -o \( -name '.*.tmp.*' -o -type f ! -perm 0600 \) -print)
 expect_eq "temporary or non-0600 files left" "" "$bad"
-case_end 1 "boot 1: assignment and delivery; chain:/euk: files current (delivered=1, i=1), no temp file, 0600"
+case_end "boot 1: assignment and delivery; chain:/euk: files current (delivered=1, i=1), no temp file, 0600"
 
 case_begin
 # What boot 2 must find again, public metadata only.
@@ -104,9 +89,9 @@ case_begin
 cleanup
 sync
 mountpoint -q $M && why "still mounted"
-case_end 1 "boot 1: daemons killed, disk unmounted; power off"
+case_end "boot 1: daemons killed, disk unmounted; power off"
 
-exit $((fails > 0))
+ktap_finish "$PLAN"
 fi
 
 # ================================================================ boot 2
@@ -116,7 +101,7 @@ mount_disk || skip_all "no disk /dev/vda with ext4"
 expect_eq "cpns keys after the reboot" 0 "$(cpns_key_count)"
 modprobe cpns
 nodes_up || why "nodes up"
-case_end 2 "boot 2: the same disk; no cpns key in the new kernel"
+case_end "boot 2: the same disk; no cpns key in the new kernel"
 
 case_begin
 out=$(on gw cpnsctl keys load --keyring "$(ring gw)" 2>&1)
@@ -125,7 +110,7 @@ expect_eq "load without the wrapping key: exit" 1 "$rc"
 expect_line "load without the wrapping key" "cpnsctl: keys load: chain:pne-1: Required key not available: the wrapping key logon:cpns:wrap named by its blob is not in this process's keyrings" "$out"
 expect_line "load without the wrapping key" "cpnsctl: keys load: psk:gw-1: Required key not available: the wrapping key logon:cpns:wrap named by its blob is not in this process's keyrings" "$out"
 expect_eq "nothing made" 0 "$(cpns_key_count)"
-case_end 2 "boot 2: keys load without the wrapping key: ENOKEY naming logon:cpns:wrap, nothing made"
+case_end "boot 2: keys load without the wrapping key: ENOKEY naming logon:cpns:wrap, nothing made"
 
 case_begin
 keyctl padd logon cpns:wrap @u <$WRAPFILE >/dev/null || why "wrapping key"
@@ -139,7 +124,7 @@ for d in "srv master:store" "srv psk:gw-1" "gw psk:gw-1" "pne tk:pne-1"; do
 	set -- $d
 	s=$(keyctl search "$(ring $1)" cpns "$2" 2>/dev/null) || why "$1: no $2 after load"
 done
-case_end 2 "boot 2: wrapping key from its file; keys load restores every node as it was"
+case_end "boot 2: wrapping key from its file; keys load restores every node as it was"
 
 case_begin
 daemons_up || why "daemons up"
@@ -149,7 +134,7 @@ expect_line "deliver" "delivered index 2: ACCEPTED" "$OUT"
 expect_line "PNE" ".*DELIVERY entity=pne-1 E=1 i=2 n=64 -> ACCEPTED \(RENEWAL\), euk:pne-1.*" "$(cat $LOG/pne.log)"
 expect_line "GW chain" "E=1 n=64 delivered=2 id=.*" "$(held_meta gw chain:pne-1)"
 expect_eq "euk: file current" "$(held_meta pne euk:pne-1)" "$(file_state pne euk:pne-1)"
-case_end 2 "boot 2: the GW delivers i+1 from its restored chain, the PNE accepts it by hash link (RENEWAL)"
+case_end "boot 2: the GW delivers i+1 from its restored chain, the PNE accepts it by hash link (RENEWAL)"
 
 case_begin
 read -r owner epoch _ _ <<<"$(sed -n 's/^srv //p' $M/expect)"
@@ -163,7 +148,7 @@ expect_eq "chain: file current" "$(held_meta gw chain:pne-1)" "$(file_state gw c
 deliver
 expect_line "deliver E=2" "delivered index 1: ACCEPTED" "$OUT"
 expect_line "PNE euk" "E=2 i=1 n=64 id=.*" "$(held_meta pne euk:pne-1)"
-case_end 2 "boot 2: the server serves the next request from the same store (E=2), delivered"
+case_end "boot 2: the server serves the next request from the same store (E=2), delivered"
 
 case_begin
 before_chain=$(held_meta gw chain:pne-1)
@@ -185,7 +170,7 @@ expect_line "deliver after reload" "delivered index 2: ACCEPTED" "$OUT"
 expect_line "PNE" ".*E=2 i=2 n=64 -> ACCEPTED \(RENEWAL\).*" "$(cat $LOG/pne.log)"
 assign
 expect_line "assign after reload" "status: OK" "$OUT"
-case_end 2 "boot 2: modprobe -r, modprobe, keys load: delivery i+1 accepted, the server serves again"
+case_end "boot 2: modprobe -r, modprobe, keys load: delivery i+1 accepted, the server serves again"
 
 case_begin
 # Bad key files, each alone in a directory: the exact errno, nothing made.
@@ -247,8 +232,8 @@ out=$(on pne cpnsctl keys load "$B" --keyring "$(ring pne)" 2>&1)
 expect_line "older euk: with CAP_SYS_ADMIN" "kept euk:pne-1: the store holds it already" "$out"
 expect_eq "euk: unchanged" "$now_euk" "$(held_meta pne euk:pne-1)"
 expect_line "the older blob" "state E=2 i=1 n=64 id=.*" "$(cat "$LOG/euk.old")"
-case_end 2 "boot 2: bad key files refused with their errno (EBADMSG, EINVAL, EPROTONOSUPPORT, EKEYREJECTED, EPERM), nothing made"
+case_end "boot 2: bad key files refused with their errno (EBADMSG, EINVAL, EPROTONOSUPPORT, EKEYREJECTED, EPERM), nothing made"
 
 cleanup
 trap - EXIT
-exit $((fails > 0))
+ktap_finish "$PLAN"

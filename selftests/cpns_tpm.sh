@@ -24,42 +24,10 @@ BOOT=${CPNS_VM_BOOT:-1}
 M=/var/lib/cpns
 T=$M/tpm
 H=0x81000001
-n=0
-fails=0
+. ./lib/ktap.sh
 PLAN=2
-echo "KTAP version 1"
-echo "1..$PLAN"
-
-skip_all() {
-	echo "# SKIP: $*"
-	while [ $n -lt "$PLAN" ]; do
-		n=$((n + 1))
-		echo "ok $n tpm # SKIP $*"
-	done
-	exit 4
-}
-CASE_FAILS=
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-case_end() {
-	n=$((n + 1))
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $1"
-	else
-		fails=$((fails + 1))
-		printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-		echo "not ok $n - $1"
-	fi
-	CASE_FAILS=
-}
-expect_line() {
-	printf '%s\n' "$3" | grep -Eqx -- "$2" && return 0
-	why "$1: no line matching: $2"
-	why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-	return 1
-}
+ktap_header $PLAN
+skip_all() { ktap_skip_all $PLAN tpm "$@"; }
 
 for c in cpnsctl keyctl mount; do
 	command -v $c >/dev/null || skip_all "no $c"
@@ -93,6 +61,7 @@ cleanup() {
 trap cleanup EXIT
 cpns_keys() { awk '$8 == "cpns"' /proc/keys | wc -l; }
 
+case_begin
 case $BOOT in
 1)
 	rm -rf $T
@@ -108,6 +77,7 @@ case $BOOT in
 	expect_line "list" "psk +psk:gw-tpm +32 bytes +wrap trusted:cpns:wrap" "$out"
 	expect_line "list" "master +master:tpm +32 bytes +wrap trusted:cpns:wrap" "$out"
 	case_end "boot 1: a trusted: wrapping key sealed by the TPM; blobs saved under it"
+	case_begin
 	# on the disk: the TPM's sealed form (a TPM2 key blob, in hex), which
 	# is all a trusted key ever shows
 	sealed=$(cat $T/wrap.tpm)
@@ -123,6 +93,7 @@ case $BOOT in
 	expect_line "load" "loaded psk:gw-tpm \(key [0-9]+\): 32 bytes" "$out"
 	expect_line "load" "loaded master:tpm \(key [0-9]+\): 32 bytes" "$out"
 	case_end "boot 2: the same TPM: the wrapping key unseals, the blobs load"
+	case_begin
 	echo trusted:cpns:wrap >/sys/module/cpns/parameters/wrap_key
 	r=$(keyctl search @u cpns psk:gw-tpm) && keyctl pipe "$r" >/dev/null ||
 		why "the loaded key does not read back under trusted:cpns:wrap"
@@ -134,6 +105,7 @@ case $BOOT in
 		why "the trusted key loaded on a fresh TPM (key $w)"
 	fi
 	case_end "boot 3: a fresh TPM: the sealed wrapping key does not load"
+	case_begin
 	out=$(cpnsctl keys load $T/keys 2>&1)
 	rc=$?
 	[ "$rc" = 1 ] || why "keys load: exit $rc, want 1"
@@ -142,4 +114,4 @@ case $BOOT in
 	case_end "boot 3: keys load refuses, ENOKEY naming trusted:cpns:wrap; nothing made"
 	;;
 esac
-exit $((fails > 0))
+ktap_finish $PLAN

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
 
+#include "client.h"
 #include "cpnsctl.h"
 #include "role.h"
 #include "state.h"
@@ -247,30 +248,15 @@ struct load_ctx {
 	int count;
 };
 
+/* CPNS_CMD_KEY_LOAD of c->k: 0 or -errno (the client told it). */
 static int load_held(struct load_ctx *c, int32_t *serial)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *msg;
-	int err;
-
-	if (!c->nl) {
-		err = cpns_nl_open(&c->nl);
-		if (err) {
-			c->nl = NULL;
-			return err;
-		}
+	if (!c->nl && cpns_client_connect(&c->nl)) {
+		c->nl = NULL;
+		return -ENOENT;
 	}
-	msg = cpns_msg(c->nl, CPNS_CMD_KEY_LOAD);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, c->ring) ||
-	    nla_put(msg, CPNS_A_KEY_BLOB, strlen(c->k.text), c->k.text)) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	err = cpns_nl_request(c->nl, msg, tb);
-	nlmsg_free(msg);
-	if (!err && tb[CPNS_A_KEY_SERIAL])
-		*serial = nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
-	return err;
+	return cpns_key_load(c->nl, c->ring, c->k.text, strlen(c->k.text),
+			     serial);
 }
 
 static int load_one(const char *path, const char *name, void *arg)
@@ -306,9 +292,6 @@ static int load_one(const char *path, const char *name, void *arg)
 		if (err == -ENOKEY)
 			warn("keys load: %s: %s: the wrapping key %s named by its blob is not in this process's keyrings",
 			     name, strerror(-err), k->wrap);
-		else if (c->nl && is_held(name) && *cpns_nl_extack(c->nl))
-			warn("keys load: %s: %s (%s)", name, strerror(-err),
-			     cpns_nl_extack(c->nl));
 		else
 			warn("keys load: %s: %s", name, strerror(-err));
 		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : exit_for(err);
@@ -361,7 +344,7 @@ static int keys_new_master(const char *name, const char *dir, int32_t ring)
 	long serial;
 	int err;
 
-	if (!cpns_id_valid(name)) {
+	if (!cpns_id_valid(name, strlen(name))) {
 		warn("keys new-master: invalid master name: `%s'", name);
 		return CPNSCTL_EXIT_USAGE;
 	}

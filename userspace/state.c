@@ -113,7 +113,8 @@ int state_parse_header(struct state_key *k)
 	k->desc[d] = '\0';
 	if (!text_ok(k->wrap, w, false) || !text_ok(k->desc, d, true) ||
 	    strncmp(k->desc, prefix[b[5]], strlen(prefix[b[5]])) ||
-	    !cpns_id_valid(k->desc + strlen(prefix[b[5]])))
+	    !cpns_id_valid(k->desc + strlen(prefix[b[5]]),
+			   strlen(k->desc + strlen(prefix[b[5]]))))
 		return -EINVAL;
 	k->kind = b[5];
 	return 0;

@@ -10,41 +10,14 @@
 #   srv  192.0.2.1 --- 192.0.2.2  gw  192.0.2.5 --- 192.0.2.6  pne
 #
 # Set before sourcing: M (the mount point of the disk), LOG (a scratch
-# directory in /tmp).  Cases: case_begin; why/expect_*; case_end BOOT NAME.
+# directory in /tmp).  Sources lib/ktap.sh (case_begin, why, expect_*,
+# case_end).
 NODES="srv gw pne"
 SRV=192.0.2.1:7000
 PNE=192.0.2.6:7100
 PW='alice: correct horse'
 
-CASE_FAILS=
-case_begin() { CASE_FAILS=; }
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-# case_end BOOT NAME
-case_end() {
-	n=$((n + 1))
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $2"
-		return
-	fi
-	fails=$((fails + 1))
-	printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-	echo "not ok $n - $2"
-}
-expect_eq() {
-	[ "$2" = "$3" ] && return 0
-	why "$1: expected [$2], actual [$3]"
-	return 1
-}
-# expect_line WHAT REGEX TEXT
-expect_line() {
-	printf '%s\n' "$3" | grep -Eqx -- "$2" && return 0
-	why "$1: no line matching: $2"
-	why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
 
 # on NODE CMD...: CMD in NODE's network namespace with its state directory.
 on() {
