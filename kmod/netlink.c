@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include "admin.h"
 #include "blob.h"
 #include "cpns.h"
 #include "netlink.h"
@@ -194,6 +195,53 @@ static const struct nla_policy cpns_srv_respond_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_N]		= NLA_POLICY_MIN(NLA_U16, 1),
 };
 
+static const struct nla_policy cpns_srv_entity_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_RECORD]	= CPNS_POLICY_RECORD,
+	[CPNS_A_OWNER]		= CPNS_POLICY_ID,
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy cpns_srv_transfer_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_RECORD]	= CPNS_POLICY_RECORD,
+	[CPNS_A_OWNER]		= CPNS_POLICY_ID,
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_USER_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_USER_RECORD]	= CPNS_POLICY_RECORD,
+};
+
+static const struct nla_policy cpns_srv_reinstate_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+	[CPNS_A_ENTITY_RECORD]	= CPNS_POLICY_RECORD,
+	[CPNS_A_OWNER]		= CPNS_POLICY_ID,
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_TK]		= NLA_POLICY_RANGE(NLA_BINARY, CPNS_TK_MIN_LEN, CPNS_TK_MAX_LEN),
+	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
+};
+
+static const struct nla_policy cpns_srv_rotate_gw_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
+	[CPNS_A_PSK]		= NLA_POLICY_EXACT_LEN(CPNS_PSK_LEN),
+	[CPNS_A_GRACE]		= NLA_POLICY_MAX(NLA_U32, CPNS_GRACE_MAX_SECONDS),
+};
+
+static const struct nla_policy cpns_srv_remove_gw_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
+};
+
+static const struct nla_policy cpns_gw_forget_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_ENTITY_ID]	= CPNS_POLICY_ID,
+};
+
 static int cpns_get_info(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -222,6 +270,174 @@ err_msgsize:
 	return -EMSGSIZE;
 }
 
+/*
+ * CPNS_CMD_SRV_RELEASE, _TRANSFER, _DECOMMISSION, _REINSTATE: parsed into
+ * a struct cpns_entity_change_in for cpns_srv_entity_change() (admin.c).
+ */
+static int cpns_srv_entity_cmd(struct genl_info *info, enum cpns_entity_op op)
+{
+	static const int required[] = { CPNS_A_MASTER, CPNS_A_ENTITY_ID,
+					CPNS_A_ENTITY_RECORD, CPNS_A_EPOCH };
+	struct cpns_entity_change_in in = { .op = op };
+	struct cpns_entity_change_out *out = NULL;
+	struct nlattr **a = info->attrs;
+	struct sk_buff *msg = NULL;
+	key_ref_t keyring;
+	void *hdr;
+	int ret;
+
+	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)) ||
+	    (op == CPNS_ENTITY_TRANSFER &&
+	     (cpns_attr_missing(info, CPNS_A_USER_ID) ||
+	      cpns_attr_missing(info, CPNS_A_USER_RECORD))) ||
+	    (op == CPNS_ENTITY_REINSTATE &&
+	     (cpns_attr_missing(info, CPNS_A_TK) ||
+	      cpns_attr_missing(info, CPNS_A_CLAIM_CODE))))
+		return -EINVAL;
+	if (cpns_attr_id(info, CPNS_A_MASTER, &in.master) ||
+	    cpns_attr_id(info, CPNS_A_ENTITY_ID, &in.entity) ||
+	    cpns_attr_id_opt(info, CPNS_A_OWNER, &in.owner) ||
+	    cpns_attr_id_opt(info, CPNS_A_USER_ID, &in.user))
+		return -EINVAL;
+	in.erec = nla_data(a[CPNS_A_ENTITY_RECORD]);
+	in.erec_len = nla_len(a[CPNS_A_ENTITY_RECORD]);
+	in.epoch = nla_get_u32(a[CPNS_A_EPOCH]);
+	if (a[CPNS_A_USER_RECORD]) {
+		in.urec = nla_data(a[CPNS_A_USER_RECORD]);
+		in.urec_len = nla_len(a[CPNS_A_USER_RECORD]);
+	}
+	if (a[CPNS_A_TK] && a[CPNS_A_CLAIM_CODE]) {
+		in.tk = nla_data(a[CPNS_A_TK]);
+		in.tklen = nla_len(a[CPNS_A_TK]);
+		in.code = nla_data(a[CPNS_A_CLAIM_CODE]);
+		in.codelen = nla_len(a[CPNS_A_CLAIM_CODE]);
+	}
+	keyring = cpns_attr_keyring(info);
+	if (IS_ERR(keyring))
+		return PTR_ERR(keyring);
+	ret = -ENOMEM;
+	msg = cpns_reply_new(info, &hdr);
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!msg || !out)
+		goto out;
+	ret = cpns_srv_entity_change(keyring, &in, out, info->extack);
+	if (ret)
+		goto out;
+	ret = -EMSGSIZE;
+	if (nla_put(msg, CPNS_A_ENTITY_RECORD, out->len, out->record) ||
+	    nla_put_u32(msg, CPNS_A_EPOCH, out->epoch) ||
+	    (out->owner.len &&
+	     nla_put(msg, CPNS_A_OWNER, out->owner.len, out->owner.b)) ||
+	    (out->decommissioned && nla_put_flag(msg, CPNS_A_DECOMMISSIONED)))
+		goto out;
+	ret = cpns_reply_send(msg, hdr, info);
+	msg = NULL;
+out:
+	nlmsg_free(msg);
+	kfree(out);
+	key_ref_put(keyring);
+	return ret;
+}
+
+static int cpns_srv_release(struct sk_buff *skb, struct genl_info *info)
+{
+	return cpns_srv_entity_cmd(info, CPNS_ENTITY_RELEASE);
+}
+
+static int cpns_srv_transfer(struct sk_buff *skb, struct genl_info *info)
+{
+	return cpns_srv_entity_cmd(info, CPNS_ENTITY_TRANSFER);
+}
+
+static int cpns_srv_decommission(struct sk_buff *skb, struct genl_info *info)
+{
+	return cpns_srv_entity_cmd(info, CPNS_ENTITY_DECOMMISSION);
+}
+
+static int cpns_srv_reinstate(struct sk_buff *skb, struct genl_info *info)
+{
+	return cpns_srv_entity_cmd(info, CPNS_ENTITY_REINSTATE);
+}
+
+static int cpns_srv_rotate_gw_cmd(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int required[] = { CPNS_A_GW_ID, CPNS_A_PSK, CPNS_A_GRACE };
+	struct cpns_id gw;
+	key_ref_t keyring;
+	int ret;
+
+	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)) ||
+	    cpns_attr_id(info, CPNS_A_GW_ID, &gw))
+		return -EINVAL;
+	keyring = cpns_attr_keyring(info);
+	if (IS_ERR(keyring))
+		return PTR_ERR(keyring);
+	ret = cpns_srv_rotate_gw(genl_info_net(info), keyring, &gw,
+				 nla_data(info->attrs[CPNS_A_PSK]),
+				 nla_get_u32(info->attrs[CPNS_A_GRACE]),
+				 info->extack);
+	key_ref_put(keyring);
+	return ret;
+}
+
+static int cpns_srv_remove_gw_cmd(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct cpns_id gw;
+	key_ref_t keyring;
+	s32 serial = 0;
+	void *hdr;
+	int ret;
+
+	if (cpns_attr_id(info, CPNS_A_GW_ID, &gw))
+		return -EINVAL;
+	keyring = cpns_attr_keyring(info);
+	if (IS_ERR(keyring))
+		return PTR_ERR(keyring);
+	msg = cpns_reply_new(info, &hdr);
+	ret = -ENOMEM;
+	if (msg)
+		ret = cpns_srv_remove_gw(genl_info_net(info), keyring, &gw,
+					 &serial, info->extack);
+	key_ref_put(keyring);
+	if (!ret && nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial))
+		ret = -EMSGSIZE;
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return cpns_reply_send(msg, hdr, info);
+}
+
+static int cpns_gw_forget_cmd(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cpns_gw_forget_out out = { 0 };
+	struct cpns_id entity;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
+	if (ret)
+		return ret;
+	msg = cpns_reply_new(info, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	ret = cpns_gw_forget(genl_info_net(info), &entity, &out);
+	if (ret)
+		cpns_key_err(info, CPNS_KEY_CHAIN, ret);
+	else if (nla_put_u32(msg, CPNS_A_EPOCH, out.epoch) ||
+		 nla_put_u16(msg, CPNS_A_DELIVERED, out.delivered) ||
+		 nla_put_u16(msg, CPNS_A_N, out.n) ||
+		 nla_put_s32(msg, CPNS_A_KEY_SERIAL, out.serial))
+		ret = -EMSGSIZE;
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return cpns_reply_send(msg, hdr, info);
+}
+
 typedef int (*cpns_doit_t)(struct sk_buff *skb, struct genl_info *info);
 
 static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
@@ -237,11 +453,18 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_RESPOND]		= cpns_srv_respond,
 	[CPNS_CMD_PNE_RESET]		= cpns_pne_reset,
 	[CPNS_CMD_KEY_LOAD]		= cpns_key_load,
+	[CPNS_CMD_SRV_RELEASE]		= cpns_srv_release,
+	[CPNS_CMD_SRV_TRANSFER]		= cpns_srv_transfer,
+	[CPNS_CMD_SRV_DECOMMISSION]	= cpns_srv_decommission,
+	[CPNS_CMD_SRV_REINSTATE]	= cpns_srv_reinstate,
+	[CPNS_CMD_SRV_ROTATE_GW]	= cpns_srv_rotate_gw_cmd,
+	[CPNS_CMD_SRV_REMOVE_GW]	= cpns_srv_remove_gw_cmd,
+	[CPNS_CMD_GW_FORGET]		= cpns_gw_forget_cmd,
 };
 
 /* Attributes that carry a secret from userspace: wiped in the request once used. */
 static const int cpns_secret_attrs[] = {
-	CPNS_A_HPW, CPNS_A_PASSWORD, CPNS_A_CLAIM_CODE, CPNS_A_TK,
+	CPNS_A_HPW, CPNS_A_PASSWORD, CPNS_A_CLAIM_CODE, CPNS_A_TK, CPNS_A_PSK,
 };
 
 static void cpns_wipe_secrets(struct genl_info *info)
@@ -291,6 +514,13 @@ static struct genl_ops cpns_ops[] __ro_after_init = {
 	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
 	CPNS_OP(CPNS_CMD_PNE_RESET, cpns_pne_reset_policy),
 	CPNS_OP(CPNS_CMD_KEY_LOAD, cpns_key_load_policy),
+	CPNS_OP(CPNS_CMD_SRV_RELEASE, cpns_srv_entity_policy),
+	CPNS_OP(CPNS_CMD_SRV_TRANSFER, cpns_srv_transfer_policy),
+	CPNS_OP(CPNS_CMD_SRV_DECOMMISSION, cpns_srv_entity_policy),
+	CPNS_OP(CPNS_CMD_SRV_REINSTATE, cpns_srv_reinstate_policy),
+	CPNS_OP(CPNS_CMD_SRV_ROTATE_GW, cpns_srv_rotate_gw_policy),
+	CPNS_OP(CPNS_CMD_SRV_REMOVE_GW, cpns_srv_remove_gw_policy),
+	CPNS_OP(CPNS_CMD_GW_FORGET, cpns_gw_forget_policy),
 };
 
 enum cpns_mcgrp {
@@ -355,7 +585,8 @@ bool cpns_attrs_missing(struct genl_info *info, const int *attrs, unsigned int n
 /* The commands that may make a key in CPNS_A_KEYRING. */
 static bool cpns_cmd_mints(u8 cmd)
 {
-	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT;
+	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT ||
+	       cmd == CPNS_CMD_SRV_REMOVE_GW;	/* unlinks from it */
 }
 
 key_ref_t cpns_attr_keyring(struct genl_info *info)

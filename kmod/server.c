@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <crypto/algapi.h>
+#include "admin.h"
 #include "netlink.h"
 #include "record.h"
 
@@ -200,6 +201,12 @@ static int cpns_srv_open(struct genl_info *info, key_ref_t keyring,
 		return ret;
 	ret = cpns_open(c->k, c->aad, aadlen, nla_data(sealed), nla_len(sealed),
 			c->body);
+	/* a rotated PSK1 in its grace window (admin.c): then it answers */
+	if (ret == -EBADMSG && !IS_ERR(key) &&
+	    !cpns_srv_grace_psk(genl_info_net(info), gw, c->psk))
+		ret = cpns_k_req(c->psk, *rand, c->k) ?:
+		      cpns_open(c->k, c->aad, aadlen, nla_data(sealed),
+				nla_len(sealed), c->body);
 	if (ret && ret != -EBADMSG)
 		return ret;		/* -ENOMEM: no verdict on the request */
 	if (ret || IS_ERR(key))
@@ -350,6 +357,9 @@ static int cpns_srv_check_entity(struct genl_info *info, struct cpns_srv_ctx *c)
 	    owner.len != er->owner.len || memcmp(owner.b, er->owner.b, owner.len))
 		return cpns_srv_bad_record(info, -EBADMSG, "entity", &c->req.entity,
 					   erec, "disagrees with the store's owner or epoch");
+	/* decommissioned (admin.c): answered as an entity not in the list */
+	if (er->flags & CPNS_ENTITY_DECOMMISSIONED)
+		return CPNS_UNKNOWN_ENTITY;
 	return CPNS_OK;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
 
+#include "admin.h"
 #include "cpnsctl.h"
 #include "listener.h"
 #include "names.h"
@@ -65,8 +66,9 @@ static int usage(FILE *f)
 "                          [--master NAME] [--keyring KEYRING]\n"
 "       cpnsctl server import FILE --db FILE [--master NAME] [--keyring KEYRING]\n"
 "       cpnsctl server list --db FILE [-j|--json]\n"
-"       cpnsctl server set NAME VALUE --db FILE\n"
-"\n"
+"       cpnsctl server set NAME VALUE --db FILE\n");
+	server_admin_usage(f);
+	fprintf(f, "\n"
 "The CPNS Server.  Its store (--db, SQLite) holds users, the manufacturer's\n"
 "entities, owners, epochs and chains only as records sealed by the cpns\n"
 "module under the key master:NAME (default NAME `" DEFAULT_MASTER "'), which must be in\n"
@@ -85,6 +87,9 @@ static int usage(FILE *f)
 "            line, `#' comments; checked whole, then imported all or nothing\n"
 "  list      entities, owners, epochs, chain ids and n; -j for JSON\n"
 "  set       user_limit, gw_limit, window (seconds), chain_length\n"
+"  release, transfer, decommission, reinstate, remove-gw, rotate-gw,\n"
+"  set-password, remove-user\n"
+"            a device's, a GW's and a user's life: see their --help\n"
 "\n"
 "Secrets are never taken from the command line and never printed.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
@@ -1187,6 +1192,8 @@ int server_main(int argc, char *argv[])
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help"))
 		return usage(stdout);
+	if (server_admin_has(sub))
+		return server_admin_main(argc - 1, argv + 1);
 	if (!strcmp(sub, "run") || !strcmp(sub, "list"))
 		want = 0;
 	else if (!strcmp(sub, "add-gw") || !strcmp(sub, "add-user") ||

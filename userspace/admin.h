@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cpnsctl server: the administration of a device's life (admin.c):
+ * release, transfer, decommission, reinstate, remove-gw, rotate-gw,
+ * set-password, remove-user.
+ */
+#ifndef CPNS_ADMIN_H
+#define CPNS_ADMIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Is @sub one of admin.c's server subcommands? */
+bool server_admin_has(const char *sub);
+/* Its usage lines, for server --help. */
+void server_admin_usage(FILE *f);
+/* Run it: argv[0] is the subcommand.  Returns a cpnsctl exit code. */
+int server_admin_main(int argc, char *argv[]);
+
+#endif /* CPNS_ADMIN_H */
