@@ -40,8 +40,6 @@ static int cpns_record_seal_v(const u8 master[CPNS_MASTER_LEN],
 int cpns_record_seal(const u8 master[CPNS_MASTER_LEN], enum cpns_record_kind kind,
 		     const struct cpns_id *id, const void *pt, size_t len, u8 *out)
 {
-	if (kind == CPNS_RECORD_ENTITY)
-		return -EINVAL;
 	return cpns_record_seal_v(master, kind, CPNS_RECORD_VERSION, id, pt,
 				  len, out);
 }

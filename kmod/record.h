@@ -51,7 +51,11 @@ struct cpns_entity_rec {
 	u8 code[CPNS_CLAIM_CODE_MAX_LEN];
 };
 
-/* out receives len + CPNS_SEALED_MIN bytes.  Not for entity records. */
+/*
+ * Version CPNS_RECORD_VERSION, for user and chain records (an entity
+ * record sealed here is of version 2; cpns_record_seal_entity() seals
+ * version 3).  out receives len + CPNS_SEALED_MIN bytes.
+ */
 int cpns_record_seal(const u8 master[CPNS_MASTER_LEN], enum cpns_record_kind kind,
 		     const struct cpns_id *id, const void *pt, size_t len, u8 *out);
 /*

@@ -336,7 +336,9 @@ static int seal_entity(struct tgenl *t, int32_t ring, const char *entity,
  *
  *   RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(id)
  *   user:   HPW
- *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)
+ *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)   (version 2:
+ *           forged here, still opened; the module seals version 3, with
+ *           u8(Flags) after E)
  *   chain:  u16(n) || EUKey[n] || u32(E)
  */
 #define REC_USER REF_RECORD_USER
@@ -373,14 +375,18 @@ static void entity_forge(const uint8_t master[32], int version,
 	rec_forge(master, REC_ENTITY, version, entity, pt, len, out);
 }
 
-/* The entity record the module returned opens to exactly these values. */
+/*
+ * The entity record the module returned (version 3, in service) opens to
+ * exactly these values.
+ */
 static int entity_check(const uint8_t master[32], const struct blob *rec,
 			const char *entity, uint32_t e, const char *owner,
 			const uint8_t *tk, size_t tklen, const char *code)
 {
 	uint8_t aad[REF_AAD_MAX], pt[REC_MAX], want[REC_MAX];
-	size_t aadlen = ref_record_aad(aad, REC_ENTITY, REC_VERSION, entity);
-	size_t len = ref_entity_record_pt(want, e, owner, tk, tklen, code);
+	size_t aadlen = ref_record_aad(aad, REC_ENTITY, REF_ENTITY_RECORD_VERSION,
+				       entity);
+	size_t len = ref_entity_record_pt3(want, e, 0, owner, tk, tklen, code);
 
 	if (rec->len != (int)(len + REF_SEALED_MIN) ||
 	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))
