@@ -48,6 +48,7 @@
 
 struct admin_opts {
 	const char *sub;
+	char op[32];			/* "server <sub>", for the audit */
 	const char *db;
 	const char *master;
 	const char *password_file;
@@ -220,17 +221,16 @@ static int parse_opts(int argc, char *argv[], const struct admin_sub *sub,
 
 /*
  * "audit: 2026-12-02T05:00:00Z uid=0(root) server release entity=pne-1
- * owner=alice epoch=3": stdout (text) or a JSON object (-j), and syslog.
- * @fields are "key=value" pairs (values are identifiers or numbers).
+ * owner_was=alice owner=- epoch=3": stdout, or a JSON object with -j, and
+ * syslog.  @fmt gives "key=value" pairs (identifiers or numbers; "-":
+ * none), never a secret.
  */
-static void audit(const struct admin_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void audit(const struct admin_opts *o, const char *fmt, ...)
+void cpns_audit(bool json, const char *op, const char *fmt, ...)
 {
 	char what[512], when[32], who[96];
 	struct passwd *pw = getpwuid(getuid());
 	time_t now = time(NULL);
+	char *save = NULL, *kv;
 	struct tm tm;
 	va_list ap;
 
@@ -242,39 +242,39 @@ static void audit(const struct admin_opts *o, const char *fmt, ...)
 	snprintf(who, sizeof(who), "uid=%u(%s)", (unsigned int)getuid(),
 		 pw ? pw->pw_name : "?");
 	openlog("cpnsctl-audit", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_NOTICE, "%s server %s %s", who, o->sub, what);
+	syslog(LOG_NOTICE, "%s %s %s", who, op, what);
 	closelog();
-	if (o->json) {
-		char *save = NULL, *kv;
-
-		printf("{\"time\": \"%s\", \"uid\": %u, \"user\": ", when,
-		       (unsigned int)getuid());
-		json_str(stdout, pw ? pw->pw_name : "?");
-		printf(", \"op\": ");
-		json_str(stdout, o->sub);
-		for (kv = strtok_r(what, " ", &save); kv;
-		     kv = strtok_r(NULL, " ", &save)) {
-			char *eq = strchr(kv, '=');
-
-			if (!eq)
-				continue;
-			*eq = '\0';
-			printf(", ");
-			json_str(stdout, kv);
-			printf(": ");
-			if (eq[1] && strspn(eq + 1, "0123456789") == strlen(eq + 1))
-				printf("%s", eq + 1);
-			else if (!strcmp(eq + 1, "-"))
-				printf("null");
-			else
-				json_str(stdout, eq + 1);
-		}
-		printf("}\n");
-	} else {
-		printf("audit: %s %s server %s %s\n", when, who, o->sub, what);
+	if (!json) {
+		printf("audit: %s %s %s %s\n", when, who, op, what);
+		fflush(stdout);
+		return;
 	}
+	printf("{\"time\": \"%s\", \"uid\": %u, \"user\": ", when,
+	       (unsigned int)getuid());
+	json_str(stdout, pw ? pw->pw_name : "?");
+	printf(", \"op\": ");
+	json_str(stdout, op);
+	for (kv = strtok_r(what, " ", &save); kv; kv = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		printf(", ");
+		json_str(stdout, kv);
+		printf(": ");
+		if (*eq && strspn(eq, "0123456789") == strlen(eq))
+			printf("%s", eq);
+		else if (!strcmp(eq, "-"))
+			printf("null");
+		else
+			json_str(stdout, eq);
+	}
+	printf("}\n");
 	fflush(stdout);
 }
+
+#define audit(o, ...) cpns_audit((o)->json, (o)->op, __VA_ARGS__)
 
 /* Helpers ---------------------------------------------------------------- */
 
@@ -889,6 +889,7 @@ int server_admin_main(int argc, char *argv[])
 		return CPNSCTL_EXIT_USAGE;
 	if (parse_opts(argc, argv, sub, &o))
 		return CPNSCTL_EXIT_USAGE;
+	snprintf(o.op, sizeof(o.op), "server %s", o.sub);
 	if (!strcmp(o.sub, "set-password"))
 		return cmd_set_password(&o);
 	if (!strcmp(o.sub, "remove-user"))

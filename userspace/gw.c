@@ -20,6 +20,7 @@
 #include <kcapi.h>
 #include <linux/keyctl.h>
 
+#include "admin.h"
 #include "cpnsctl.h"
 #include "names.h"
 #include "role.h"
@@ -49,6 +50,8 @@ static int usage(FILE *f)
 "                         [--claim-code-file FILE|-] [--keyring KEYRING] [--timeout S]\n"
 "       cpnsctl gw deliver --pne ADDR:PORT --entity ID [--keyring KEYRING]\n"
 "                         [--timeout S]\n"
+"       cpnsctl gw list [-j]\n"
+"       cpnsctl gw forget ENTITY [-j]\n"
 "\n"
 "The PN GW.  PSK1 must be the key psk:ID in KEYRING (default @u); the chain\n"
 "received for an entity is kept by the kernel as chain:ENTITY there.\n"
@@ -61,6 +64,8 @@ static int usage(FILE *f)
 "           profile name; unverified statuses are marked `(unverified)'.\n"
 "  deliver  deliver the next undelivered EUKey[i] to the PNE and check its\n"
 "           acknowledgement; a delivery not confirmed is sent again, same i.\n"
+"  list     the chains held: EntityID, E, n, delivered index, ChainID\n"
+"  forget   drop chain:ENTITY deliberately (logged; see gw forget --help)\n"
 "\n"
 "Exit status: 0 OK / ACCEPTED; 1 a refusal (a server status other than OK,\n"
 "a PNE rejection, CHAIN_EXHAUSTED, a response or Confirm that does not\n"
@@ -553,6 +558,8 @@ int gw_main(int argc, char *argv[])
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help"))
 		return usage(stdout);
+	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "forget"))
+		return gw_held_main(argc - 1, argv + 1);	/* held.c */
 	if (strcmp(argv[1], "assign") && strcmp(argv[1], "deliver")) {
 		warn("gw: invalid subcommand: `%s'", argv[1]);
 		usage(stderr);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <linux/keyctl.h>
 
+#include "admin.h"
 #include "cpnsctl.h"
 #include "listener.h"
 #include "names.h"
@@ -54,6 +55,7 @@ static int usage(FILE *f)
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
 "       cpnsctl pne reset ENTITY\n"
+"       cpnsctl pne show [ENTITY] [-j]\n"
 "\n"
 "The PNE.  Accepts deliveries on ADDR:PORT for the entities whose TK is the\n"
 "key tk:ENTITY in KEYRING (default @u); the kernel opens each delivery,\n"
@@ -68,7 +70,8 @@ static int usage(FILE *f)
 "\n"
 "reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
 "judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
-"initial user namespace; the kernel logs it.\n");
+"initial user namespace; the kernel logs it.\n"
+"show prints the held (E, i, n) and ChainID of each euk: (no secret).\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -321,6 +324,8 @@ int pne_main(int argc, char *argv[])
 		return usage(stdout);
 	if (!strcmp(argv[1], "reset"))
 		return pne_reset(argc, argv);
+	if (!strcmp(argv[1], "show"))
+		return pne_show_main(argc - 1, argv + 1);	/* held.c */
 	if (strcmp(argv[1], "listen")) {
 		warn("pne: invalid subcommand: `%s'", argv[1]);
 		usage(stderr);
