@@ -386,7 +386,7 @@ static int module_change(struct cpns_nl *nl, const struct admin_opts *o,
 		warn("server %s: out of memory", o->sub);
 		return -ENOMEM;
 	}
-	err = role_request(nl, msg, tb, secret, o->sub);
+	err = role_request(nl, msg, tb, secret, o->op);
 	if (err)
 		return err;
 	if (!tb[CPNS_A_ENTITY_RECORD] || !tb[CPNS_A_EPOCH] ||
