@@ -49,7 +49,8 @@
  * namespace (a keyring ".cpns:net:[<inode>]" the module owns, where no
  * key operation can drop them), are found there whatever keyring is
  * named, and are made there only if the caller may write the keyring it
- * named.  Only CPNS_CMD_PNE_RESET drops one (Documentation/keys.rst).
+ * named.  Only CPNS_CMD_PNE_RESET (euk:) and CPNS_CMD_GW_FORGET (chain:)
+ * drop one (Documentation/keys.rst).
  *
  * Attribute validation is strict: each command accepts exactly the
  * attributes listed under it.  Any other attribute, a missing required
