@@ -138,7 +138,7 @@ static int parse_opts(int argc, char *argv[], const struct admin_sub *sub,
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			exit(admin_usage(stdout, sub));

@@ -221,7 +221,7 @@ static int held_opts(int argc, char *argv[], bool gw, bool *json,
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj", longopts, NULL)) != -1) {
 		if (c == 'h')
 			exit(held_usage(stdout, gw));
 		if (c != 'j') {
