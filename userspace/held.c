@@ -212,6 +212,8 @@ static int held_usage(FILE *f, bool gw)
 static int held_opts(int argc, char *argv[], bool gw, bool *json,
 		     const char **pos)
 {
+	const char *who = gw ? (strcmp(argv[0], "list") ? "gw forget" : "gw list") :
+			  "pne show";
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
@@ -225,7 +227,12 @@ static int held_opts(int argc, char *argv[], bool gw, bool *json,
 		if (c == 'h')
 			exit(held_usage(stdout, gw));
 		if (c != 'j') {
-			warn("%s: invalid argument: `%s'", argv[0], argv[optind - 1]);
+			if (c == ':')
+				warn("%s: option `%s' needs a value", who,
+				     argv[optind - 1]);
+			else
+				warn("%s: invalid argument: `%s'", who,
+				     argv[optind - 1]);
 			return -1;
 		}
 		*json = true;
@@ -234,11 +241,11 @@ static int held_opts(int argc, char *argv[], bool gw, bool *json,
 	if (optind < argc)
 		*pos = argv[optind++];
 	if (optind < argc) {
-		warn("%s: unexpected argument: `%s'", argv[0], argv[optind]);
+		warn("%s: unexpected argument: `%s'", who, argv[optind]);
 		return -1;
 	}
 	if (*pos && !cpns_id_valid(*pos)) {
-		warn("%s: invalid EntityID: `%s'", argv[0], *pos);
+		warn("%s: invalid EntityID: `%s'", who, *pos);
 		return -1;
 	}
 	return 0;

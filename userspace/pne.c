@@ -297,6 +297,7 @@ static int pne_reset(int argc, char *argv[])
 		return role_exit_errno(ret);
 	printf("euk:%s dropped: the next delivery is judged as a first one\n",
 	       argv[2]);
+	cpns_audit(false, "pne reset", "entity=%s", argv[2]);
 	return CPNSCTL_EXIT_OK;
 }
 

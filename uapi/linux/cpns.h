@@ -217,7 +217,8 @@
  *        RATE_LIMITED, INTERNAL), which is only sealed
  *    CPNS_A_USER_RECORD: the UserID's record, absent for an unknown user
  *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list; it
- *        holds the entity's TK, claim code, E and owner
+ *        holds the entity's TK, claim code, E, owner and whether it is
+ *        decommissioned (then UNKNOWN_ENTITY, as if it were absent)
  *    CPNS_A_OWNER: identifier, the owner the store lists, absent when
  *        it lists none;  CPNS_A_EPOCH: NLA_U32, the E it lists.  Neither
  *        decides anything: they must equal the entity record's.
