@@ -314,8 +314,10 @@ int cpns_srv_rotate_gw(struct net *net, key_ref_t keyring,
 	struct key *key;
 	int ret;
 
-	if (grace > CPNS_GRACE_MAX_SECONDS)
+	if (grace > CPNS_GRACE_MAX_SECONDS) {
+		cpns_admin_msg(extack, "grace window longer than CPNS_GRACE_MAX_SECONDS");
 		return -ERANGE;
+	}
 	p = cpns_payload_alloc(CPNS_KEY_PSK);
 	if (grace)
 		g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);

@@ -226,16 +226,12 @@ static const struct nla_policy cpns_srv_reinstate_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_CLAIM_CODE]	= CPNS_POLICY_CLAIM_CODE,
 };
 
-/* nla_policy's .max is an s16: the grace window's bound needs a range */
-static struct netlink_range_validation cpns_grace_range __ro_after_init = {
-	.max = CPNS_GRACE_MAX_SECONDS,
-};
-
 static const struct nla_policy cpns_srv_rotate_gw_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
 	[CPNS_A_GW_ID]		= CPNS_POLICY_ID,
 	[CPNS_A_PSK]		= NLA_POLICY_EXACT_LEN(CPNS_PSK_LEN),
-	[CPNS_A_GRACE]		= NLA_POLICY_FULL_RANGE(NLA_U32, &cpns_grace_range),
+	/* 0..CPNS_GRACE_MAX_SECONDS, checked by the role (.max is an s16) */
+	[CPNS_A_GRACE]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy cpns_srv_remove_gw_policy[CPNS_A_MAX + 1] = {

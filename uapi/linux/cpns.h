@@ -275,7 +275,8 @@
  *  namespace (EBUSY beyond).
  *    CPNS_A_KEYRING, CPNS_A_GW_ID
  *    CPNS_A_PSK: 32 bytes, the new PSK1 (EINVAL if it is the current one)
- *    CPNS_A_GRACE: NLA_U32, 0..CPNS_GRACE_MAX_SECONDS
+ *    CPNS_A_GRACE: NLA_U32, 0..CPNS_GRACE_MAX_SECONDS (ERANGE beyond,
+ *        with the extack message: the command checks it, not the policy)
  *  Reply: none (the ACK).
  *
  * CPNS_CMD_SRV_REMOVE_GW: retire a GW.  psk:<GwID> is unlinked from
