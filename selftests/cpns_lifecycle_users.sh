@@ -70,7 +70,8 @@ case_end "set-password: the old password AUTH_FAILED at once, the new one OK; un
 case_begin
 assign gw gw-1 bob pne-2 "$PW_BOB" CLAIM-CODE-0002
 expect_status NOT_OWNER
-srv release pne-2
+srv release pne-2 -j
+expect_line "audit (-j)" '\{"time": "[0-9T:Z-]+", "uid": 0, "user": "[^"]*", "op": "server release", "entity": "pne-2", "owner_was": "alice", "owner": null, "epoch": 1, "state": "in-service"\}' "$OUT"
 assign gw gw-1 bob pne-2 "$PW_BOB" CLAIM-CODE-0002
 expect_status OK
 snap
