@@ -35,6 +35,7 @@
 #include <linux/keyctl.h>
 
 #include "admin.h"
+#include "client.h"
 #include "cpnsctl.h"
 #include "role.h"
 #include "secret.h"
@@ -149,7 +150,7 @@ static int parse_opts(int argc, char *argv[], const struct admin_sub *sub,
 			o->db = optarg;
 			break;
 		case O_MASTER:
-			if (!cpns_id_valid(optarg)) {
+			if (!cpns_id_valid(optarg, strlen(optarg))) {
 				warn("server %s: invalid master name: `%s'",
 				     sub->name, optarg);
 				return -1;
@@ -299,7 +300,7 @@ static void store_warn(struct store *st, const char *what, int err)
 
 static int check_id(const struct admin_opts *o, const char *what, const char *id)
 {
-	if (cpns_id_valid(id))
+	if (cpns_id_valid(id, strlen(id)))
 		return 0;
 	warn("server %s: invalid %s: `%s'", o->sub, what, id);
 	return CPNSCTL_EXIT_USAGE;
@@ -361,51 +362,32 @@ static int module_change(struct cpns_nl *nl, const struct admin_opts *o,
 			 const struct store_entity *e,
 			 const struct entity_change *ch, struct entity_result *r)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *msg;
-	bool secret = ch->tk != NULL;
+	struct cpns_srv_entity_change_in in = {
+		.keyring = o->keyring, .master = o->master,
+		.entity_id = e->entity_id, .record = e->record,
+		.record_len = e->record_len, .owner = e->owner,
+		.epoch = e->epoch, .user_id = ch->user,
+		.user_record = ch->urec, .user_record_len = ch->urec_len,
+		.tk = ch->tk ? ch->tk->buf : NULL,
+		.tk_len = ch->tk ? ch->tk->len : 0, .claim_code = ch->code,
+	};
+	struct cpns_srv_entity_change_out *out = malloc(sizeof(*out));
 	int err;
 
-	msg = cpns_msg(nl, ch->cmd);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_MASTER, o->master) ||
-	    role_put_id(msg, CPNS_A_ENTITY_ID, e->entity_id) ||
-	    nla_put(msg, CPNS_A_ENTITY_RECORD, e->record_len, e->record) ||
-	    (e->owner[0] && role_put_id(msg, CPNS_A_OWNER, e->owner)) ||
-	    nla_put_u32(msg, CPNS_A_EPOCH, e->epoch) ||
-	    (ch->user && (role_put_id(msg, CPNS_A_USER_ID, ch->user) ||
-			  nla_put(msg, CPNS_A_USER_RECORD, ch->urec_len,
-				  ch->urec))) ||
-	    (ch->tk && (nla_put(msg, CPNS_A_TK, ch->tk->len, ch->tk->buf) ||
-			nla_put(msg, CPNS_A_CLAIM_CODE, strlen(ch->code),
-				ch->code)))) {
-		if (secret)
-			cpns_msg_free_secret(msg);
-		else
-			nlmsg_free(msg);
-		warn("server %s: out of memory", o->sub);
+	if (!out)
 		return -ENOMEM;
+	err = cpns_srv_entity_change(nl, ch->cmd, &in, out);
+	if (!err && out->record.len > sizeof(r->record))
+		err = -EPROTO;
+	if (!err) {
+		r->len = out->record.len;
+		memcpy(r->record, out->record.data, r->len);
+		r->epoch = out->epoch;
+		strcpy(r->owner, out->owner);
+		r->decommissioned = out->decommissioned;
 	}
-	err = role_request(nl, msg, tb, secret, o->op);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_ENTITY_RECORD] || !tb[CPNS_A_EPOCH] ||
-	    nla_len(tb[CPNS_A_ENTITY_RECORD]) > STORE_RECORD_MAX ||
-	    (tb[CPNS_A_OWNER] && nla_len(tb[CPNS_A_OWNER]) > CPNS_ID_MAX_LEN)) {
-		warn("server %s: no record in the module's reply", o->sub);
-		return -EBADMSG;
-	}
-	r->len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
-	memcpy(r->record, nla_data(tb[CPNS_A_ENTITY_RECORD]), r->len);
-	r->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
-	r->owner[0] = '\0';
-	if (tb[CPNS_A_OWNER]) {
-		memcpy(r->owner, nla_data(tb[CPNS_A_OWNER]),
-		       nla_len(tb[CPNS_A_OWNER]));
-		r->owner[nla_len(tb[CPNS_A_OWNER])] = '\0';
-	}
-	r->decommissioned = tb[CPNS_A_DECOMMISSIONED] != NULL;
-	return 0;
+	free(out);
+	return err;
 }
 
 /* The module's change, stored; 0 or an exit code (printed). */
@@ -417,7 +399,7 @@ static int entity_apply(struct cpns_nl *nl, struct store *st,
 
 	err = module_change(nl, o, e, ch, r);
 	if (err)
-		return role_exit_errno(err);
+		return cpnsctl_exit_errno(err);
 	err = store_update_entity(st, e, r->record, r->len, r->owner,
 				  role_now());
 	if (err == -ESTALE) {
@@ -559,7 +541,7 @@ static int cmd_entity(const struct admin_opts *o)
 		ch.tk = &tk;
 		ch.code = code;
 	}
-	ret = role_nl_open(&nl);
+	ret = cpns_client_connect(&nl);
 	if (ret)
 		goto out;
 	ret = entity_apply(nl, st, o, e, &ch, r);
@@ -581,14 +563,14 @@ out:
 
 static int cmd_set_password(const struct admin_opts *o)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct cpns_srv_seal_user_in in = { 0 };
+	struct cpns_record rec;
 	struct cpns_secret pw = { 0 };
 	uint8_t urec[STORE_RECORD_MAX];
 	size_t urec_len = sizeof(urec);
 	const char *user = o->pos[0];
 	struct cpns_nl *nl = NULL;
 	struct store *st = NULL;
-	struct nl_msg *msg;
 	char prompt[128];
 	int err, ret;
 
@@ -601,7 +583,7 @@ static int cmd_set_password(const struct admin_opts *o)
 	ret = get_user(o, st, user, urec, &urec_len);
 	if (ret)
 		goto out;
-	ret = role_nl_open(&nl);
+	ret = cpns_client_connect(&nl);
 	if (ret)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
@@ -613,30 +595,19 @@ static int cmd_set_password(const struct admin_opts *o)
 		      CPNSCTL_EXIT_IO;
 		goto out;
 	}
-	msg = cpns_msg(nl, CPNS_CMD_SRV_SEAL_USER);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_MASTER, o->master) ||
-	    role_put_id(msg, CPNS_A_USER_ID, user) ||
-	    nla_put(msg, CPNS_A_PASSWORD, pw.len, pw.buf)) {
-		cpns_msg_free_secret(msg);
-		secret_free(&pw);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	err = role_request(nl, msg, tb, true, "seal user");
+	in.keyring = o->keyring;
+	in.master = o->master;
+	in.user_id = user;
+	in.password = pw.buf;
+	in.password_len = pw.len;
+	err = cpns_srv_seal_user(nl, &in, &rec);
 	secret_free(&pw);
 	if (err) {
-		ret = role_exit_errno(err);
-		goto out;
-	}
-	if (!tb[CPNS_A_USER_RECORD]) {
-		warn("seal user: no record in the module's reply");
-		ret = CPNSCTL_EXIT_FAIL;
+		ret = cpnsctl_exit_errno(err);
 		goto out;
 	}
 	/* replaced only: failure rows (RATE_LIMITED) are kept */
-	err = store_put_user(st, user, nla_data(tb[CPNS_A_USER_RECORD]),
-			     nla_len(tb[CPNS_A_USER_RECORD]), true, role_now());
+	err = store_put_user(st, user, rec.data, rec.len, true, role_now());
 	if (err) {
 		store_warn(st, "set password", err);
 		ret = CPNSCTL_EXIT_IO;
@@ -724,7 +695,7 @@ static int cmd_remove_user(const struct admin_opts *o)
 		goto out;
 	}
 	if (w.n) {
-		ret = role_nl_open(&nl);
+		ret = cpns_client_connect(&nl);
 		if (ret)
 			goto out;
 	}
@@ -770,11 +741,9 @@ static int has_gw(const struct admin_opts *o, struct store *st, const char *gw)
 
 static int cmd_remove_gw(const struct admin_opts *o)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
 	const char *gw = o->pos[0];
 	struct cpns_nl *nl = NULL;
 	struct store *st = NULL;
-	struct nl_msg *msg;
 	int32_t serial = 0;
 	int err, ret;
 
@@ -786,23 +755,14 @@ static int cmd_remove_gw(const struct admin_opts *o)
 		return ret;
 	ret = has_gw(o, st, gw);
 	if (!ret)
-		ret = role_nl_open(&nl);
+		ret = cpns_client_connect(&nl);
 	if (ret)
 		goto out;
-	msg = cpns_msg(nl, CPNS_CMD_SRV_REMOVE_GW);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_GW_ID, gw)) {
-		nlmsg_free(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	err = role_request(nl, msg, tb, false, "remove GW");
+	err = cpns_srv_remove_gw(nl, o->keyring, gw, &serial);
 	if (err) {
-		ret = role_exit_errno(err);
+		ret = cpnsctl_exit_errno(err);
 		goto out;
 	}
-	if (tb[CPNS_A_KEY_SERIAL])
-		serial = nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
 	err = store_delete_gw(st, gw);
 	if (err) {
 		store_warn(st, "remove GW", err);
@@ -822,7 +782,6 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 	const char *gw = o->pos[0];
 	struct cpns_nl *nl = NULL;
 	struct store *st = NULL;
-	struct nl_msg *msg;
 	int err, ret;
 
 	ret = check_id(o, "GwID", gw);
@@ -833,7 +792,7 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 		return ret;
 	ret = has_gw(o, st, gw);
 	if (!ret)
-		ret = role_nl_open(&nl);
+		ret = cpns_client_connect(&nl);
 	if (ret)
 		goto out;
 	err = secret_read(&psk, o->psk_file, "New PSK1: ", 4096, 0);
@@ -849,18 +808,9 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 		ret = CPNSCTL_EXIT_USAGE;
 		goto out;
 	}
-	msg = cpns_msg(nl, CPNS_CMD_SRV_ROTATE_GW);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_GW_ID, gw) ||
-	    nla_put(msg, CPNS_A_PSK, psk.len, psk.buf) ||
-	    nla_put_u32(msg, CPNS_A_GRACE, o->grace)) {
-		cpns_msg_free_secret(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	err = role_request(nl, msg, NULL, true, "rotate GW");
+	err = cpns_srv_rotate_gw(nl, o->keyring, gw, psk.buf, psk.len, o->grace);
 	if (err) {
-		ret = role_exit_errno(err);
+		ret = cpnsctl_exit_errno(err);
 		goto out;
 	}
 	audit(o, "gw=%s grace=%u", gw, o->grace);

@@ -22,6 +22,7 @@
 #include <linux/keyctl.h>
 
 #include "admin.h"
+#include "client.h"
 #include "cpnsctl.h"
 #include "role.h"
 #include "util.h"
@@ -244,7 +245,7 @@ static int held_opts(int argc, char *argv[], bool gw, bool *json,
 		warn("%s: unexpected argument: `%s'", who, argv[optind]);
 		return -1;
 	}
-	if (*pos && !cpns_id_valid(*pos)) {
+	if (*pos && !cpns_id_valid(*pos, strlen(*pos))) {
 		warn("%s: invalid EntityID: `%s'", who, *pos);
 		return -1;
 	}
@@ -253,31 +254,19 @@ static int held_opts(int argc, char *argv[], bool gw, bool *json,
 
 static int gw_forget(const char *entity, bool json)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct cpns_gw_forget_out out;
 	struct cpns_nl *nl;
-	struct nl_msg *msg;
 	int err, ret;
 
-	ret = role_nl_open(&nl);
+	ret = cpns_client_connect(&nl);
 	if (ret)
 		return ret;
-	msg = cpns_msg(nl, CPNS_CMD_GW_FORGET);
-	if (!msg || role_put_id(msg, CPNS_A_ENTITY_ID, entity)) {
-		nlmsg_free(msg);
-		cpns_nl_close(nl);
-		return CPNSCTL_EXIT_FAIL;
-	}
-	err = role_request(nl, msg, tb, false, "gw forget");
-	if (err) {
-		cpns_nl_close(nl);
-		return role_exit_errno(err);
-	}
-	cpns_audit(json, "gw forget", "entity=%s epoch=%u delivered=%u n=%u key=%d",
-		   entity, tb[CPNS_A_EPOCH] ? nla_get_u32(tb[CPNS_A_EPOCH]) : 0,
-		   tb[CPNS_A_DELIVERED] ? nla_get_u16(tb[CPNS_A_DELIVERED]) : 0,
-		   tb[CPNS_A_N] ? nla_get_u16(tb[CPNS_A_N]) : 0,
-		   tb[CPNS_A_KEY_SERIAL] ? nla_get_s32(tb[CPNS_A_KEY_SERIAL]) : 0);
+	err = cpns_gw_forget(nl, entity, &out);
 	cpns_nl_close(nl);
+	if (err)
+		return cpnsctl_exit_errno(err);
+	cpns_audit(json, "gw forget", "entity=%s epoch=%u delivered=%u n=%u key=%d",
+		   entity, out.epoch, out.delivered, out.n, out.serial);
 	return CPNSCTL_EXIT_OK;
 }
 

@@ -9,8 +9,9 @@
 # what each node holds.  The server and the PNE listen on 0.0.0.0, so
 # both GWs reach them.
 #
-#   lc_setup_case            case 1: the nodes and their keys, or every
-#                            case "not ok" and exit 1
+#   lc_setup_case NAME       case 1: the nodes and their keys, or every
+#                            case "not ok" and exit 1 (lib/ktap.sh's
+#                            cases, checks and totals)
 #   assign NODE GWID USER ENTITY PASSWORD CODE|-    gw assign: OUT, RC
 #   deliver NODE ENTITY      gw deliver: OUT, RC
 #   srv SUB ARGS...          cpnsctl server SUB ARGS --db: OUT, RC
@@ -20,6 +21,7 @@
 
 TOPO_PREFIX="# "
 TOPO_DIR=${TOPO_DIR:-/tmp/cpns-lifecycle}
+. ./lib/ktap.sh
 . ./lib/topology.sh
 
 PLAN=$(($(grep -c "^case_end \"" "$0") + 1))	# + lc_setup_case
@@ -37,22 +39,12 @@ SRV2=$SERVER_ADDR2:$SERVER_PORT
 PNE2=$PNE_ADDR2:$PNE_PORT
 TOPO_UID[gw2]=10004
 
-echo "KTAP version 1"
-echo "1..$PLAN"
-
-skip_all() {
-	echo "# SKIP: $*"
-	n=0
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "ok $n lifecycle # SKIP $*"
-	done
-	exit 4
-}
-command -v cpnsctl >/dev/null || skip_all "no cpnsctl"
-cpnsctl server release --help >/dev/null 2>&1 || skip_all "cpnsctl has no \`server release'"
+ktap_header "$PLAN"
+command -v cpnsctl >/dev/null || ktap_skip_all "$PLAN" lifecycle "no cpnsctl"
+cpnsctl server release --help >/dev/null 2>&1 ||
+	ktap_skip_all "$PLAN" lifecycle "cpnsctl has no \`server release'"
 for c in nsenter unshare keyctl ip od; do
-	command -v $c >/dev/null || skip_all "no $c"
+	command -v $c >/dev/null || ktap_skip_all "$PLAN" lifecycle "no $c"
 done
 
 finish() {
@@ -66,56 +58,7 @@ finish() {
 }
 trap finish EXIT
 
-# ------------------------------------------------------------ reporting
-CASE_FAILS=
-case_begin() {
-	CASE_T0=$(date +%s)
-	CASE_FAILS=
-	: >"$TLOG"
-	TOPO_LOG=$TLOG
-}
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-case_end() {
-	n=$((n + 1))
-	TOPO_LOG=
-	echo "# case $((n)): $(($(date +%s) - CASE_T0)) s"
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $1"
-		return
-	fi
-	fails=$((fails + 1))
-	printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-	echo "# commands run:"
-	sed 's/^# //; s/^/#   /' "$TLOG"
-	echo "not ok $n - $1"
-}
-expect_line() {
-	if ! printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected a line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-expect_eq() {
-	[ "$2" = "$3" ] && return 0
-	why "$1:"
-	why "  expected: $2"
-	why "  actual:   $3"
-	return 1
-}
-
 # ------------------------------------------------------------- helpers
-node_file() {
-	local f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
 
 # assign NODE GWID USER ENTITY PASSWORD CLAIMCODE|- : OUT, RC
 assign() {
@@ -258,22 +201,9 @@ setup() {
 }
 
 lc_setup_case() {
-	case_begin
-	setup
-	rc=$?
-	[ $rc = 0 ] || why "setup failed (exit $rc)"
-	case_end "$1"
-	if [ $rc != 0 ]; then
-		while [ $n -lt $PLAN ]; do
-			n=$((n + 1))
-			echo "not ok $n - skipped: setup failed"
-		done
-		exit 1
-	fi
+	ktap_setup_case "$PLAN" "$1" setup
 }
 
 lc_finish() {
-	echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-	[ "$n" = "$PLAN" ] || { echo "# planned $PLAN cases, ran $n"; exit 1; }
-	[ "$fails" = 0 ]
+	ktap_finish "$PLAN"
 }
