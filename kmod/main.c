@@ -7,6 +7,7 @@
 
 #include <linux/module.h>
 #include <linux/genetlink.h>
+#include "admin.h"
 #include "cpns.h"
 #include "crypto.h"
 #include "key.h"
@@ -22,6 +23,9 @@ static int __init cpns_mod_init(void)
 	ret = cpns_key_init();
 	if (ret)
 		goto err_key;
+	ret = cpns_admin_init();
+	if (ret)
+		goto err_admin;
 	ret = cpns_genl_init();
 	if (ret)
 		goto err_genl;
@@ -30,6 +34,8 @@ static int __init cpns_mod_init(void)
 	return 0;
 
 err_genl:
+	cpns_admin_exit();
+err_admin:
 	cpns_key_exit();
 err_key:
 	cpns_crypto_exit();
@@ -40,6 +46,7 @@ err_crypto:
 static void __exit cpns_mod_exit(void)
 {
 	cpns_genl_exit();
+	cpns_admin_exit();
 	cpns_key_exit();
 	cpns_crypto_exit();
 }

@@ -114,4 +114,60 @@ static const struct nla_policy cpns_key_load_policy[CPNS_A_MAX + 1] = {
 	[CPNS_A_KEY_BLOB]	= NLA_POLICY_RANGE(NLA_BINARY, 1, 1024),
 };
 
+static const struct nla_policy cpns_srv_release_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_RECORD]	= NLA_POLICY_RANGE(NLA_BINARY, 28, 512),
+	[CPNS_A_OWNER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy cpns_srv_transfer_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_RECORD]	= NLA_POLICY_RANGE(NLA_BINARY, 28, 512),
+	[CPNS_A_OWNER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_USER_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_USER_RECORD]	= NLA_POLICY_RANGE(NLA_BINARY, 28, 512),
+};
+
+static const struct nla_policy cpns_srv_decommission_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_RECORD]	= NLA_POLICY_RANGE(NLA_BINARY, 28, 512),
+	[CPNS_A_OWNER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy cpns_srv_reinstate_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_MASTER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_ENTITY_RECORD]	= NLA_POLICY_RANGE(NLA_BINARY, 28, 512),
+	[CPNS_A_OWNER]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_EPOCH]		= { .type = NLA_U32 },
+	[CPNS_A_TK]		= NLA_POLICY_RANGE(NLA_BINARY, 16, 64),
+	[CPNS_A_CLAIM_CODE]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_claim_code, 64),
+};
+
+static const struct nla_policy cpns_srv_rotate_gw_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+	[CPNS_A_PSK]		= NLA_POLICY_EXACT_LEN(32),
+	[CPNS_A_GRACE]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy cpns_srv_remove_gw_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_KEYRING]	= { .type = NLA_S32 },
+	[CPNS_A_GW_ID]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+};
+
+static const struct nla_policy cpns_gw_forget_policy[CPNS_A_MAX + 1] = {
+	[CPNS_A_ENTITY_ID]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, cpns_validate_id, 64),
+};
+
 #endif /* _CPNS_NETLINK_POLICY_H */

@@ -22,6 +22,7 @@
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include "admin.h"
 #include "cpns.h"
 #include "gw.h"
 #include "key.h"
@@ -147,6 +148,19 @@ union cpns_args {
 		struct cpns_srv_respond_out out;
 	} respond;
 	struct cpns_key_load_out key_load;
+	struct {
+		struct cpns_entity_change_in in;
+		struct cpns_entity_change_out out;
+	} entity_change;
+	struct cpns_id rotate_gw;
+	struct {
+		struct cpns_id gw;
+		s32 serial;
+	} remove_gw;
+	struct {
+		struct cpns_id entity;
+		struct cpns_gw_forget_out out;
+	} gw_forget;
 };
 
 /*
@@ -207,7 +221,8 @@ static const u8 *cpns_attr_bin(struct genl_info *info, int attr, size_t *len)
 /* The commands that may make a key in CPNS_A_KEYRING. */
 static bool cpns_cmd_mints(u8 cmd)
 {
-	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT;
+	return cmd == CPNS_CMD_GW_RESPONSE || cmd == CPNS_CMD_PNE_ACCEPT ||
+	       cmd == CPNS_CMD_SRV_REMOVE_GW;	/* unlinks from it */
 }
 
 /* The caller's CPNS_A_KEYRING, resolved with search permission, into @r. */
@@ -586,6 +601,7 @@ static int cpns_attr_srv_request(struct genl_info *info,
 
 	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
 		return -EINVAL;
+	in->net = genl_info_net(info);
 	in->gw = cpns_attr_bin(info, CPNS_A_GW_ID, &in->gwlen);
 	in->rand = nla_data(info->attrs[CPNS_A_RAND]);
 	in->t = nla_get_u64(info->attrs[CPNS_A_TIME]);
@@ -678,6 +694,135 @@ static int cpns_nl_respond(struct sk_buff *skb, struct genl_info *info,
 	return cpns_nl_respond_put(r->msg, out);
 }
 
+/*
+ * SRV_RELEASE, SRV_TRANSFER, SRV_DECOMMISSION, SRV_REINSTATE: one
+ * struct cpns_entity_change_in for cpns_srv_entity_change() (admin.c).
+ */
+static int cpns_attr_entity_change(struct genl_info *info,
+				   struct cpns_entity_change_in *in)
+{
+	static const int required[] = { CPNS_A_MASTER, CPNS_A_ENTITY_ID,
+					CPNS_A_ENTITY_RECORD, CPNS_A_EPOCH };
+	static const int transfer[] = { CPNS_A_USER_ID, CPNS_A_USER_RECORD };
+	static const int reinstate[] = { CPNS_A_TK, CPNS_A_CLAIM_CODE };
+
+	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)) ||
+	    (in->op == CPNS_ENTITY_TRANSFER &&
+	     cpns_attrs_missing(info, transfer, ARRAY_SIZE(transfer))) ||
+	    (in->op == CPNS_ENTITY_REINSTATE &&
+	     cpns_attrs_missing(info, reinstate, ARRAY_SIZE(reinstate))))
+		return -EINVAL;
+	if (cpns_attr_id(info, CPNS_A_MASTER, &in->master) ||
+	    cpns_attr_id(info, CPNS_A_ENTITY_ID, &in->entity) ||
+	    cpns_attr_id_opt(info, CPNS_A_OWNER, &in->owner) ||
+	    cpns_attr_id_opt(info, CPNS_A_USER_ID, &in->user))
+		return -EINVAL;
+	in->erec = cpns_attr_bin(info, CPNS_A_ENTITY_RECORD, &in->erec_len);
+	in->epoch = nla_get_u32(info->attrs[CPNS_A_EPOCH]);
+	in->urec = cpns_attr_bin(info, CPNS_A_USER_RECORD, &in->urec_len);
+	in->tk = cpns_attr_bin(info, CPNS_A_TK, &in->tklen);
+	in->code = cpns_attr_bin(info, CPNS_A_CLAIM_CODE, &in->codelen);
+	return 0;
+}
+
+static int cpns_nl_entity_change(struct genl_info *info, union cpns_args *a,
+				 struct cpns_reply *r, enum cpns_entity_op op)
+{
+	struct cpns_entity_change_in *in = &a->entity_change.in;
+	struct cpns_entity_change_out *out = &a->entity_change.out;
+	struct sk_buff *msg = r->msg;
+	int ret;
+
+	in->op = op;
+	ret = cpns_attr_entity_change(info, in) ?:
+	      cpns_attr_keyring(info, r) ?:
+	      cpns_srv_entity_change(r->keyring, in, out, info->extack);
+	if (ret)
+		return ret;
+	if (nla_put(msg, CPNS_A_ENTITY_RECORD, out->len, out->record) ||
+	    nla_put_u32(msg, CPNS_A_EPOCH, out->epoch) ||
+	    (out->owner.len && cpns_put_id(msg, CPNS_A_OWNER, &out->owner)) ||
+	    (out->decommissioned && nla_put_flag(msg, CPNS_A_DECOMMISSIONED)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int cpns_nl_release(struct sk_buff *skb, struct genl_info *info,
+			   union cpns_args *a, struct cpns_reply *r)
+{
+	return cpns_nl_entity_change(info, a, r, CPNS_ENTITY_RELEASE);
+}
+
+static int cpns_nl_transfer(struct sk_buff *skb, struct genl_info *info,
+			    union cpns_args *a, struct cpns_reply *r)
+{
+	return cpns_nl_entity_change(info, a, r, CPNS_ENTITY_TRANSFER);
+}
+
+static int cpns_nl_decommission(struct sk_buff *skb, struct genl_info *info,
+				union cpns_args *a, struct cpns_reply *r)
+{
+	return cpns_nl_entity_change(info, a, r, CPNS_ENTITY_DECOMMISSION);
+}
+
+static int cpns_nl_reinstate(struct sk_buff *skb, struct genl_info *info,
+			     union cpns_args *a, struct cpns_reply *r)
+{
+	return cpns_nl_entity_change(info, a, r, CPNS_ENTITY_REINSTATE);
+}
+
+static int cpns_nl_rotate_gw(struct sk_buff *skb, struct genl_info *info,
+			     union cpns_args *a, struct cpns_reply *r)
+{
+	static const int required[] = { CPNS_A_GW_ID, CPNS_A_PSK, CPNS_A_GRACE };
+
+	if (cpns_attrs_missing(info, required, ARRAY_SIZE(required)) ||
+	    cpns_attr_id(info, CPNS_A_GW_ID, &a->rotate_gw))
+		return -EINVAL;
+	return cpns_attr_keyring(info, r) ?:
+	       cpns_srv_rotate_gw(genl_info_net(info), r->keyring, &a->rotate_gw,
+				  nla_data(info->attrs[CPNS_A_PSK]),
+				  nla_get_u32(info->attrs[CPNS_A_GRACE]),
+				  info->extack);
+}
+
+static int cpns_nl_remove_gw(struct sk_buff *skb, struct genl_info *info,
+			     union cpns_args *a, struct cpns_reply *r)
+{
+	int ret;
+
+	ret = cpns_attr_id(info, CPNS_A_GW_ID, &a->remove_gw.gw) ?:
+	      cpns_attr_keyring(info, r) ?:
+	      cpns_srv_remove_gw(genl_info_net(info), r->keyring, &a->remove_gw.gw,
+				 &a->remove_gw.serial, info->extack);
+	if (ret)
+		return ret;
+	return nla_put_s32(r->msg, CPNS_A_KEY_SERIAL, a->remove_gw.serial) ?
+	       -EMSGSIZE : 0;
+}
+
+static int cpns_nl_gw_forget(struct sk_buff *skb, struct genl_info *info,
+			     union cpns_args *a, struct cpns_reply *r)
+{
+	struct cpns_gw_forget_out *out = &a->gw_forget.out;
+	int ret;
+
+	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &a->gw_forget.entity);
+	if (ret)
+		return ret;
+	ret = cpns_gw_forget(genl_info_net(info), &a->gw_forget.entity, out);
+	if (ret) {
+		cpns_key_err(info->extack, CPNS_KEY_CHAIN, ret);
+		return ret;
+	}
+	if (nla_put_u32(r->msg, CPNS_A_EPOCH, out->epoch) ||
+	    nla_put_u16(r->msg, CPNS_A_DELIVERED, out->delivered) ||
+	    nla_put_u16(r->msg, CPNS_A_N, out->n) ||
+	    nla_put_s32(r->msg, CPNS_A_KEY_SERIAL, out->serial))
+		return -EMSGSIZE;
+	return 0;
+}
+
 typedef int (*cpns_doit_t)(struct sk_buff *skb, struct genl_info *info,
 			   union cpns_args *a, struct cpns_reply *r);
 
@@ -694,11 +839,18 @@ static const cpns_doit_t cpns_handlers[__CPNS_CMD_MAX] = {
 	[CPNS_CMD_SRV_RESPOND]		= cpns_nl_respond,
 	[CPNS_CMD_PNE_RESET]		= cpns_nl_pne_reset,
 	[CPNS_CMD_KEY_LOAD]		= cpns_nl_key_load,
+	[CPNS_CMD_SRV_RELEASE]		= cpns_nl_release,
+	[CPNS_CMD_SRV_TRANSFER]		= cpns_nl_transfer,
+	[CPNS_CMD_SRV_DECOMMISSION]	= cpns_nl_decommission,
+	[CPNS_CMD_SRV_REINSTATE]	= cpns_nl_reinstate,
+	[CPNS_CMD_SRV_ROTATE_GW]	= cpns_nl_rotate_gw,
+	[CPNS_CMD_SRV_REMOVE_GW]	= cpns_nl_remove_gw,
+	[CPNS_CMD_GW_FORGET]		= cpns_nl_gw_forget,
 };
 
 /* Attributes that carry a secret from userspace: wiped in the request once used. */
 static const int cpns_secret_attrs[] = {
-	CPNS_A_HPW, CPNS_A_PASSWORD, CPNS_A_CLAIM_CODE, CPNS_A_TK,
+	CPNS_A_HPW, CPNS_A_PASSWORD, CPNS_A_CLAIM_CODE, CPNS_A_TK, CPNS_A_PSK,
 };
 
 static void cpns_wipe_secrets(struct genl_info *info)
@@ -716,7 +868,7 @@ static void cpns_wipe_secrets(struct genl_info *info)
 /*
  * After the command: point extack at the attribute the role's message is
  * about, send the role's events (a refused Confirm has one), then the
- * reply; PNE_RESET answers with the ack alone.
+ * reply; PNE_RESET and SRV_ROTATE_GW answer with the ack alone.
  */
 static int cpns_finish(struct genl_info *info, int ret, struct cpns_reply *r)
 {
@@ -729,7 +881,8 @@ static int cpns_finish(struct genl_info *info, int ret, struct cpns_reply *r)
 		NL_SET_BAD_ATTR(info->extack, info->attrs[r->oc->bad_attr]);
 	for (i = 0; r->oc && i < r->oc->n_ev; i++)
 		cpns_notify(info, &r->oc->ev[i]);
-	if (ret || info->genlhdr->cmd == CPNS_CMD_PNE_RESET) {
+	if (ret || info->genlhdr->cmd == CPNS_CMD_PNE_RESET ||
+	    info->genlhdr->cmd == CPNS_CMD_SRV_ROTATE_GW) {
 		nlmsg_free(r->msg);
 		return ret;
 	}
@@ -781,6 +934,13 @@ static struct genl_ops cpns_ops[] __ro_after_init = {
 	CPNS_OP(CPNS_CMD_SRV_RESPOND, cpns_srv_respond_policy),
 	CPNS_OP(CPNS_CMD_PNE_RESET, cpns_pne_reset_policy),
 	CPNS_OP(CPNS_CMD_KEY_LOAD, cpns_key_load_policy),
+	CPNS_OP(CPNS_CMD_SRV_RELEASE, cpns_srv_release_policy),
+	CPNS_OP(CPNS_CMD_SRV_TRANSFER, cpns_srv_transfer_policy),
+	CPNS_OP(CPNS_CMD_SRV_DECOMMISSION, cpns_srv_decommission_policy),
+	CPNS_OP(CPNS_CMD_SRV_REINSTATE, cpns_srv_reinstate_policy),
+	CPNS_OP(CPNS_CMD_SRV_ROTATE_GW, cpns_srv_rotate_gw_policy),
+	CPNS_OP(CPNS_CMD_SRV_REMOVE_GW, cpns_srv_remove_gw_policy),
+	CPNS_OP(CPNS_CMD_GW_FORGET, cpns_gw_forget_policy),
 };
 
 static const struct genl_multicast_group cpns_mcgrps[] = {

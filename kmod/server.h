@@ -11,6 +11,8 @@
 #include <linux/key.h>
 #include "role.h"
 
+struct net;
+
 struct cpns_srv_seal_user_in {
 	struct cpns_id master, user;
 	const u8 *password;
@@ -39,6 +41,7 @@ int cpns_srv_seal_entity(key_ref_t keyring,
 
 /* A GW's request as it came (profile 1). */
 struct cpns_srv_request_in {
+	struct net *net;		/* the server's: its rotated PSK1s (admin.h) */
 	const u8 *gw;			/* as sent: its characters are check 1 */
 	size_t gwlen;
 	const u8 *rand;			/* CPNS_RAND_LEN bytes */

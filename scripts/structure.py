@@ -13,7 +13,7 @@ kmod checks (Documentation/design.rst, "Files"):
              (a file uses another when it includes it or names a function
              defined there: a non-static one of a .c, an inline one of a
              .h) have no cycle, and every edge goes down the layers main >
-             netlink > gw, pne, server > key.c, record > blob > key.h >
+             netlink > gw, pne, server, admin > key.c, record > blob > key.h >
              profile, role, cpns > crypto (or stays in one layer)
   genl       netlink.c is the only file that speaks genl: no other
              includes <net/genetlink.h> or names genl_info, an skb, a
@@ -38,7 +38,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 LAYERS = [
     ["main"],
     ["netlink", "netlink-policy.h"],
-    ["gw", "pne", "server"],
+    ["gw", "pne", "server", "admin"],
     ["key.c", "record"],
     ["blob"],
     ["key.h"],

@@ -121,6 +121,10 @@ POLICY(SRV_SEAL_USER);
 POLICY(SRV_SEAL_ENTITY);
 POLICY(SRV_OPEN_REQUEST);
 POLICY(SRV_RESPOND);
+POLICY(SRV_RELEASE);
+POLICY(SRV_TRANSFER);
+POLICY(SRV_DECOMMISSION);
+POLICY(SRV_REINSTATE);
 #undef POLICY
 #undef TPOL
 
@@ -185,6 +189,27 @@ static struct cspec cmds[] = {
 		OPT(CPNS_A_ENTITY_RECORD),
 		EXTRA(CPNS_A_OWNER),
 		REQ(CPNS_A_EPOCH), REQ(CPNS_A_N), { 0 } } },
+	/* the baseline: an entity owned by USER (made with SRV_TRANSFER) */
+	{ CMD(SRV_RELEASE), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_ENTITY_ID), REQ(CPNS_A_ENTITY_RECORD),
+		OPT(CPNS_A_OWNER), REQ(CPNS_A_EPOCH), { 0 } } },
+	/* the baselines below: an unowned entity (SRV_SEAL_ENTITY's record) */
+	{ CMD(SRV_TRANSFER), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_ENTITY_ID), REQ(CPNS_A_ENTITY_RECORD),
+		EXTRA(CPNS_A_OWNER), REQ(CPNS_A_EPOCH),
+		REQ(CPNS_A_USER_ID), REQ(CPNS_A_USER_RECORD), { 0 } } },
+	{ CMD(SRV_DECOMMISSION), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_ENTITY_ID), REQ(CPNS_A_ENTITY_RECORD),
+		EXTRA(CPNS_A_OWNER), REQ(CPNS_A_EPOCH), { 0 } } },
+	/* a decommissioned entity (made with SRV_DECOMMISSION) */
+	{ CMD(SRV_REINSTATE), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_ENTITY_ID), REQ(CPNS_A_ENTITY_RECORD),
+		EXTRA(CPNS_A_OWNER), REQ(CPNS_A_EPOCH),
+		REQ(CPNS_A_TK), REQ(CPNS_A_CLAIM_CODE), { 0 } } },
 };
 #undef CMD
 
@@ -574,6 +599,10 @@ FIXTURE_VARIANT_ADD(policy, srv_seal_user) { .cmd = CPNS_CMD_SRV_SEAL_USER };
 FIXTURE_VARIANT_ADD(policy, srv_seal_entity) { .cmd = CPNS_CMD_SRV_SEAL_ENTITY };
 FIXTURE_VARIANT_ADD(policy, srv_open_request) { .cmd = CPNS_CMD_SRV_OPEN_REQUEST };
 FIXTURE_VARIANT_ADD(policy, srv_respond) { .cmd = CPNS_CMD_SRV_RESPOND };
+FIXTURE_VARIANT_ADD(policy, srv_release) { .cmd = CPNS_CMD_SRV_RELEASE };
+FIXTURE_VARIANT_ADD(policy, srv_transfer) { .cmd = CPNS_CMD_SRV_TRANSFER };
+FIXTURE_VARIANT_ADD(policy, srv_decommission) { .cmd = CPNS_CMD_SRV_DECOMMISSION };
+FIXTURE_VARIANT_ADD(policy, srv_reinstate) { .cmd = CPNS_CMD_SRV_REINSTATE };
 
 static void fill(uint8_t *p, size_t len, uint8_t seed)
 {
@@ -677,6 +706,38 @@ static int seal_record(FIXTURE_DATA(policy) *self, uint8_t cmd, int out_attr,
 		return -EBADMSG;
 	v->len = nla_len(tb[out_attr]);
 	memcpy(v->buf, nla_data(tb[out_attr]), v->len);
+	return 0;
+}
+
+/*
+ * The entity record @rec (E = 0, unowned) through SRV_TRANSFER to USER or
+ * SRV_DECOMMISSION, into *v: a baseline for SRV_RELEASE / SRV_REINSTATE.
+ */
+static int entity_change(FIXTURE_DATA(policy) *self, uint8_t cmd,
+			 const struct aval *rec, const struct aval *urec,
+			 struct aval *v)
+{
+	struct nl_msg *m = tgenl_msg(self->t, cmd);
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	int err;
+
+	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
+	fx_put_id(m, CPNS_A_MASTER, MASTER);
+	fx_put_id(m, CPNS_A_ENTITY_ID, PNE);
+	nla_put(m, CPNS_A_ENTITY_RECORD, rec->len, rec->buf);
+	nla_put_u32(m, CPNS_A_EPOCH, 0);
+	if (urec) {
+		fx_put_id(m, CPNS_A_USER_ID, USER);
+		nla_put(m, CPNS_A_USER_RECORD, urec->len, urec->buf);
+	}
+	err = fx_call(self->t, m, tb, NULL);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_ENTITY_RECORD] ||
+	    nla_len(tb[CPNS_A_ENTITY_RECORD]) > CPNS_SEALED_MAX)
+		return -EBADMSG;
+	v->len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
+	memcpy(v->buf, nla_data(tb[CPNS_A_ENTITY_RECORD]), v->len);
 	return 0;
 }
 
@@ -823,6 +884,41 @@ FIXTURE_SETUP(policy)
 		ASSERT_EQ(0, err) TH_LOG("SRV_SEAL_ENTITY: %d", err);
 		break;
 	}
+	case CPNS_CMD_SRV_RELEASE:
+	case CPNS_CMD_SRV_TRANSFER:
+	case CPNS_CMD_SRV_DECOMMISSION:
+	case CPNS_CMD_SRV_REINSTATE: {
+		static struct aval rec, urec;	/* big: not on the stack */
+		uint32_t e = 0;
+
+		val_str(self, CPNS_A_ENTITY_ID, PNE);
+		val_set(self, CPNS_A_EPOCH, &e, 4);
+		err = seal_record(self, CPNS_CMD_SRV_SEAL_USER, CPNS_A_USER_RECORD,
+				  &urec);
+		ASSERT_EQ(0, err) TH_LOG("SRV_SEAL_USER: %d", err);
+		err = seal_record(self, CPNS_CMD_SRV_SEAL_ENTITY, CPNS_A_ENTITY_RECORD,
+				  &rec);
+		ASSERT_EQ(0, err) TH_LOG("SRV_SEAL_ENTITY: %d", err);
+		if (self->c->cmd == CPNS_CMD_SRV_TRANSFER)
+			*val_of(self, CPNS_A_USER_RECORD) = urec;
+		if (self->c->cmd == CPNS_CMD_SRV_TRANSFER ||
+		    self->c->cmd == CPNS_CMD_SRV_DECOMMISSION) {
+			*val_of(self, CPNS_A_ENTITY_RECORD) = rec;
+			break;
+		}
+		if (self->c->cmd == CPNS_CMD_SRV_RELEASE) {
+			err = entity_change(self, CPNS_CMD_SRV_TRANSFER, &rec, &urec,
+					    val_of(self, CPNS_A_ENTITY_RECORD));
+			ASSERT_EQ(0, err) TH_LOG("SRV_TRANSFER: %d", err);
+			break;
+		}
+		err = entity_change(self, CPNS_CMD_SRV_DECOMMISSION, &rec, NULL,
+				    val_of(self, CPNS_A_ENTITY_RECORD));
+		ASSERT_EQ(0, err) TH_LOG("SRV_DECOMMISSION: %d", err);
+		val_set(self, CPNS_A_TK, self->tk, 32);
+		val_str(self, CPNS_A_CLAIM_CODE, CLAIM);
+		break;
+	}
 	default:
 		break;
 	}
@@ -878,6 +974,16 @@ static const char *baseline_result(FIXTURE_DATA(policy) *self, struct nlattr **t
 	case CPNS_CMD_SRV_RESPOND:
 		return tb[CPNS_A_STATUS] && nla_get_u8(tb[CPNS_A_STATUS]) == CPNS_OK &&
 		       tb[CPNS_A_CHAIN_RECORD] ? NULL : "not OK with a chain";
+	case CPNS_CMD_SRV_RELEASE:
+	case CPNS_CMD_SRV_REINSTATE:
+		return tb[CPNS_A_ENTITY_RECORD] && !tb[CPNS_A_OWNER] &&
+		       !tb[CPNS_A_DECOMMISSIONED] ? NULL : "not an unowned record";
+	case CPNS_CMD_SRV_TRANSFER:
+		return tb[CPNS_A_ENTITY_RECORD] && tb[CPNS_A_OWNER] ?
+			NULL : "not a record owned by USER";
+	case CPNS_CMD_SRV_DECOMMISSION:
+		return tb[CPNS_A_ENTITY_RECORD] && tb[CPNS_A_DECOMMISSIONED] ?
+			NULL : "not a decommissioned record";
 	}
 	return "unknown command";
 }

@@ -222,7 +222,9 @@ static void respond(struct tgenl *t, int32_t ring, const struct fx_gwreq *r,
  *
  *   RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(id)
  *   user:   HPW
- *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)
+ *   entity: u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode)   (version 2:
+ *           forged here, still opened; the module seals version 3, with
+ *           u8(Flags) after E)
  *   chain:  u16(n) || EUKey[n] || u32(E)
  */
 #define REC_USER REF_RECORD_USER

@@ -829,12 +829,12 @@ TEST_F(vec, server_answers_vector_request)
 		uint8_t want[256], got[256];
 		size_t wlen;
 
-		aadlen = ref_record_aad(aad, REF_RECORD_ENTITY, REF_RECORD_VERSION,
-					self->v.entity);
-		wlen = ref_entity_record_pt(want, self->v.e, self->v.user,
-					    self->v.tk, self->v.tklen,
-					    self->v.claim_code ? self->v.claim_code :
-					    "CLAIM-UNUSED");
+		aadlen = ref_record_aad(aad, REF_RECORD_ENTITY,
+					REF_ENTITY_RECORD_VERSION, self->v.entity);
+		wlen = ref_entity_record_pt3(want, self->v.e, 0, self->v.user,
+					     self->v.tk, self->v.tklen,
+					     self->v.claim_code ? self->v.claim_code :
+					     "CLAIM-UNUSED");
 		ASSERT_EQ(wlen + REF_SEALED_MIN, nla_len(tb[CPNS_A_ENTITY_RECORD]));
 		ASSERT_EQ(0, ref_open(master, aad, aadlen,
 				      nla_data(tb[CPNS_A_ENTITY_RECORD]),

@@ -542,3 +542,105 @@ int cpns_event_parse(struct nlattr **tb, struct cpns_event_info *ev)
 		ev->key_serial = (int32_t)nla_get_u32(tb[CPNS_A_KEY_SERIAL]);
 	return 0;
 }
+
+/* The rest of a device's life ----------------------------------------- */
+
+static const char *entity_op(uint8_t cmd)
+{
+	switch (cmd) {
+	case CPNS_CMD_SRV_RELEASE:
+		return "server release";
+	case CPNS_CMD_SRV_TRANSFER:
+		return "server transfer";
+	case CPNS_CMD_SRV_DECOMMISSION:
+		return "server decommission";
+	default:
+		return "server reinstate";
+	}
+}
+
+static int entity_change_reply(struct nlattr **tb,
+			       struct cpns_srv_entity_change_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (copy_record(tb[CPNS_A_ENTITY_RECORD], &out->record) ||
+	    !tb[CPNS_A_EPOCH] ||
+	    (tb[CPNS_A_OWNER] && copy_id(tb[CPNS_A_OWNER], out->owner)))
+		return -EPROTO;
+	out->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
+	out->decommissioned = tb[CPNS_A_DECOMMISSIONED] != NULL;
+	return 0;
+}
+
+int cpns_srv_entity_change(struct cpns_nl *nl, uint8_t cmd,
+			   const struct cpns_srv_entity_change_in *in,
+			   struct cpns_srv_entity_change_out *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *msg = cpns_msg(nl, cmd);
+	const char *op = entity_op(cmd);
+	int err = msg ? nla_put_s32(msg, CPNS_A_KEYRING, in->keyring) ||
+		  put_id(msg, CPNS_A_MASTER, in->master) ||
+		  put_id(msg, CPNS_A_ENTITY_ID, in->entity_id) ||
+		  nla_put(msg, CPNS_A_ENTITY_RECORD, in->record_len, in->record) ||
+		  (in->owner && in->owner[0] &&
+		   put_id(msg, CPNS_A_OWNER, in->owner)) ||
+		  nla_put_u32(msg, CPNS_A_EPOCH, in->epoch) ||
+		  (in->user_id && (put_id(msg, CPNS_A_USER_ID, in->user_id) ||
+				   nla_put(msg, CPNS_A_USER_RECORD,
+					   in->user_record_len, in->user_record))) ||
+		  (in->tk && (nla_put(msg, CPNS_A_TK, in->tk_len, in->tk) ||
+			      put_id(msg, CPNS_A_CLAIM_CODE, in->claim_code))) : 0;
+
+	err = transact(nl, msg, err, in->tk != NULL, op, tb);
+	return err ? err : checked(op, entity_change_reply(tb, out));
+}
+
+int cpns_srv_rotate_gw(struct cpns_nl *nl, int32_t keyring, const char *gw_id,
+		       const uint8_t *psk, size_t psk_len, uint32_t grace)
+{
+	struct nl_msg *msg = cpns_msg(nl, CPNS_CMD_SRV_ROTATE_GW);
+	int err = msg ? nla_put_s32(msg, CPNS_A_KEYRING, keyring) ||
+		  put_id(msg, CPNS_A_GW_ID, gw_id) ||
+		  nla_put(msg, CPNS_A_PSK, psk_len, psk) ||
+		  nla_put_u32(msg, CPNS_A_GRACE, grace) : 0;
+
+	return transact(nl, msg, err, true, "rotate GW", NULL);
+}
+
+int cpns_srv_remove_gw(struct cpns_nl *nl, int32_t keyring, const char *gw_id,
+		       int32_t *serial)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *msg = cpns_msg(nl, CPNS_CMD_SRV_REMOVE_GW);
+	int err = msg ? nla_put_s32(msg, CPNS_A_KEYRING, keyring) ||
+		  put_id(msg, CPNS_A_GW_ID, gw_id) : 0;
+
+	err = transact(nl, msg, err, false, "remove GW", tb);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_KEY_SERIAL])
+		return checked("remove GW", -EPROTO);
+	*serial = nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
+	return 0;
+}
+
+int cpns_gw_forget(struct cpns_nl *nl, const char *entity_id,
+		   struct cpns_gw_forget_out *out)
+{
+	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct nl_msg *msg = cpns_msg(nl, CPNS_CMD_GW_FORGET);
+	int err = msg ? put_id(msg, CPNS_A_ENTITY_ID, entity_id) : 0;
+
+	err = transact(nl, msg, err, false, "gw forget", tb);
+	if (err)
+		return err;
+	if (!tb[CPNS_A_EPOCH] || !tb[CPNS_A_DELIVERED] || !tb[CPNS_A_N] ||
+	    !tb[CPNS_A_KEY_SERIAL])
+		return checked("gw forget", -EPROTO);
+	out->epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
+	out->delivered = nla_get_u16(tb[CPNS_A_DELIVERED]);
+	out->n = nla_get_u16(tb[CPNS_A_N]);
+	out->serial = nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
+	return 0;
+}

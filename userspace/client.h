@@ -240,4 +240,46 @@ struct cpns_event_info {
 };
 int cpns_event_parse(struct nlattr **tb, struct cpns_event_info *ev);
 
+/*
+ * The rest of a device's life (admin.c, held.c): CPNS_CMD_SRV_RELEASE,
+ * _TRANSFER, _DECOMMISSION, _REINSTATE (@cmd) give the entity's next
+ * record; SRV_ROTATE_GW, SRV_REMOVE_GW, GW_FORGET.  0 or a negative
+ * errno, told as "server release: ...", "rotate GW: ...", "remove GW:
+ * ...", "gw forget: ...".
+ */
+struct cpns_srv_entity_change_in {
+	int32_t keyring;
+	const char *master, *entity_id;
+	const uint8_t *record;		/* as the store holds it */
+	size_t record_len;
+	const char *owner;		/* the store's copy; NULL or "": none */
+	uint32_t epoch;			/* the store's copy */
+	const char *user_id;		/* TRANSFER: the new owner ... */
+	const uint8_t *user_record;	/* ... and its record */
+	size_t user_record_len;
+	const uint8_t *tk;		/* REINSTATE: the list's TK ... */
+	size_t tk_len;
+	const char *claim_code;		/* ... and claim code */
+};
+struct cpns_srv_entity_change_out {
+	struct cpns_record record;	/* the entity's next record */
+	uint32_t epoch;
+	char owner[CPNS_ID_MAX_LEN + 1];	/* "": none */
+	bool decommissioned;
+};
+int cpns_srv_entity_change(struct cpns_nl *nl, uint8_t cmd,
+			   const struct cpns_srv_entity_change_in *in,
+			   struct cpns_srv_entity_change_out *out);
+int cpns_srv_rotate_gw(struct cpns_nl *nl, int32_t keyring, const char *gw_id,
+		       const uint8_t *psk, size_t psk_len, uint32_t grace);
+int cpns_srv_remove_gw(struct cpns_nl *nl, int32_t keyring, const char *gw_id,
+		       int32_t *serial);
+struct cpns_gw_forget_out {
+	uint32_t epoch;
+	uint16_t delivered, n;
+	int32_t serial;
+};
+int cpns_gw_forget(struct cpns_nl *nl, const char *entity_id,
+		   struct cpns_gw_forget_out *out);
+
 #endif /* CPNS_CLIENT_H */

@@ -20,6 +20,7 @@
 #include <kcapi.h>
 #include <linux/keyctl.h>
 
+#include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
 #include "names.h"
@@ -52,6 +53,8 @@ static int usage(FILE *f)
 "                         [--claim-code-file FILE|-] [--keyring KEYRING] [--timeout S]\n"
 "       cpnsctl gw deliver --pne ADDR:PORT --entity ID [--keyring KEYRING]\n"
 "                         [--timeout S]\n"
+"       cpnsctl gw list [-j]\n"
+"       cpnsctl gw forget ENTITY [-j]\n"
 "\n"
 "The PN GW.  PSK1 must be the key psk:ID in KEYRING (default @u); the chain\n"
 "received for an entity is kept by the kernel as chain:ENTITY there.\n"
@@ -64,6 +67,8 @@ static int usage(FILE *f)
 "           profile name; unverified statuses are marked `(unverified)'.\n"
 "  deliver  deliver the next undelivered EUKey[i] to the PNE and check its\n"
 "           acknowledgement; a delivery not confirmed is sent again, same i.\n"
+"  list     the chains held: EntityID, E, n, delivered index, ChainID\n"
+"  forget   drop chain:ENTITY deliberately (logged; see gw forget --help)\n"
 "\n"
 "Exit status: 0 OK / ACCEPTED; 1 a refusal (a server status other than OK,\n"
 "a PNE rejection, CHAIN_EXHAUSTED, a response or Confirm that does not\n"
@@ -572,6 +577,8 @@ int gw_main(int argc, char *argv[])
 		.ctx = &o,
 	};
 
+	if (argc >= 2 && (!strcmp(argv[1], "list") || !strcmp(argv[1], "forget")))
+		return gw_held_main(argc - 1, argv + 1);	/* held.c */
 	signal(SIGPIPE, SIG_IGN);
 	return opts_run(&c, gw_subs, ARRAY_SIZE(gw_subs), usage, argc, argv);
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <linux/keyctl.h>
 
+#include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
 #include "listener.h"
@@ -49,6 +50,7 @@ static int usage(FILE *f)
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
 "       cpnsctl pne reset ENTITY\n"
+"       cpnsctl pne show [ENTITY] [-j]\n"
 "\n"
 "The PNE.  Accepts deliveries on ADDR:PORT for the entities whose TK is the\n"
 "key tk:ENTITY in KEYRING (default @u); the kernel opens each delivery,\n"
@@ -63,7 +65,8 @@ static int usage(FILE *f)
 "\n"
 "reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
 "judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
-"initial user namespace; the kernel logs it.\n");
+"initial user namespace; the kernel logs it.\n"
+"show prints the held (E, i, n) and ChainID of each euk: (no secret).\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -243,6 +246,7 @@ static int pne_reset(const char *entity)
 	printf("euk:%s dropped: the next delivery is judged as a first one\n",
 	       entity);
 	state_forget("euk:", entity);
+	cpns_audit(false, "pne reset", "entity=%s", entity);
 	return CPNSCTL_EXIT_OK;
 }
 
@@ -343,5 +347,7 @@ int pne_main(int argc, char *argv[])
 		.ctx = &o,
 	};
 
+	if (argc >= 2 && !strcmp(argv[1], "show"))
+		return pne_show_main(argc - 1, argv + 1);	/* held.c */
 	return opts_run(&c, pne_subs, ARRAY_SIZE(pne_subs), usage, argc, argv);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <keyutils.h>
 
+#include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
 #include "opts.h"
@@ -49,8 +50,9 @@ static int usage(FILE *f)
 "                          [--master NAME] [--keyring KEYRING]\n"
 "       cpnsctl server import FILE --db FILE [--master NAME] [--keyring KEYRING]\n"
 "       cpnsctl server list --db FILE [-j|--json]\n"
-"       cpnsctl server set NAME VALUE --db FILE\n"
-"\n"
+"       cpnsctl server set NAME VALUE --db FILE\n");
+	server_admin_usage(f);
+	fprintf(f, "\n"
 "The CPNS Server.  Its store (--db, SQLite) holds users, the manufacturer's\n"
 "entities, owners, epochs and chains only as records sealed by the cpns\n"
 "module under the key master:NAME (default NAME `" DEFAULT_MASTER "'), which must be in\n"
@@ -69,6 +71,9 @@ static int usage(FILE *f)
 "            line, `#' comments; checked whole, then imported all or nothing\n"
 "  list      entities, owners, epochs, chain ids and n; -j for JSON\n"
 "  set       user_limit, gw_limit, window (seconds), chain_length\n"
+"  release, transfer, decommission, reinstate, remove-gw, rotate-gw,\n"
+"  set-password, remove-user\n"
+"            a device's, a GW's and a user's life: see their --help\n"
 "\n"
 "Secrets are never taken from the command line and never printed.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
@@ -523,5 +528,7 @@ int server_main(int argc, char *argv[])
 		.ctx = &o,
 	};
 
+	if (argc >= 2 && server_admin_has(argv[1]))
+		return server_admin_main(argc - 1, argv + 1);	/* admin.c */
 	return opts_run(&c, srv_subs, ARRAY_SIZE(srv_subs), usage, argc, argv);
 }

@@ -454,6 +454,68 @@ int store_commit_chain(struct store *st, const struct store_entity *old,
 	return tx_end(st, own, rc);
 }
 
+int store_update_entity(struct store *st, const struct store_entity *old,
+			const uint8_t *record, size_t len, const char *owner,
+			int64_t now)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	if (!len || len > STORE_RECORD_MAX)
+		return -EINVAL;
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	rc = prep(st, "UPDATE entities SET record = ?, owner = ?, updated = ? "
+		  "WHERE entity_id = ? AND epoch = ? AND record = ?", &s);
+	if (!rc) {
+		sqlite3_bind_blob(s, 1, record, len, SQLITE_STATIC);
+		if (owner && *owner)
+			bind_text(s, 2, owner);
+		else
+			sqlite3_bind_null(s, 2);
+		sqlite3_bind_int64(s, 3, now);
+		bind_text(s, 4, old->entity_id);
+		sqlite3_bind_int64(s, 5, old->epoch);
+		sqlite3_bind_blob(s, 6, old->record, old->record_len,
+				  SQLITE_STATIC);
+		rc = step_done(st, s);
+		if (!rc && sqlite3_changes(st->db) != 1)
+			rc = -ESTALE;
+	}
+	return tx_end(st, own, rc);
+}
+
+static int delete_row(struct store *st, const char *sql, const char *id)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	rc = tx_begin(st, &own);
+	if (rc)
+		return rc;
+	rc = prep(st, sql, &s);
+	if (!rc) {
+		bind_text(s, 1, id);
+		rc = step_done(st, s);
+		if (!rc && sqlite3_changes(st->db) != 1)
+			rc = -ENOENT;
+	}
+	return tx_end(st, own, rc);
+}
+
+int store_delete_user(struct store *st, const char *user_id)
+{
+	return delete_row(st, "DELETE FROM users WHERE user_id = ?", user_id);
+}
+
+int store_delete_gw(struct store *st, const char *gw_id)
+{
+	return delete_row(st, "DELETE FROM gws WHERE gw_id = ?", gw_id);
+}
+
 int store_import(struct store *st, const struct store_import_entry *ents,
 		 size_t count, int64_t now, size_t *bad)
 {

@@ -113,6 +113,21 @@ struct store_chain {
 int store_commit_chain(struct store *st, const struct store_entity *old,
 		       const struct store_chain *ch, int64_t now);
 
+/*
+ * The entity's next record from an administration command (release,
+ * transfer, decommission, reinstate: E unchanged), with the owner copy
+ * (NULL or "": none), only if the row still holds @old's record and
+ * epoch (else -ESTALE).  The chain columns are kept.
+ */
+int store_update_entity(struct store *st, const struct store_entity *old,
+			const uint8_t *record, size_t len, const char *owner,
+			int64_t now);
+
+/* Remove a user's row (its failure rows are kept).  -ENOENT if none. */
+int store_delete_user(struct store *st, const char *user_id);
+/* Remove a GW's row.  -ENOENT if none. */
+int store_delete_gw(struct store *st, const char *gw_id);
+
 /* One sealed line of a manufacturer's list. */
 struct store_import_entry {
 	const char *entity_id;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host test of kmod/record.c itself, over kshim/ and the reference: the
- * server's store records round-trip, are bound to kind, version and
- * identifier, refuse a plaintext that is not their kind's with EBADMSG,
+ * server's store records round-trip (entity records of version 3 with
+ * their Flags; those of version 2 still open), are bound to kind,
+ * version and identifier, refuse a plaintext that is not their kind's with EBADMSG,
  * and report an out-of-memory OPEN or SEAL as that errno, never as
  * EBADMSG (which the server answers INTERNAL, "a forged record").
  * Prints KTAP.
@@ -37,16 +38,18 @@ int main(void)
 	u8 scratch[CPNS_RECORD_PT_MAX], pt[CPNS_RECORD_PT_MAX];
 	struct cpns_id pne1, pne2, alice, bob;
 	struct cpns_entity_rec er;
-	int len, ret;
+	u8 aad[CPNS_AAD_MAX];
+	size_t aadlen;
+	int len, len2, ret;
 
-	printf("KTAP version 1\n1..12\n");
+	printf("KTAP version 1\n1..16\n");
 	set_id(&pne1, "pne-0001");
 	set_id(&pne2, "pne-0002");
 	set_id(&alice, "alice");
 	set_id(&bob, "bob");
 
 	len = seal_entity(&pne1, 41, "alice", rec);
-	result(len == 28 + 4 + 2 + 5 + 2 + 16 + 2 + 9, "entity record length");
+	result(len == 28 + 4 + 1 + 2 + 5 + 2 + 16 + 2 + 9, "entity record length");
 	ret = cpns_record_open_entity(master, &pne1, rec, len, scratch, &er);
 	result(!ret && er.e == 41 && er.owner.len == 5 &&
 	       !memcmp(er.owner.b, "alice", 5) && er.tklen == 16 &&
@@ -81,6 +84,40 @@ int main(void)
 	result(!ret && cpns_record_open_entity(master, &pne1, rec2, 66, scratch,
 					       &er) == -EBADMSG,
 	       "entity owner that is not an identifier: EBADMSG");
+
+	/* version 3's Flags: decommissioned round-trips, unknown flags do not */
+	memset(&er, 0, sizeof(er));
+	er.e = 7;
+	er.flags = CPNS_ENTITY_DECOMMISSIONED;
+	er.tklen = 16;
+	er.codelen = 9;
+	memcpy(er.code, "ABCD-1234", 9);
+	len2 = cpns_record_seal_entity(master, &pne1, &er, scratch, rec2);
+	memset(&er, 0, sizeof(er));
+	ret = cpns_record_open_entity(master, &pne1, rec2, len2, scratch, &er);
+	result(len2 == 28 + 4 + 1 + 2 + 2 + 16 + 2 + 9 && !ret && er.e == 7 &&
+	       er.flags == CPNS_ENTITY_DECOMMISSIONED && !er.owner.len,
+	       "decommissioned entity record round trip (version 3)");
+	memcpy(pt, "\0\0\0\1\x02\0\0\0\x10", 9);
+	memset(pt + 9, 1, 16);
+	memcpy(pt + 25, "\0\x09" "ABCD-1234", 11);
+	aadlen = ref_record_aad(aad, CPNS_RECORD_ENTITY, 3, "pne-0001");
+	ret = cpns_seal(master, aad, aadlen, pt, 36, rec2);
+	result(!ret && cpns_record_open_entity(master, &pne1, rec2, 64, scratch,
+					       &er) == -EBADMSG,
+	       "entity record (version 3) with an unknown flag: EBADMSG");
+	/* version 2, before Flags: opens, in service */
+	memcpy(pt, "\0\0\0\x05\0\0\0\x10", 8);
+	memset(pt + 8, 1, 16);
+	memcpy(pt + 24, "\0\x09" "ABCD-1234", 11);
+	ret = cpns_record_seal(master, CPNS_RECORD_ENTITY, &pne1, pt, 35, rec2);
+	memset(&er, 0xff, sizeof(er));
+	result(!ret && !cpns_record_open_entity(master, &pne1, rec2, 63, scratch,
+						&er) && er.e == 5 && !er.flags &&
+	       !er.owner.len && er.tklen == 16,
+	       "entity record of version 2 opens: in service, Flags 0");
+	result(cpns_record_open_entity(master, &pne2, rec2, 63, scratch, &er) ==
+	       -EBADMSG, "entity record of version 2, another entity: EBADMSG");
 
 	kshim_gcm_errno = -ENOMEM;
 	result(cpns_record_open_entity(master, &pne1, rec, len, scratch, &er) ==

@@ -611,8 +611,8 @@ int fx_entity_check(const uint8_t master[32], const struct fx_blob *rec,
 {
 	uint8_t aad[REF_AAD_MAX], pt[FX_REC_MAX], want[FX_REC_MAX];
 	size_t aadlen = ref_record_aad(aad, REF_RECORD_ENTITY,
-				       REF_RECORD_VERSION, entity);
-	size_t len = ref_entity_record_pt(want, e, owner, tk, tklen, code);
+				       REF_ENTITY_RECORD_VERSION, entity);
+	size_t len = ref_entity_record_pt3(want, e, 0, owner, tk, tklen, code);
 
 	if (rec->len != (int)(len + REF_SEALED_MIN) ||
 	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))

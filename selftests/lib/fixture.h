@@ -328,7 +328,11 @@ void fx_entity_forge(const uint8_t master[32], int version,
 		     const char *entity, uint32_t e, const char *owner,
 		     const uint8_t *tk, size_t tklen, const char *code,
 		     struct fx_blob *out);
-/* 0 when rec opens under master to exactly this entity record, else -1. */
+/*
+ * 0 when rec opens under master to exactly this entity record, as the
+ * module seals it (version 3, in service), else -1.  fx_entity_forge()
+ * forges version 2 or any other, which the module still opens.
+ */
 int fx_entity_check(const uint8_t master[32], const struct fx_blob *rec,
 		    const char *entity, uint32_t e, const char *owner,
 		    const uint8_t *tk, size_t tklen, const char *code);

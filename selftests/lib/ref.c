@@ -1221,3 +1221,17 @@ size_t ref_entity_record_pt(uint8_t *buf, uint32_t e, const char *owner,
 	b_id(&b, code);
 	return b.len;
 }
+
+size_t ref_entity_record_pt3(uint8_t *buf, uint32_t e, uint8_t flags,
+			     const char *owner, const uint8_t *tk, size_t tklen,
+			     const char *code)
+{
+	struct bld b = { buf, 0 };
+
+	b_u32(&b, e);
+	b_u8(&b, flags);
+	b_id(&b, owner ? owner : "");
+	b_lp(&b, tk, tklen);
+	b_id(&b, code);
+	return b.len;
+}

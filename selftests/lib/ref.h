@@ -189,14 +189,22 @@ long ref_json_hex(const struct ref_json *j, const char *path, uint8_t *out,
  * The server's store records (the project's format, design.rst):
  * RecAAD = "CPNS-KA v1 record" || u8(kind) || u8(version) || lp(id), no
  * version byte when version < 0 (the first format); the entity plaintext
- * u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode), owner NULL: empty.
+ * of version 2 u32(E) || lp(Owner) || lp(TK) || lp(ClaimCode), owner
+ * NULL: empty; of version 3 (REF_ENTITY_RECORD_VERSION, the one the
+ * module seals) u32(E) || u8(Flags) || lp(Owner) || lp(TK) ||
+ * lp(ClaimCode).  User and chain records are of version 2.
  */
 #define REF_RECORD_USER 1
 #define REF_RECORD_ENTITY 2
 #define REF_RECORD_CHAIN 3
 #define REF_RECORD_VERSION 2
+#define REF_ENTITY_RECORD_VERSION 3
+#define REF_ENTITY_DECOMMISSIONED 0x01
 size_t ref_record_aad(uint8_t *buf, uint8_t kind, int version, const char *id);
 size_t ref_entity_record_pt(uint8_t *buf, uint32_t e, const char *owner,
 			    const uint8_t *tk, size_t tklen, const char *code);
+size_t ref_entity_record_pt3(uint8_t *buf, uint32_t e, uint8_t flags,
+			     const char *owner, const uint8_t *tk, size_t tklen,
+			     const char *code);
 
 #endif /* _CPNS_REF_H */

@@ -63,7 +63,8 @@
  * namespace (a keyring ".cpns:net:[<inode>]" the module owns, where no
  * key operation can drop them), are found there whatever keyring is
  * named, and are made there only if the caller may write the keyring it
- * named.  Only CPNS_CMD_PNE_RESET drops one (Documentation/keys.rst).
+ * named.  Only CPNS_CMD_PNE_RESET (euk:) and CPNS_CMD_GW_FORGET (chain:)
+ * drop one (Documentation/keys.rst).
  *
  * Attribute validation is strict: each command accepts exactly the
  * attributes listed under it.  Any other attribute, a missing required
@@ -230,7 +231,8 @@
  *        RATE_LIMITED, INTERNAL), which is only sealed
  *    CPNS_A_USER_RECORD: the UserID's record, absent for an unknown user
  *    CPNS_A_ENTITY_RECORD: absent for an entity not in the list; it
- *        holds the entity's TK, claim code, E and owner
+ *        holds the entity's TK, claim code, E, owner and whether it is
+ *        decommissioned (then UNKNOWN_ENTITY, as if it were absent)
  *    CPNS_A_OWNER: identifier, the owner the store lists, absent when
  *        it lists none;  CPNS_A_EPOCH: NLA_U32, the E it lists.  Neither
  *        decides anything: they must equal the entity record's.
@@ -249,6 +251,62 @@
  *  parse, or disagrees with CPNS_A_OWNER / CPNS_A_EPOCH is answered with
  *  a sealed INTERNAL (logged, rate-limited, without secrets), never
  *  acted on.
+ *
+ * CPNS_CMD_SRV_RELEASE, CPNS_CMD_SRV_TRANSFER, CPNS_CMD_SRV_DECOMMISSION,
+ * CPNS_CMD_SRV_REINSTATE: the server's administration of one entity
+ *  (Documentation/design.rst, "The rest of a device's life").  The kernel
+ *  opens the entity record the store holds, checks it against the store's
+ *  columns, and seals the entity's next record; E never changes.
+ *    CPNS_A_KEYRING, CPNS_A_MASTER, CPNS_A_ENTITY_ID
+ *    CPNS_A_ENTITY_RECORD: the record the store holds
+ *    CPNS_A_OWNER: the owner the store lists, absent when none;
+ *    CPNS_A_EPOCH: NLA_U32, the E it lists (both must equal the record's)
+ *  RELEASE: the entity has no owner (the next first claim needs the claim
+ *    code).  EALREADY when it has none, ENOENT when it is decommissioned.
+ *  TRANSFER: the owner becomes CPNS_A_USER_ID, whose CPNS_A_USER_RECORD
+ *    must open for it (the user exists).  EALREADY when that user owns it,
+ *    ENOENT when it is decommissioned.
+ *  DECOMMISSION: the entity is marked decommissioned and has no owner;
+ *    SRV_RESPOND answers every later request for it with a sealed
+ *    UNKNOWN_ENTITY, as for an entity not on the list.  EALREADY twice.
+ *  REINSTATE: a decommissioned entity back in service from a line of the
+ *    manufacturer's list: CPNS_A_TK, CPNS_A_CLAIM_CODE as for
+ *    SRV_SEAL_ENTITY; unowned, E kept.  EEXIST when it is in service.
+ *  A record that does not open for this EntityID, does not parse or
+ *  disagrees with CPNS_A_OWNER / CPNS_A_EPOCH (or a user record that does
+ *  not open for CPNS_A_USER_ID): EBADMSG, logged.  Reply:
+ *    CPNS_A_ENTITY_RECORD: the next record (store it in place of the old)
+ *    CPNS_A_EPOCH: E;  CPNS_A_OWNER: the owner now, absent when none
+ *    CPNS_A_DECOMMISSIONED: NLA_FLAG, when it is decommissioned
+ *
+ * CPNS_CMD_SRV_ROTATE_GW: a new PSK1 for a GW.  psk:<GwID>, found from
+ *  CPNS_A_KEYRING with Write permission, gets the new PSK1 (same serial);
+ *  the old one is still accepted by SRV_OPEN_REQUEST and SRV_RESPOND
+ *  (whose response is then sealed under it) for CPNS_A_GRACE seconds of
+ *  the kernel's boot-time clock, then refused as any wrong PSK1
+ *  (BAD_GW_AUTH).  One grace entry per GW: rotating again within the
+ *  window ends the previous one's.  At most CPNS_GRACE_MAX per network
+ *  namespace (EBUSY beyond).
+ *    CPNS_A_KEYRING, CPNS_A_GW_ID
+ *    CPNS_A_PSK: 32 bytes, the new PSK1 (EINVAL if it is the current one)
+ *    CPNS_A_GRACE: NLA_U32, 0..CPNS_GRACE_MAX_SECONDS (ERANGE beyond,
+ *        with the extack message: the command checks it, not the policy)
+ *  Reply: none (the ACK).
+ *
+ * CPNS_CMD_SRV_REMOVE_GW: retire a GW.  psk:<GwID> is unlinked from
+ *  CPNS_A_KEYRING (which needs Write permission) and invalidated (the key
+ *  core unlinks it everywhere and destroys it); its grace entry is
+ *  dropped.  Its later requests get BAD_GW_AUTH after the dummy open, as
+ *  an unknown GwID's.
+ *    CPNS_A_KEYRING, CPNS_A_GW_ID
+ *  No such key: ENOKEY.  Reply: CPNS_A_KEY_SERIAL, the key retired.
+ *
+ * CPNS_CMD_GW_FORGET: the GW drops chain:<EntityID> of the caller's
+ *  network namespace deliberately (logged by the kernel: EntityID, E,
+ *  delivered, n, serial, netns, uid); the next assignment makes a new one.
+ *    CPNS_A_ENTITY_ID
+ *  No chain held for it: ENOKEY.  Reply: CPNS_A_EPOCH, CPNS_A_DELIVERED,
+ *  CPNS_A_N, CPNS_A_KEY_SERIAL of the chain dropped.
  *
  * CPNS_CMD_EVENT: multicast on "events" only, never a reply.
  *    CPNS_A_EVENT: NLA_U8, enum cpns_event
@@ -289,6 +347,8 @@
 #define CPNS_OUTSTANDING_LIFETIME 600
 #define CPNS_OUTSTANDING_MAX 256
 #define CPNS_OUTSTANDING_USERNS_MAX 1024
+#define CPNS_GRACE_MAX_SECONDS 86400
+#define CPNS_GRACE_MAX 256
 
 enum cpns_cmd {
 	CPNS_CMD_UNSPEC,
@@ -306,6 +366,13 @@ enum cpns_cmd {
 	/* 12: CPNS_CMD_GW_CANCEL, reserved (added on another branch) */
 	CPNS_CMD_PNE_RESET = 13,
 	CPNS_CMD_KEY_LOAD = 14,
+	CPNS_CMD_SRV_RELEASE = 15,
+	CPNS_CMD_SRV_TRANSFER = 16,
+	CPNS_CMD_SRV_DECOMMISSION = 17,
+	CPNS_CMD_SRV_REINSTATE = 18,
+	CPNS_CMD_SRV_ROTATE_GW = 19,
+	CPNS_CMD_SRV_REMOVE_GW = 20,
+	CPNS_CMD_GW_FORGET = 21,
 	__CPNS_CMD_MAX
 };
 #define CPNS_CMD_MAX (__CPNS_CMD_MAX - 1)
@@ -347,6 +414,9 @@ enum cpns_attr {
 	CPNS_A_DELIVERED,
 	CPNS_A_EVENT,
 	CPNS_A_KEY_BLOB,
+	CPNS_A_PSK,
+	CPNS_A_GRACE,
+	CPNS_A_DECOMMISSIONED,
 	__CPNS_A_MAX
 };
 #define CPNS_A_MAX (__CPNS_A_MAX - 1)
