@@ -32,13 +32,14 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/keyctl.h>
+#include <keyutils.h>
 
 #include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
 #include "role.h"
 #include "secret.h"
+#include "state.h"
 #include "store.h"
 #include "util.h"
 
@@ -770,6 +771,7 @@ static int cmd_remove_gw(const struct admin_opts *o)
 		goto out;
 	}
 	audit(o, "gw=%s psk_key=%d", gw, serial);
+	state_forget("psk:", gw);
 out:
 	cpns_nl_close(nl);
 	store_close(st);
@@ -779,6 +781,7 @@ out:
 static int cmd_rotate_gw(const struct admin_opts *o)
 {
 	struct cpns_secret psk = { 0 };
+	char desc[sizeof("psk:") + 64];
 	const char *gw = o->pos[0];
 	struct cpns_nl *nl = NULL;
 	struct store *st = NULL;
@@ -814,6 +817,9 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 		goto out;
 	}
 	audit(o, "gw=%s grace=%u", gw, o->grace);
+	snprintf(desc, sizeof(desc), "psk:%s", gw);
+	state_save(keyctl_search(o->keyring, "cpns", desc, 0), "psk:", gw,
+		   strlen(gw));
 out:
 	secret_free(&psk);
 	cpns_nl_close(nl);

@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/keyctl.h>
+#include <keyutils.h>
 
 #include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
 #include "role.h"
+#include "state.h"
 #include "util.h"
 
 struct held {
@@ -109,6 +109,7 @@ static int held_list(const char *prefix, struct held **out, size_t *count)
 {
 	struct held *v = NULL;
 	int32_t store, *ids = NULL;
+	void *buf = NULL;
 	long len, i;
 	size_t n = 0;
 	FILE *f;
@@ -124,19 +125,18 @@ static int held_list(const char *prefix, struct held **out, size_t *count)
 	store = store_serial(f);
 	if (!store)
 		goto out;	/* nothing held yet in this namespace */
-	len = syscall(SYS_keyctl, KEYCTL_READ, store, NULL, 0);
+	len = keyctl_read_alloc(store, &buf);
 	if (len < 0) {
 		ret = -errno;
 		warn("the module's store: %s", strerror(errno));
 		goto out;
 	}
-	ids = malloc(len + sizeof(*ids));
+	ids = buf;
 	v = calloc(len / sizeof(*ids) + 1, sizeof(*v));
-	if (!ids || !v) {
+	if (!v) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	len = syscall(SYS_keyctl, KEYCTL_READ, store, ids, len);
 	for (i = 0; len > 0 && i < len / (long)sizeof(*ids); i++)
 		if (!parse_key(f, ids[i], prefix, &v[n]))
 			n++;
@@ -265,6 +265,7 @@ static int gw_forget(const char *entity, bool json)
 	cpns_nl_close(nl);
 	if (err)
 		return cpnsctl_exit_errno(err);
+	state_forget("chain:", entity);
 	cpns_audit(json, "gw forget", "entity=%s epoch=%u delivered=%u n=%u key=%d",
 		   entity, out.epoch, out.delivered, out.n, out.serial);
 	return CPNSCTL_EXIT_OK;
