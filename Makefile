@@ -83,8 +83,7 @@ install: module tool
 		echo "install: cpns is installed by DKMS for $(KVER) (a package or make dkms-install): remove that first (apt-get remove cpns-dkms, or dkms remove cpns/$(VERSION) --all)" >&2; \
 		exit 1; \
 	fi
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(MODDIR) DEPMOD=true \
-		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	install -D -m 0644 kmod/cpns.ko $(MODFILE)
 	$(RUN_DEPMOD)
 	$(MAKE) install-module-conf
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
