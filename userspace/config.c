@@ -227,12 +227,19 @@ static int words(const char *sec)
 int config_args(const struct config *c, int argc, char *argv[], char ***out)
 {
 	char **v = malloc((argc + 2 * c->n + 1) * sizeof(*v));
-	int n = 0, i;
+	int n = 0, i, at = 1;
 	size_t k, j;
 
 	if (!v)
 		return -1;
-	for (i = 0; i < argc; i++)
+	/*
+	 * After the command words (at most two: "server run"), before the
+	 * rest: the command line's own options come later and win, also
+	 * when abbreviated (getopt_long), where the last one given counts.
+	 */
+	while (at < argc && at < 3 && argv[at][0] != '-')
+		at++;
+	for (i = 0; i < at; i++)
 		v[n++] = argv[i];
 	for (k = 0; k < c->n; k++) {
 		const struct config_entry *e = &c->e[k];
@@ -260,6 +267,8 @@ int config_args(const struct config *c, int argc, char *argv[], char ***out)
 		v[n++] = e->opt;
 		v[n++] = e->value;
 	}
+	for (i = at; i < argc; i++)
+		v[n++] = argv[i];
 	v[n] = NULL;
 	*out = v;
 	return n;

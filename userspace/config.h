@@ -11,7 +11,7 @@
  * A section names the command words it applies to; each "name = value"
  * is the long option --name with that value.  The command line overrides
  * the file: an option given there (as --name or --name=value) is not
- * taken from the file.
+ * taken from the file, and one given abbreviated comes after it.
  */
 #ifndef CPNS_CONFIG_H
 #define CPNS_CONFIG_H
@@ -43,10 +43,12 @@ int config_load(const char *path, int must_exist, struct config *c,
 
 /*
  * The argument vector to run: @argv (argv[0] is "cpnsctl", then the
- * command words) followed, for each entry whose section's words are the
- * first words of the command, by "--name" "value" unless the command
- * line already has --name.  *@out is malloc'ed (the strings are @argv's
- * and @c's), NULL-terminated; returns its length or -1 (ENOMEM).
+ * command words) with, for each entry whose section's words are the
+ * first words of the command, "--name" "value" inserted after the
+ * command words (at most two), unless the command line already has
+ * --name: the command line's options come after them and win.  *@out is
+ * malloc'ed (the strings are @argv's and @c's), NULL-terminated; returns
+ * its length or -1 (ENOMEM).
  */
 int config_args(const struct config *c, int argc, char *argv[], char ***out);
 

@@ -23,7 +23,7 @@ static int load(const char *text, struct config *c, char *err, size_t len)
 	return config_load(path, 1, c, err, len);
 }
 
-/* The options config_args appends, as one string "--a 1 --b 2". */
+/* The command line config_args makes, without argv[0]: "server run --a 1". */
 static const char *args(const struct config *c, int argc, char **argv)
 {
 	static char s[512];
@@ -32,8 +32,10 @@ static const char *args(const struct config *c, int argc, char **argv)
 
 	s[0] = '\0';
 	n = config_args(c, argc, argv, &v);
-	for (i = argc; i < n; i++) {
-		strcat(s, i > argc ? " " : "");
+	if (strcmp(v[0], "cpnsctl"))
+		strcpy(s, "argv[0] lost");
+	for (i = 1; i < n; i++) {
+		strcat(s, i > 1 ? " " : "");
 		strcat(s, v[i]);
 	}
 	if (v[n])
@@ -60,12 +62,14 @@ int main(void)
 	char *list[] = { "cpnsctl", "server", "list", NULL };
 	char *pne[] = { "cpnsctl", "pne", "listen", NULL };
 	char *srv[] = { "cpnsctl", "serverx", "run", NULL };
+	char *run_abbr[] = { "cpnsctl", "server", "run", "--lis", "127.0.0.1:1", NULL };
+	char *addgw[] = { "cpnsctl", "server", "add-gw", "gw1", "--psk-file", "-", NULL };
 	struct config c;
 	char err[512];
 	int fd = mkstemp(path);
 
 	close(fd);
-	KTAP_BEGIN(12);
+	KTAP_BEGIN(13);
 
 	KTAP_CHECK(!load("# comment\n; also\n\n[server]\n db = /var/lib/cpns/server.db \n"
 			 "[server   run]\nlisten=[::]:4710\ntimeout = 10\n"
@@ -75,25 +79,30 @@ int main(void)
 		   !strcmp(c.e[0].value, "/var/lib/cpns/server.db"),
 		   "sections, comments, spaces around names and values");
 	KTAP_CHECK(!strcmp(args(&c, 3, run),
-			   "--db /var/lib/cpns/server.db --listen [::]:4710 --timeout 10"),
+			   "server run --db /var/lib/cpns/server.db --listen [::]:4710 --timeout 10"),
 		   "server run gets [server] and [server run]");
-	KTAP_CHECK(!strcmp(args(&c, 3, list), "--db /var/lib/cpns/server.db"),
+	KTAP_CHECK(!strcmp(args(&c, 3, list), "server list --db /var/lib/cpns/server.db"),
 		   "server list gets [server] only");
-	KTAP_CHECK(!strcmp(args(&c, 3, pne), "--listen 0.0.0.0:4711"),
+	KTAP_CHECK(!strcmp(args(&c, 3, pne), "pne listen --listen 0.0.0.0:4711"),
 		   "pne listen gets [pne listen] only");
 	KTAP_CHECK(!strcmp(args(&c, 5, run_l),
-			   "--db /var/lib/cpns/server.db --timeout 10") &&
+			   "server run --db /var/lib/cpns/server.db --timeout 10 --listen 127.0.0.1:1") &&
 		   !strcmp(args(&c, 4, run_eq),
-			   "--db /var/lib/cpns/server.db --timeout 10"),
+			   "server run --db /var/lib/cpns/server.db --timeout 10 --listen=127.0.0.1:1"),
 		   "the command line overrides the file (--listen X and --listen=X)");
-	KTAP_CHECK(!strcmp(args(&c, 3, srv), ""),
+	KTAP_CHECK(!strcmp(args(&c, 5, run_abbr),
+			   "server run --db /var/lib/cpns/server.db --listen [::]:4710 --timeout 10 --lis 127.0.0.1:1") &&
+		   !strcmp(args(&c, 6, addgw),
+			   "server add-gw --db /var/lib/cpns/server.db gw1 --psk-file -"),
+		   "the file's options go after the command words, before the command line's");
+	KTAP_CHECK(!strcmp(args(&c, 3, srv), "serverx run"),
 		   "a section matches whole words only");
 	config_free(&c);
 
 	KTAP_CHECK(!load("[server]\ndb = /a\n[server run]\ndb = /b\n[server]\ndb = /c\n",
 			 &c, err, sizeof(err)) &&
-		   !strcmp(args(&c, 3, run), "--db /b") &&
-		   !strcmp(args(&c, 3, list), "--db /c"),
+		   !strcmp(args(&c, 3, run), "server run --db /b") &&
+		   !strcmp(args(&c, 3, list), "server list --db /c"),
 		   "more words win, then the last one");
 	config_free(&c);
 

@@ -14,25 +14,10 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "ktap.h"
 
-static int test_no, failed;
 static char dir[] = "/tmp/cpns-test-store.XXXXXX";
 static char path[256];
-
-static void ktap_result(bool ok, const char *name)
-{
-	printf("%sok %d %s\n", ok ? "" : "not ", ++test_no, name);
-	if (!ok)
-		failed++;
-}
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: check failed: %s\n", __FILE__,	\
-		       __LINE__, #cond);				\
-		ok = false;						\
-	}								\
-} while (0)
 
 static struct store *reopen(struct store *st)
 {
@@ -372,9 +357,7 @@ int main(void)
 	char cmd[300];
 	int rc;
 
-	printf("KTAP version 1\n");
-	printf("# store: the CPNS Server's SQLite store\n");
-	printf("1..10\n");
+	ktap_plan(10, "store: the CPNS Server's SQLite store");
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
@@ -395,10 +378,9 @@ int main(void)
 	test_restart(&st);
 	test_schema_version(&st);
 	/* The last test counts the ones that ran. */
-	ktap_result(test_no == 9, "all_ran");
+	ktap_result(ktap_ran() == 9, "all_ran");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("# could not remove %s\n", dir);
-	printf("# %d failed\n", failed);
-	return failed ? 1 : 0;
+	return ktap_finish();
 }
