@@ -6,9 +6,23 @@
 #   make                 the module for KVER (default: the running kernel)
 #                        and cpnsctl
 #   make module | tool   one of the two
-#   make install         modules_install into extra/, depmod, cpnsctl and
-#                        its man page (DESTDIR, PREFIX)
-#   make dkms-install    register the source with DKMS and build it
+#   make install         cpns.ko into /lib/modules/KVER/updates/dkms (the
+#                        one location: DKMS's on Debian), depmod on a real
+#                        root only (DESTDIR= skips it unless DEPMOD_DESTDIR=1),
+#                        the module's modules-load.d and modprobe.d files,
+#                        cpnsctl, its man page, units, completion, cpns.conf
+#                        (DESTDIR, PREFIX)
+#   make uninstall       removes all of that again (cpns.conf only if it is
+#                        unchanged), depmod on a real root
+#   make dkms-install    register the source with DKMS, build and install it;
+#                        sources changed under the same version replace the
+#                        registered ones (dkms remove, add, build, install)
+#   make deb             the Debian packages cpns-dkms and cpnsctl
+#                        (dpkg-buildpackage, into build/deb), then lintian
+#   make check-system    boots a Debian bookworm system (mmdebstrap, cached
+#                        in /var/cache/cpns/system-image) under QEMU, installs
+#                        the two packages with dpkg -i, checks the units, an
+#                        assignment, a reboot and a purge; not part of check
 #   make check           every test: host unit tests, then the VM suite
 #                        (T=cpns_basic runs one program; DEBUG=1 streams
 #                        a debug boot; VM_TIMEOUT=seconds)
@@ -39,6 +53,16 @@ KDIR ?= /lib/modules/$(KVER)/build
 DEPMOD ?= depmod
 PREFIX ?= /usr
 DESTDIR ?=
+# depmod into a DESTDIR staging tree only when asked (a package runs it
+# on the target, DKMS does on its own).
+DEPMOD_DESTDIR ?= 0
+# The one place cpns.ko is installed, by make install and by DKMS alike:
+# Debian's DKMS always uses updates/dkms (it overrides the DEST_MODULE_-
+# LOCATION of dkms.conf there), and depmod's default search order puts
+# updates/ before the kernel's own modules.
+MODDIR := updates/dkms
+MODFILE = $(DESTDIR)/lib/modules/$(KVER)/$(MODDIR)/cpns.ko
+RUN_DEPMOD = $(if $(DESTDIR),$(if $(filter 1,$(DEPMOD_DESTDIR)),$(DEPMOD) -b $(DESTDIR) -a $(KVER)),$(DEPMOD) -a $(KVER))
 KSRC ?= /var/cache/cpns/linux-source-6.1
 KSFT ?= $(KSRC)/tools/testing/selftests
 VERSION := $(shell sed -n 's/^\#define CPNS_VERSION "\(.*\)"/\1/p' kmod/cpns.h)
@@ -57,25 +81,83 @@ tool:
 	$(MAKE) -C userspace
 
 install: module tool
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
-		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
-	$(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && \
+	    dkms status -k $(KVER) cpns 2>/dev/null | grep -q installed; then \
+		echo "install: cpns is installed by DKMS for $(KVER) (a package or make dkms-install): remove that first (apt-get remove cpns-dkms, or dkms remove cpns/$(VERSION) --all)" >&2; \
+		exit 1; \
+	fi
+	install -D -m 0644 kmod/cpns.ko $(MODFILE)
+	$(RUN_DEPMOD)
+	$(MAKE) install-module-conf
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C systemd install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
-dkms-install: dkms.conf
-	rm -rf $(DESTDIR)/usr/src/cpns-$(VERSION)
-	mkdir -p $(DESTDIR)/usr/src/cpns-$(VERSION)
-	cp -a dkms.conf Kbuild Makefile kmod uapi $(DESTDIR)/usr/src/cpns-$(VERSION)/
-	rm -f $(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.o \
-		$(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.ko \
-		$(DESTDIR)/usr/src/cpns-$(VERSION)/kmod/*.mod*
+# What the module needs besides itself (also in the cpns-dkms package): it
+# is loaded at boot, since the kernel does not autoload a key type, and
+# modprobe.d documents its parameters.
+install-module-conf:
+	install -D -m 0644 conf/modules-load.conf $(DESTDIR)$(PREFIX)/lib/modules-load.d/cpns.conf
+	[ -e $(DESTDIR)/etc/modprobe.d/cpns.conf ] || \
+		install -D -m 0644 conf/modprobe.conf $(DESTDIR)/etc/modprobe.d/cpns.conf
+
+uninstall:
+	rm -f $(MODFILE)
+	-rmdir $(dir $(MODFILE)) 2>/dev/null
+	$(RUN_DEPMOD)
+	rm -f $(DESTDIR)$(PREFIX)/lib/modules-load.d/cpns.conf
+	@if cmp -s conf/modprobe.conf $(DESTDIR)/etc/modprobe.d/cpns.conf; then \
+		rm -f $(DESTDIR)/etc/modprobe.d/cpns.conf; \
+	elif [ -e $(DESTDIR)/etc/modprobe.d/cpns.conf ]; then \
+		echo "uninstall: kept /etc/modprobe.d/cpns.conf (changed locally)"; fi
+	$(MAKE) -C userspace uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C systemd uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# The module's source tree as DKMS and the cpns-dkms package ship it.
+DKMS_SRC = dkms.conf Kbuild kmod uapi
+dkms-src:
+	test -n "$(DKMS_DEST)"
+	rm -rf $(DKMS_DEST)
+	mkdir -p $(DKMS_DEST)
+	cp -a $(DKMS_SRC) $(DKMS_DEST)/
+	rm -f $(DKMS_DEST)/kmod/*.o $(DKMS_DEST)/kmod/*.ko \
+		$(DKMS_DEST)/kmod/*.mod* $(DKMS_DEST)/kmod/.*.cmd \
+		$(DKMS_DEST)/kmod/modules.order $(DKMS_DEST)/kmod/Module.symvers
 	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' \
-		$(DESTDIR)/usr/src/cpns-$(VERSION)/dkms.conf
+		$(DKMS_DEST)/dkms.conf
+
+# DKMS keys a build by name and version only: the same version with other
+# sources would be skipped as "already installed", so compare the sources
+# with the registered copy and re-register when they differ.
+dkms-install: dkms.conf
 ifeq ($(DESTDIR),)
-	dkms status cpns/$(VERSION) | grep -q . || dkms add cpns/$(VERSION)
+	rm -rf build/dkms-src
+	$(MAKE) dkms-src DKMS_DEST=$(CURDIR)/build/dkms-src
+	@if dkms status cpns/$(VERSION) | grep -q . && \
+	    ! diff -r -q build/dkms-src /usr/src/cpns-$(VERSION) >/dev/null; then \
+		echo "dkms-install: the sources of cpns/$(VERSION) changed: re-registering"; \
+		dkms remove cpns/$(VERSION) --all; \
+	fi
+	@if ! dkms status cpns/$(VERSION) | grep -q .; then \
+		rm -rf /usr/src/cpns-$(VERSION) && \
+		cp -a build/dkms-src /usr/src/cpns-$(VERSION) && \
+		dkms add cpns/$(VERSION); \
+	fi
 	dkms build cpns/$(VERSION) -k $(KVER)
 	dkms install cpns/$(VERSION) -k $(KVER)
+	$(MAKE) install-module-conf
+else
+	$(MAKE) dkms-src DKMS_DEST=$(DESTDIR)/usr/src/cpns-$(VERSION)
 endif
+
+DEB_OUT ?= $(CURDIR)/build/deb
+
+deb:
+	scripts/deps.sh --system
+	scripts/deb.sh $(DEB_OUT)
+
+check-system:
+	scripts/deps.sh --system
+	scripts/system-test.sh
 
 deps:
 	scripts/deps.sh
@@ -124,6 +206,7 @@ clean:
 	-[ ! -e selftests/fuzz/Makefile ] || $(MAKE) -C selftests/fuzz clean
 	rm -rf build
 
-.PHONY: all module module-debug tool install dkms-install deps check demo \
+.PHONY: all module module-debug tool install install-module-conf uninstall \
+	dkms-src dkms-install deb check-system deps check demo \
 	vm-shell bench style clean
 .PHONY: check-debug fuzz structure

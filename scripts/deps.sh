@@ -8,6 +8,7 @@
 #
 #   scripts/deps.sh            install what is missing
 #   scripts/deps.sh --list     print the package list
+#   scripts/deps.sh --system   also what make deb and make check-system need
 set -eu
 
 PACKAGES=(
@@ -20,12 +21,20 @@ PACKAGES=(
 	clang libclang-rt-14-dev llvm
 	e2fsprogs swtpm swtpm-tools
 )
+# Only for `make deb` and `make check-system` (scripts/deps.sh --system):
+# packaging, lintian, and the bookworm image the system test boots.
+SYSTEM_PACKAGES=(
+	debhelper dh-dkms lintian fakeroot mmdebstrap e2fsprogs
+)
 SRC_VERSION=6.1
 CACHE=${CPNS_CACHE:-/var/cache/cpns}
 
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${PACKAGES[@]}"
 	exit 0
+fi
+if [ "${1:-}" = --system ]; then
+	PACKAGES+=("${SYSTEM_PACKAGES[@]}")
 fi
 
 missing=()

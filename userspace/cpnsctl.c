@@ -5,8 +5,10 @@
  * its own file.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "cpnsctl.h"
 
 static const struct {
@@ -27,11 +29,49 @@ static void show_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: cpnsctl <cmd> [<args>]\n\n");
+	fprintf(f, "Usage: cpnsctl [-c|--config FILE] <cmd> [<args>]\n\n");
 	fprintf(f, "Available subcommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-10s%s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\nYou may pass `--help' to any of these subcommands to view usage.\n");
+	fprintf(f, "Options not given are read from %s ($CPNS_CONFIG, --config; cpnsctl(8)).\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+/*
+ * The configuration file's options appended to the command line (config.h):
+ * --config FILE, else $CPNS_CONFIG (empty: none), else the default file
+ * if it exists.  Returns the new argc, or -1 after printing the error.
+ */
+static int with_config(int argc, char *argv[], char ***out)
+{
+	const char *path = getenv("CPNS_CONFIG");
+	int must = path != NULL, n;
+	struct config c;
+	char err[512];
+
+	if (argc > 2 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config"))) {
+		path = argv[2];
+		must = 1;
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
+	if (!path)
+		path = CONFIG_DEFAULT_PATH;
+	if (!*path) {
+		c.e = NULL;
+		c.n = 0;
+	} else if (config_load(path, must, &c, err, sizeof(err))) {
+		fprintf(stderr, "cpnsctl: %s\n", err);
+		return -1;
+	}
+	n = config_args(&c, argc, argv, out);
+	if (n < 0)
+		fprintf(stderr, "cpnsctl: out of memory\n");
+	/* the strings stay for the process's life: *out points into them */
+	free(c.e);
+	return n;
 }
 
 int main(int argc, char *argv[])
@@ -50,6 +90,13 @@ int main(int argc, char *argv[])
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("cpnsctl %s\n", CPNSCTL_VERSION);
 		return CPNSCTL_EXIT_OK;
+	}
+	argc = with_config(argc, argv, &argv);
+	if (argc < 0)
+		return CPNSCTL_EXIT_USAGE;
+	if (argc < 2) {
+		show_usage(stderr);
+		return CPNSCTL_EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))

@@ -13,6 +13,7 @@
  * printed, nothing secret is in argv.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,11 @@ static int connect_peer(const char *peer, const char *addrport, int timeout,
 	*fd = cpns_wire_connect(addrport, timeout);
 	if (*fd >= 0)
 		return 0;
+	if (*fd == -EHOSTUNREACH && cpns_wire_gai_error) {
+		warn("%s `%s': unknown host: %s (nothing sent)", peer, addrport,
+		     gai_strerror(cpns_wire_gai_error));
+		return CPNSCTL_EXIT_UNREACHABLE;
+	}
 	if (*fd == -EINVAL) {
 		warn("connect to `%s': %s", addrport, strerror(EINVAL));
 		return CPNSCTL_EXIT_USAGE;
@@ -232,6 +238,11 @@ static int assign_check(const struct gw_opts *o)
 		return CPNSCTL_EXIT_USAGE;
 	if (!o->server) {
 		warn("gw assign: --server ADDR:PORT is required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (cpns_wire_addr_problem(o->server)) {
+		warn("gw assign: --server `%s': %s", o->server,
+		     cpns_wire_addr_problem(o->server));
 		return CPNSCTL_EXIT_USAGE;
 	}
 	if (o->password_file && o->claim_code_file &&
@@ -531,6 +542,11 @@ static int gw_deliver(struct gw_opts *o)
 		return CPNSCTL_EXIT_USAGE;
 	if (!o->pne) {
 		warn("gw deliver: --pne ADDR:PORT is required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	if (cpns_wire_addr_problem(o->pne)) {
+		warn("gw deliver: --pne `%s': %s", o->pne,
+		     cpns_wire_addr_problem(o->pne));
 		return CPNSCTL_EXIT_USAGE;
 	}
 	ret = gw_begin(o, &m, &nl);

@@ -3,6 +3,7 @@
  * Helpers shared by the role subcommands (role.h).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,16 @@ int role_daemon_start(const char *who, const char *addr, int *lfd)
 {
 	struct sigaction sa = { 0 };
 
+	if (cpns_wire_addr_problem(addr)) {
+		warn("%s: --listen `%s': %s", who, addr, cpns_wire_addr_problem(addr));
+		return CPNSCTL_EXIT_USAGE;
+	}
 	*lfd = cpns_wire_listen(addr);
+	if (*lfd < 0 && *lfd == -EHOSTUNREACH && cpns_wire_gai_error) {
+		warn("%s: --listen `%s': unknown host: %s", who, addr,
+		     gai_strerror(cpns_wire_gai_error));
+		return CPNSCTL_EXIT_USAGE;
+	}
 	if (*lfd < 0) {
 		warn("%s: listen on `%s': %s", who, addr, strerror(-*lfd));
 		return *lfd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;

@@ -234,7 +234,11 @@ static key_serial_t load_psk(const struct srv_opts *o, const char *desc,
 	err = errno;
 	secret_free(&psk);
 	if (serial < 0) {
-		warn("add_key %s: %s", desc, strerror(err));
+		if (err == ENODEV)	/* key types are not autoloaded */
+			warn("add_key %s: %s: the key type cpns needs the module: load it with `modprobe cpns'",
+			     desc, strerror(err));
+		else
+			warn("add_key %s: %s", desc, strerror(err));
 		*ret = err == EPERM || err == EACCES ? CPNSCTL_EXIT_PERM :
 		       CPNSCTL_EXIT_FAIL;
 	} else {

@@ -149,9 +149,23 @@ int cpns_wire_decode(const uint8_t *buf, size_t len, struct cpns_wire_msg *m);
  */
 int cpns_wire_timeout(int opt);
 
-/* Parse "ADDR:PORT", "[V6ADDR]:PORT" or "NAME:PORT" into a socket address. */
+/*
+ * What is wrong with ADDR:PORT as a user gave it, or NULL: "missing :PORT",
+ * "port must be 1..65535", "an IPv6 address needs brackets: use
+ * [V6ADDR]:PORT", ...  Checked before any kernel call; the name itself
+ * is resolved later.
+ */
+const char *cpns_wire_addr_problem(const char *addrport);
+
+/*
+ * Parse "ADDR:PORT", "[V6ADDR]:PORT" or "NAME:PORT" into a socket address.
+ * -EINVAL for a bad form; a name that does not resolve: -EHOSTUNREACH with
+ * getaddrinfo()'s error in cpns_wire_gai_error (for gai_strerror(); 0 for
+ * any other outcome).
+ */
 int cpns_wire_resolve(const char *addrport, struct sockaddr_storage *ss,
 		      socklen_t *sslen, bool passive);
+extern int cpns_wire_gai_error;
 
 /* Connect within @timeout_s seconds.  Returns a socket or -errno. */
 int cpns_wire_connect(const char *addrport, int timeout_s);

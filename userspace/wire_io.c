@@ -58,6 +58,39 @@ static int remaining_ms(int64_t deadline_ms)
 	return left > 3600000 ? 3600000 : (int)left;
 }
 
+int cpns_wire_gai_error;
+
+const char *cpns_wire_addr_problem(const char *addrport)
+{
+	const char *port, *colon, *rb;
+
+	if (!addrport || !*addrport)
+		return "missing ADDR:PORT";
+	if (addrport[0] == '[') {
+		rb = strchr(addrport, ']');
+		if (!rb)
+			return "missing `]' after the IPv6 address: use [V6ADDR]:PORT";
+		if (rb == addrport + 1)
+			return "empty address in []: use [V6ADDR]:PORT";
+		if (rb[1] != ':')
+			return "missing :PORT after ]";
+		port = rb + 2;
+	} else {
+		colon = strchr(addrport, ':');
+		if (!colon)
+			return "missing :PORT";
+		if (strchr(colon + 1, ':'))
+			return "an IPv6 address needs brackets: use [V6ADDR]:PORT";
+		port = colon + 1;
+	}
+	if (!*port)
+		return "missing :PORT";
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    atoi(port) < 1 || atoi(port) > 65535)
+		return "port must be 1..65535";
+	return NULL;
+}
+
 int cpns_wire_resolve(const char *addrport, struct sockaddr_storage *ss,
 		      socklen_t *sslen, bool passive)
 {
@@ -96,9 +129,14 @@ int cpns_wire_resolve(const char *addrport, struct sockaddr_storage *ss,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+	cpns_wire_gai_error = 0;
 	rc = getaddrinfo(hlen ? host : NULL, port, &hints, &res);
-	if (rc || !res)
-		return rc == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	if (rc == EAI_SYSTEM)
+		return -errno;
+	if (rc || !res) {
+		cpns_wire_gai_error = rc ? rc : EAI_NONAME;
+		return -EHOSTUNREACH;
+	}
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*sslen = res->ai_addrlen;
 	freeaddrinfo(res);
