@@ -44,6 +44,7 @@ done
 
 if [ -z "${DEBS:-}" ]; then
 	say "make deb"
+	mkdir -p "$ROOT/build"
 	"$ROOT/scripts/deb.sh" "$ROOT/build/deb" >"$ROOT/build/deb.log" 2>&1 ||
 		{ tail -n 30 "$ROOT/build/deb.log" >&2; die "make deb failed"; }
 	DEBS=$ROOT/build/deb
