@@ -28,6 +28,7 @@
 #include "names.h"
 #include "role.h"
 #include "secret.h"
+#include "server_store.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -56,18 +57,23 @@ struct srv_opts {
 static int usage(FILE *f)
 {
 	fprintf(f,
-"Usage: cpnsctl server run --listen ADDR:PORT --db FILE [--master NAME]\n"
+"Usage: cpnsctl server run --listen ADDR:PORT --db URI [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
 "                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
 "                          [--source-prefix6 LEN]\n"
-"       cpnsctl server add-gw GWID --db FILE [--psk-file FILE|-] [--keyring KEYRING]\n"
-"       cpnsctl server add-user USER --db FILE [--password-file FILE|-] [--replace]\n"
+"       cpnsctl server add-gw GWID --db URI [--psk-file FILE|-] [--keyring KEYRING]\n"
+"       cpnsctl server add-user USER --db URI [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
-"       cpnsctl server import FILE --db FILE [--master NAME] [--keyring KEYRING]\n"
-"       cpnsctl server list --db FILE [-j|--json]\n"
-"       cpnsctl server set NAME VALUE --db FILE\n"
+"       cpnsctl server import FILE --db URI [--master NAME] [--keyring KEYRING]\n"
+"       cpnsctl server list --db URI [-j|--json]\n"
+"       cpnsctl server set NAME VALUE --db URI\n"
+"       cpnsctl server init --db URI\n"
+"       cpnsctl server migrate --from URI --to URI\n"
+"       cpnsctl server stats --db URI [-j|--json]\n"
 "\n"
-"The CPNS Server.  Its store (--db, SQLite) holds users, the manufacturer's\n"
+"The CPNS Server.  Its store (--db: an SQLite file, sqlite:FILE, or a\n"
+"PostgreSQL postgresql://... URI or libpq conninfo, without a password:\n"
+"~/.pgpass or PGPASSFILE holds it) holds users, the manufacturer's\n"
 "entities, owners, epochs and chains only as records sealed by the cpns\n"
 "module under the key master:NAME (default NAME `" DEFAULT_MASTER "'), which must be in\n"
 "KEYRING (default @u); PSK1 of each GW is the key psk:GWID there.\n"
@@ -85,6 +91,12 @@ static int usage(FILE *f)
 "            line, `#' comments; checked whole, then imported all or nothing\n"
 "  list      entities, owners, epochs, chain ids and n; -j for JSON\n"
 "  set       user_limit, gw_limit, window (seconds), chain_length\n"
+"  init      create the store's schema (PostgreSQL: needed once), or migrate\n"
+"            an older schema to the current version\n"
+"  migrate   copy a store into an empty one (e.g. SQLite to PostgreSQL);\n"
+"            sealed records are copied unchanged, no key is needed\n"
+"  stats     the number of answers of each status, of every server on the\n"
+"            store\n"
 "\n"
 "Secrets are never taken from the command line and never printed.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
@@ -158,7 +170,7 @@ static int parse_opts(int argc, char *argv[], int first, struct srv_opts *o,
 	    cpns_limits_check(&o->limits))
 		return -1;
 	if (!o->db) {
-		warn("server: --db FILE is required");
+		warn("server: --db URI is required");
 		return -1;
 	}
 	return 0;
@@ -539,6 +551,9 @@ internal:
 			 *log ? ": " : "");
 	}
 out:
+	/* `server stats': every answer of a request that reached the store. */
+	if (st)
+		store_add_stat(st, ret ? STORE_STAT_ERROR : r->status, now);
 	free(ent);
 	explicit_bzero(urec, sizeof(urec));
 	store_close(st);
@@ -1187,6 +1202,9 @@ int server_main(int argc, char *argv[])
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help"))
 		return usage(stdout);
+	if (!strcmp(sub, "init") || !strcmp(sub, "migrate") ||
+	    !strcmp(sub, "stats"))
+		return server_store_main(argc, argv);
 	if (!strcmp(sub, "run") || !strcmp(sub, "list"))
 		want = 0;
 	else if (!strcmp(sub, "add-gw") || !strcmp(sub, "add-user") ||

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# A PostgreSQL cluster of the test's own (sourced, sh or bash): made with
+# Debian's initdb in a temporary directory, serving only on a Unix socket
+# in that directory (no TCP port), trust authentication for the one role
+# cpns, one database cpns; stopped and removed by pg_stop.  A socket in
+# the file system is reached from every network namespace, so server
+# instances in namespaces of their own share it.
+#
+#   pg_start DIR     make and start the cluster in DIR (must not exist);
+#                    sets PG_URI (postgresql:///cpns?host=DIR&user=cpns)
+#   pg_psql SQL...   run SQL in the database, unaligned, tuples only
+#   pg_restart       stop the server (fast: connections are cut) and
+#                    start it again on the same data
+#   pg_kill          stop it (immediate)      pg_up   start it again
+#   pg_stop          stop it and remove DIR (safe to call twice)
+#
+# As root, the server runs as PG_USER (default: uid 1000 in the VM,
+# nobody on a host without it): PostgreSQL refuses to run as root.
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=
+PG_URI=
+
+pg_available() {
+	[ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/postgres" ] && [ -x "$PG_BIN/pg_ctl" ]
+}
+
+pg_as() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid="$PG_UID" --regid="$PG_GID" --clear-groups -- env LC_ALL=C "$@"
+	else
+		env LC_ALL=C "$@"
+	fi
+}
+
+pg_ctl_() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" "$@"
+}
+
+pg_up() {
+	pg_ctl_ -w -t 60 -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" start >>"$PG_DIR/ctl.log" 2>&1
+}
+
+pg_kill() {
+	pg_ctl_ -w -m immediate stop >>"$PG_DIR/ctl.log" 2>&1
+}
+
+pg_restart() {
+	pg_ctl_ -w -m fast -t 60 restart -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" >>"$PG_DIR/ctl.log" 2>&1
+}
+
+pg_psql() {
+	pg_as "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U cpns -d cpns -c "$*"
+}
+
+pg_start() {
+	PG_DIR=$1
+	if [ "$(id -u)" = 0 ]; then
+		PG_UID=${PG_USER:-$(id -u user 2>/dev/null || id -u nobody)}
+		PG_GID=$(id -g "$PG_UID" 2>/dev/null || echo "$PG_UID")
+	fi
+	mkdir -m 0755 "$PG_DIR" || return 1
+	[ "$(id -u)" = 0 ] && chown "$PG_UID:$PG_GID" "$PG_DIR"
+	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cpns -E UTF8 \
+		--no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1 || {
+		sed 's/^/# initdb: /' "$PG_DIR/initdb.log" | tail -n 20
+		return 1
+	}
+	pg_up || {
+		sed 's/^/# postgres: /' "$PG_DIR/server.log" | tail -n 20
+		return 1
+	}
+	pg_as "$PG_BIN/psql" -X -q -h "$PG_DIR" -U cpns -d postgres \
+		-c "CREATE DATABASE cpns" >>"$PG_DIR/ctl.log" 2>&1 || return 1
+	PG_URI="postgresql:///cpns?host=$PG_DIR&user=cpns"
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	[ -d "$PG_DIR/data" ] && pg_ctl_ -w -m immediate stop >/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
