@@ -44,7 +44,8 @@ struct gw_opts {
 static int usage(FILE *f)
 {
 	fprintf(f,
-"Usage: cpnsctl gw assign --server ADDR:PORT --gw-id ID --user USER --entity ID\n"
+"Usage: cpnsctl gw assign --server ADDR:PORT[,ADDR:PORT...] --gw-id ID --user USER\n"
+"                         --entity ID\n"
 "                         [--claim] [--password-file FILE|-]\n"
 "                         [--claim-code-file FILE|-] [--keyring KEYRING] [--timeout S]\n"
 "       cpnsctl gw deliver --pne ADDR:PORT --entity ID [--keyring KEYRING]\n"
@@ -53,7 +54,9 @@ static int usage(FILE *f)
 "The PN GW.  PSK1 must be the key psk:ID in KEYRING (default @u); the chain\n"
 "received for an entity is kept by the kernel as chain:ENTITY there.\n"
 "\n"
-"  assign   ask the CPNS Server for a chain of EUKeys for the entity.  The\n"
+"  assign   ask the CPNS Server for a chain of EUKeys for the entity; with\n"
+"           several instances of a server cluster, each is tried in turn\n"
+"           when the one before cannot be reached or answers ERROR BUSY.  The\n"
 "           user's password is read from the terminal, from --password-file,\n"
 "           or from stdin with `--password-file -'.  --claim (or\n"
 "           --claim-code-file) adds the device's claim code, needed for a\n"
@@ -207,19 +210,68 @@ static int connect_peer(const char *peer, const char *addrport, int timeout,
 	return CPNSCTL_EXIT_UNREACHABLE;
 }
 
+#define GW_SERVERS_MAX 8
+
+/* --server A[,B...]: instances of one CPNS Server cluster, in order. */
+static int split_servers(const char *list, char buf[][80], int *count)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+
+		if (!len || len >= sizeof(buf[0]) || n == GW_SERVERS_MAX) {
+			warn("gw assign: invalid --server list `%s' (at most %d ADDR:PORT, comma-separated)",
+			     list, GW_SERVERS_MAX);
+			return -1;
+		}
+		memcpy(buf[n], p, len);
+		buf[n++][len] = '\0';
+		p += len;
+		if (*p == ',' && !*++p) {
+			warn("gw assign: invalid --server list `%s'", list);
+			return -1;
+		}
+	}
+	*count = n;
+	return n ? 0 : -1;
+}
+
+/*
+ * Connect to the first instance from *@i on that answers; *@i is then
+ * its index.  The exit code of the last failure when none does.
+ */
+static int connect_any(char srv[][80], int count, int *i, int timeout,
+		       int *fd)
+{
+	int ret = CPNSCTL_EXIT_UNREACHABLE;
+
+	for (; *i < count; ++*i) {
+		ret = connect_peer("server", srv[*i], timeout, fd);
+		if (ret != CPNSCTL_EXIT_UNREACHABLE)
+			return ret;
+		if (*i + 1 < count)
+			printf("server %s unreachable: trying %s\n", srv[*i],
+			       srv[*i + 1]);
+	}
+	return ret;
+}
+
 static int gw_assign(struct gw_opts *o)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct cpns_secret pw = { 0 }, hpw = { 0 }, code = { 0 };
-	struct cpns_wire_msg *m = NULL;
+	struct cpns_wire_msg *m = NULL, *req = NULL;
 	struct cpns_nl *nl = NULL;
 	struct nl_msg *msg;
-	char prompt[128], addr[80];
+	char prompt[128], addr[80], srv[GW_SERVERS_MAX][80];
 	uint8_t rand[CPNS_RAND_LEN];
 	uint64_t t;
 	uint8_t status;
 	bool verified;
-	int fd = -1, err, ret;
+	int fd = -1, err, ret, nsrv = 0, si = 0, rerr = 0, werr;
 	ssize_t hl;
 
 	if (need_id("GwID", "--gw-id", o->gw_id) ||
@@ -230,14 +282,20 @@ static int gw_assign(struct gw_opts *o)
 		warn("gw assign: --server ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
+	if (split_servers(o->server, srv, &nsrv))
+		return CPNSCTL_EXIT_USAGE;
 	if (o->password_file && o->claim_code_file &&
 	    !strcmp(o->password_file, "-") && !strcmp(o->claim_code_file, "-")) {
 		warn("gw assign: only one of --password-file and --claim-code-file can be `-'");
 		return CPNSCTL_EXIT_USAGE;
 	}
 	m = calloc(1, sizeof(*m));
-	if (!m)
+	req = calloc(1, sizeof(*req));
+	if (!m || !req) {
+		free(m);
+		free(req);
 		return CPNSCTL_EXIT_FAIL;
+	}
 	ret = role_nl_open(&nl);
 	if (ret)
 		goto out;
@@ -277,7 +335,7 @@ static int gw_assign(struct gw_opts *o)
 	}
 
 	/* The server first: the kernel keeps a request only for a sent one. */
-	ret = connect_peer("server", o->server, o->timeout, &fd);
+	ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
 	if (ret)
 		goto out;
 
@@ -323,18 +381,56 @@ static int gw_assign(struct gw_opts *o)
 	printf(", T %llu, sealed body %u bytes%s\n", (unsigned long long)t,
 	       m->u.req.sealed_len, o->claim ? ", with a claim proof" : "");
 
-	/* 2. Over the wire. */
-	cpns_wire_sockname(fd, true, addr, sizeof(addr));
-	err = cpns_wire_send(fd, m, o->timeout);
-	if (err) {
-		warn("send REQUEST to %s: %s", addr, strerror(-err));
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
+	/*
+	 * 2. Over the wire.  An instance that answers ERROR BUSY refused
+	 * the connection before reading the request: the same REQUEST goes
+	 * to the next instance of the list (they share one store).
+	 */
+	*req = *m;
+	for (;;) {
+		cpns_wire_sockname(fd, true, addr, sizeof(addr));
+		err = cpns_wire_send(fd, req, o->timeout);
+		if (err) {
+			warn("send REQUEST to %s: %s", addr, strerror(-err));
+			ret = CPNSCTL_EXIT_IO;
+			goto out;
+		}
+		printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
+		if (si + 1 == nsrv)
+			break;
+		rerr = cpns_wire_recv(fd, m, o->timeout, &werr);
+		if (!rerr && m->type == CPNS_WIRE_ERROR &&
+		    m->u.err.code == CPNS_WERR_BUSY) {
+			printf("server %s busy: trying %s\n", srv[si], srv[si + 1]);
+			cpns_wire_close(fd);
+			fd = -1;
+			si++;
+			ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
+			if (ret)
+				goto out;
+			continue;
+		}
+		break;
 	}
-	printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
 
-	/* 3. The response. */
-	ret = recv_answer(fd, m, o->timeout, "CPNS Server", CPNS_WIRE_RESPONSE);
+	/* 3. The response (read above when a next instance was listed). */
+	if (si + 1 < nsrv) {
+		if (rerr) {
+			role_print_recv_error("CPNS Server", rerr);
+			ret = CPNSCTL_EXIT_IO;
+		} else if (m->type == CPNS_WIRE_ERROR) {
+			role_print_wire_error("CPNS Server", m);
+			ret = CPNSCTL_EXIT_IO;
+		} else if (m->type != CPNS_WIRE_RESPONSE) {
+			warn("CPNS Server answered with a %s frame, not with %s",
+			     cpns_wire_type_name(m->type),
+			     cpns_wire_type_name(CPNS_WIRE_RESPONSE));
+			ret = CPNSCTL_EXIT_IO;
+		}
+	} else {
+		ret = recv_answer(fd, m, o->timeout, "CPNS Server",
+				  CPNS_WIRE_RESPONSE);
+	}
 	if (ret)
 		goto out;
 	printf("[3/4] RESPONSE received: status %s, %s\n",
@@ -403,7 +499,10 @@ out:
 	cpns_nl_close(nl);
 	if (m)
 		explicit_bzero(m, sizeof(*m));
+	if (req)
+		explicit_bzero(req, sizeof(*req));
 	free(m);
+	free(req);
 	return ret;
 }
 

@@ -28,9 +28,9 @@ pg_available() {
 
 pg_as() {
 	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid="$PG_UID" --regid="$PG_GID" --clear-groups -- env LC_ALL=C "$@"
+		setpriv --reuid="$PG_UID" --regid="$PG_GID" --clear-groups -- env LC_ALL=C TZ=UTC "$@"
 	else
-		env LC_ALL=C "$@"
+		env LC_ALL=C TZ=UTC "$@"
 	fi
 }
 

@@ -189,6 +189,23 @@ done
 if [ -n "$TOOL" ]; then
 	copy_bin "$TOOL" /usr/sbin/cpnsctl
 fi
+# PostgreSQL's server and client, for the tests that start a cluster of
+# their own (selftests/lib/pg.sh): the binaries, the share files initdb
+# reads, the two libraries it loads, UTC.
+PGV=15
+if [ -x /usr/lib/postgresql/$PGV/bin/postgres ]; then
+	for b in postgres initdb pg_ctl psql; do
+		copy_bin /usr/lib/postgresql/$PGV/bin/$b
+	done
+	for l in plpgsql.so dict_snowball.so; do
+		copy_bin /usr/lib/postgresql/$PGV/lib/$l
+	done
+	mkdir -p "$IMG/usr/share/postgresql/$PGV"
+	(cd /usr/share/postgresql/$PGV && tar -cf - --exclude=./man --exclude=./contrib \
+		--exclude='./extension/[!p]*' .) | tar -C "$IMG/usr/share/postgresql/$PGV" -xf -
+	install -D -m 0644 /usr/share/zoneinfo/UTC "$IMG/usr/share/zoneinfo/UTC"
+	ln -sf UTC "$IMG/usr/share/zoneinfo/GMT"
+fi
 
 # Kernel modules: crypto, crypto libraries, veth and dummy, and cpns in extra/.
 for d in kernel/crypto kernel/arch/x86/crypto kernel/lib; do
