@@ -17,6 +17,9 @@
 #
 # As root, the server runs as PG_USER (default: uid 1000 in the VM,
 # nobody on a host without it): PostgreSQL refuses to run as root.
+# With PG_TEMPLATE set (the VM's tests), the first pg_start keeps a copy
+# of the fresh cluster there, and the next ones copy it instead of
+# running initdb again (slow under TCG); each still gets its own cluster.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=
@@ -62,11 +65,19 @@ pg_start() {
 	fi
 	mkdir -m 0755 "$PG_DIR" || return 1
 	[ "$(id -u)" = 0 ] && chown "$PG_UID:$PG_GID" "$PG_DIR"
-	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cpns -E UTF8 \
-		--no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1 || {
-		sed 's/^/# initdb: /' "$PG_DIR/initdb.log" | tail -n 20
-		return 1
-	}
+	if [ -n "${PG_TEMPLATE:-}" ] && [ -d "$PG_TEMPLATE/data" ]; then
+		cp -a "$PG_TEMPLATE/data" "$PG_DIR/data" || return 1
+	else
+		pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cpns -E UTF8 \
+			--no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1 || {
+			sed 's/^/# initdb: /' "$PG_DIR/initdb.log" | tail -n 20
+			return 1
+		}
+		if [ -n "${PG_TEMPLATE:-}" ]; then
+			mkdir -p "$PG_TEMPLATE" && cp -a "$PG_DIR/data" "$PG_TEMPLATE/data.tmp" &&
+				mv "$PG_TEMPLATE/data.tmp" "$PG_TEMPLATE/data"
+		fi
+	fi
 	pg_up || {
 		sed 's/^/# postgres: /' "$PG_DIR/server.log" | tail -n 20
 		return 1
