@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_impl.h"
+#include "util.h"
 
 /*
  * The tables and the columns store_migrate() copies, in an order that
@@ -37,7 +38,7 @@ const struct store_table store_tables[] = {
 	  { { "status", STORE_COL_INT }, { "count", STORE_COL_INT },
 	    { "updated", STORE_COL_INT } } },
 };
-const unsigned int store_ntables = sizeof(store_tables) / sizeof(store_tables[0]);
+const unsigned int store_ntables = ARRAY_SIZE(store_tables);
 
 bool store_setting_known(const char *name)
 {
