@@ -157,9 +157,10 @@ setup() {
 		keyctl padd cpns psk:$g @u <"$D/psk-$g" >/dev/null || return 1
 	done
 	# The manufacturer's list: c-1..c-50 (claims), e-1 (epochs),
-	# k-1..k-12 (kill), r-1 (restart), l-1 (--server list).
+	# k-1..k-12 (kill), r-1 (restart), l-1 (--server list), q-1 (rate
+	# limits), b-1..b-6 (make bench).
 	echo CLAIM-OK-1 >"$D/claim"
-	for e in $(seq 50 | sed 's/^/c-/') e-1 $(seq 12 | sed 's/^/k-/') r-1 l-1 q-1; do
+	for e in $(seq 50 | sed 's/^/c-/') e-1 $(seq 12 | sed 's/^/k-/') r-1 l-1 q-1 $(seq 6 | sed 's/^/b-/'); do
 		echo "$e $(head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n') CLAIM-OK-1"
 	done >"$D/list"
 	keyctl session - bash -c "

@@ -230,6 +230,10 @@ if [ "$MODE" = bench ]; then
 	echo cpns_bench >>"$IMG/selftests/list"
 	install -m 0755 "$ROOT/selftests/bench/cpns_bench_e2e.sh" "$IMG/selftests/"
 	echo cpns_bench_e2e.sh >>"$IMG/selftests/list"
+	if [ -e "$ROOT/selftests/bench/cpns_bench_cluster.sh" ]; then
+		install -m 0755 "$ROOT/selftests/bench/cpns_bench_cluster.sh" "$IMG/selftests/"
+		echo cpns_bench_cluster.sh >>"$IMG/selftests/list"
+	fi
 fi
 # Shell libraries the scripts source (selftests/lib/*.sh).
 for f in "$ROOT"/selftests/lib/*.sh; do
