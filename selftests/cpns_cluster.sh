@@ -148,12 +148,14 @@ else
 	fail "user rate limit across instances: five gave$got; then$six"
 fi
 
-# Twenty for one GW: u1..u10, two wrong passwords each, spread over all
-# three instances, concurrently; the next is RATE_LIMITED anywhere.
+# Twenty for one GW: u1..u5, four wrong passwords each (under the user
+# limit), spread over all three instances, ten at a time; the next is
+# RATE_LIMITED anywhere.
 for i in $(seq 10); do
+	u=u$((1 + (i - 1) / 2))
 	(
-		GWID=gw-many assign 2 $((1 + i % 3)) u$i q-1 --password-file "$D/pw-wrong"
-		GWID=gw-many assign 2 $((1 + (i + 1) % 3)) u$i q-1 --password-file "$D/pw-wrong"
+		GWID=gw-many assign 2 $((1 + i % 3)) $u q-1 --password-file "$D/pw-wrong"
+		GWID=gw-many assign 2 $((1 + (i + 1) % 3)) $u q-1 --password-file "$D/pw-wrong"
 	) >"$D/rl$i" &
 done
 wait

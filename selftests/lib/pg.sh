@@ -17,11 +17,16 @@
 #
 # As root, the server runs as PG_USER (default: uid 1000 in the VM,
 # nobody on a host without it): PostgreSQL refuses to run as root.
-# With PG_TEMPLATE set (the VM's tests), the first pg_start keeps a copy
-# of the fresh cluster there, and the next ones copy it instead of
-# running initdb again (slow under TCG); each still gets its own cluster.
+# With PG_TEMPLATE set, pg_start copies the fresh cluster in
+# $PG_TEMPLATE/data instead of running initdb (minutes under TCG), or
+# when there is none runs initdb and keeps a copy there; each test still
+# gets a cluster of its own.  In the VM, selftests/vm/run.sh made one at
+# /usr/share/cpns/pg-template, the default when it exists.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+if [ -z "${PG_TEMPLATE:-}" ] && [ -d /usr/share/cpns/pg-template/data ]; then
+	PG_TEMPLATE=/usr/share/cpns/pg-template
+fi
 PG_DIR=
 PG_URI=
 

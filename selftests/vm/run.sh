@@ -205,6 +205,22 @@ if [ -x /usr/lib/postgresql/$PGV/bin/postgres ]; then
 		--exclude='./extension/[!p]*' .) | tar -C "$IMG/usr/share/postgresql/$PGV" -xf -
 	install -D -m 0644 /usr/share/zoneinfo/UTC "$IMG/usr/share/zoneinfo/UTC"
 	ln -sf UTC "$IMG/usr/share/zoneinfo/GMT"
+	# initdb here, once per image (minutes under TCG): each test copies
+	# this fresh cluster into a directory of its own (lib/pg.sh).
+	if [ "$(id -u)" = 0 ]; then
+		tmpl=$BUILD/pg-template
+		rm -rf "$tmpl"
+		mkdir -p "$tmpl"
+		chown 65534:65534 "$tmpl"
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C TZ=UTC \
+			/usr/lib/postgresql/$PGV/bin/initdb -D "$tmpl/data" -A trust -U cpns \
+			-E UTF8 --no-sync --no-instructions --wal-segsize=1 >"$BUILD/pg-initdb.log" 2>&1 ||
+			die "initdb of the PostgreSQL template failed: see $BUILD/pg-initdb.log"
+		mkdir -p "$IMG/usr/share/cpns/pg-template"
+		cp -a "$tmpl/data" "$IMG/usr/share/cpns/pg-template/data"
+		chown -R 1000:1000 "$IMG/usr/share/cpns/pg-template/data"
+		rm -rf "$tmpl"
+	fi
 fi
 
 # Kernel modules: crypto, crypto libraries, veth and dummy, and cpns in extra/.
