@@ -46,8 +46,14 @@ pg_ctl_() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" "$@"
 }
 
+# A Unix socket only; no fsync (a test's cluster); dynamic shared memory
+# in files of the data directory, since the VM's /dev/shm is no tmpfs.
+pg_opts() {
+	echo "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200 -c dynamic_shared_memory_type=mmap"
+}
+
 pg_up() {
-	pg_ctl_ -w -t 60 -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" start >>"$PG_DIR/ctl.log" 2>&1
+	pg_ctl_ -w -t 60 -o "$(pg_opts)" start >>"$PG_DIR/ctl.log" 2>&1
 }
 
 pg_kill() {
@@ -55,7 +61,7 @@ pg_kill() {
 }
 
 pg_restart() {
-	pg_ctl_ -w -m fast -t 60 restart -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" >>"$PG_DIR/ctl.log" 2>&1
+	pg_ctl_ -w -m fast -t 60 restart -o "$(pg_opts)" >>"$PG_DIR/ctl.log" 2>&1
 }
 
 pg_psql() {
