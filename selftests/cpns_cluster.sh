@@ -20,6 +20,7 @@
 # Faults (kill -9, a PostgreSQL restart) and --server lists are
 # cpns_cluster_faults.sh.  Prints KTAP; exit 0 when every case passed, 1
 # otherwise, 4 to skip.
+# TEST_TIMEOUT=1200
 set -u
 umask 022
 cd "$(dirname "$0")"

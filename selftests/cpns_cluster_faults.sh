@@ -14,6 +14,7 @@
 #   - server migrate from PostgreSQL to SQLite.
 #
 # Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 to skip.
+# TEST_TIMEOUT=1200
 set -u
 umask 022
 cd "$(dirname "$0")"

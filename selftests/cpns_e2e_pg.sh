@@ -9,6 +9,7 @@
 # server node reaches from its namespaces), `server init`, then
 # cpns_e2e.sh with CPNS_E2E_DB set to its URI.  Its KTAP is this test's.
 # Exit as cpns_e2e.sh; 4 (skip) without PostgreSQL.
+# TEST_TIMEOUT=1200
 set -u
 cd "$(dirname "$0")"
 . ./lib/pg.sh

@@ -7,6 +7,7 @@
 # this test's own (selftests/lib/pg.sh), `server init`, then
 # cpns_roles.sh with CPNS_ROLES_DB set to its URI.  Its KTAP is this
 # test's.  Exit as cpns_roles.sh; 4 (skip) without PostgreSQL.
+# TEST_TIMEOUT=1200
 set -u
 cd "$(dirname "$0")"
 . ./lib/pg.sh

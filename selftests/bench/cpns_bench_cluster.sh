@@ -29,7 +29,7 @@ for k in $(seq $C); do
 done
 cpnsctl server migrate --from "$PG_URI" --to "sqlite:$D/copy.db" >"$D/mig" 2>&1 ||
 	{ sed 's/^/#   /' "$D/mig"; exit 1; }
-ip netns exec s1 setsid bash -c '
+(ip netns exec s1 setsid bash -c '
 	keyctl session - bash -c "
 		keyctl link @u @s >/dev/null &&
 		keyctl add cpns master:store \"load \$(cat $0/master.blob)\" @s >/dev/null &&
@@ -37,7 +37,8 @@ ip netns exec s1 setsid bash -c '
 		keyctl padd cpns psk:gw2 @s <$0/psk-gw2 >/dev/null &&
 		exec cpnsctl server run --listen 0.0.0.0:7001 --db sqlite:$0/copy.db --keyring @s \
 			--chain-length 8 --timeout 10"' "$D" >>"$D/sqlite.log" 2>&1 </dev/null &
-SRV_PIDS[4]=$!
+	echo $! >"$D/s4.pid")
+SRV_PIDS[4]=$(cat "$D/s4.pid")
 for t in $(seq 200); do
 	listening s1 7001 && break
 	sleep 0.1

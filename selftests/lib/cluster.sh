@@ -84,10 +84,12 @@ listening() { # NS PORT
 }
 
 # Instance N: its own session keyring (linked to @u for the wrapping key),
-# master:store and the PSK1s loaded from their blobs, `server run` in sN.
+# master:store and the PSK1s loaded from their blobs, `server run` in sN,
+# in a session of its own.  Started from a subshell, so that it is not a
+# child of this shell: a bare `wait' waits for the clients only.
 srv_start() {
 	local i=$1
-	ip netns exec s$i setsid bash -c '
+	(ip netns exec s$i setsid bash -c '
 		keyctl session - bash -c "
 			keyctl link @u @s >/dev/null &&
 			keyctl add cpns master:store \"load \$(cat $0/master.blob)\" @s >/dev/null &&
@@ -97,7 +99,8 @@ srv_start() {
 			exec cpnsctl server run --listen 0.0.0.0:7000 --db \"$1\" --keyring @s \
 				--chain-length 8 --timeout 5 $2"' "$D" "$PG_URI" "${SRV_EXTRA:-}" \
 		>>"$D/s$i.log" 2>&1 </dev/null &
-	SRV_PIDS[$i]=$!
+	echo $! >"$D/s$i.pid")
+	SRV_PIDS[$i]=$(cat "$D/s$i.pid")
 	local t
 	for t in $(seq 200); do
 		listening s$i 7000 && return 0
@@ -109,8 +112,12 @@ srv_start() {
 }
 
 srv_kill() { # N: the instance and every connection process it forked
-	kill -KILL -- -"${SRV_PIDS[$1]}" 2>/dev/null
-	wait "${SRV_PIDS[$1]}" 2>/dev/null
+	local p=${SRV_PIDS[$1]} t
+	kill -KILL -- -"$p" 2>/dev/null
+	for t in $(seq 100); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
 	SRV_PIDS[$1]=
 }
 
