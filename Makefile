@@ -22,6 +22,9 @@
 #                        FUZZ_TIME seconds each (default 60); fails on any
 #                        crash, leak or sanitizer report (TARGETS= some)
 #   make style           checkpatch and sparse
+#   make structure       scripts/structure.py kmod: no include or call
+#                        cycle in kmod/, its layering, netlink.h, function
+#                        lengths (KTAP; part of check)
 #   make clean
 
 KVER ?= $(shell uname -r)
@@ -110,6 +113,9 @@ style: deps
 		-f $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) uapi/linux/*.h
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
 
+structure:
+	/usr/bin/python3 scripts/structure.py kmod --userspace
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
 	-$(MAKE) -C userspace clean
@@ -120,4 +126,4 @@ clean:
 
 .PHONY: all module module-debug tool install dkms-install deps check demo \
 	vm-shell bench style clean
-.PHONY: check-debug fuzz
+.PHONY: check-debug fuzz structure

@@ -24,11 +24,9 @@
 #include <keys/user-type.h>
 #include <keys/encrypted-type.h>
 #include <keys/trusted-type.h>
-#include <net/genetlink.h>
 #include <asm/unaligned.h>
 #include "blob.h"
 #include "crypto.h"
-#include "netlink.h"
 
 static const u8 cpns_blob_magic[4] = { 'C', 'P', 'N', 'K' };
 static const u8 cpns_blob_salt[] = "CPNS-BLOB-SALT-1";	/* 16 bytes, no NUL */
@@ -484,79 +482,5 @@ int cpns_blob_load(const char *desc, const void *data, size_t len,
 	}
 out:
 	kfree_sensitive(b);
-	return ret;
-}
-
-/**
- * cpns_key_load() - CPNS_CMD_KEY_LOAD: a held key back from its blob
- * @skb: the request
- * @info: CPNS_A_KEYRING (Write permission needed, as for a mint),
- *        CPNS_A_KEY_BLOB ("load HEX", as keyctl add takes it)
- *
- * Only chain: and euk: (psk:, tk:, master: load with keyctl add).  Needs
- * CAP_SYS_ADMIN in the initial user namespace: a held key's state must
- * not go back (EPERM).  Made in the store of the caller's namespace; a
- * store that already holds that key keeps it (EEXIST: reset it first).
- * Reply: CPNS_A_KEY_SERIAL.
- */
-int cpns_key_load(struct sk_buff *skb, struct genl_info *info)
-{
-	struct cpns_key_payload *p = NULL;
-	char desc[CPNS_BLOB_DESC_MAX + 1];
-	struct nlattr *a = info->attrs[CPNS_A_KEY_BLOB];
-	struct nlattr *serial_attr;
-	enum cpns_key_kind kind;
-	struct cpns_id id;
-	key_ref_t keyring;
-	struct sk_buff *msg;
-	void *hdr;
-	s32 serial;
-	int ret;
-
-	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "loading a held key needs CAP_SYS_ADMIN in the initial user namespace");
-		return -EPERM;
-	}
-	if (cpns_attr_missing(info, CPNS_A_KEY_BLOB))
-		return -EINVAL;
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	ret = cpns_blob_load(NULL, nla_data(a), nla_len(a), &p, desc);
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a, "blob refused");
-		goto out;
-	}
-	ret = cpns_desc_parse(desc, &kind, &id);
-	if (!ret && kind != CPNS_KEY_CHAIN && kind != CPNS_KEY_EUK)
-		ret = -EINVAL;
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a, "not a chain: or euk: blob");
-		goto out;
-	}
-	/* The reply before the key: once it is made, nothing may fail. */
-	ret = -ENOMEM;
-	msg = cpns_reply_new(info, &hdr);
-	if (!msg)
-		goto out;
-	ret = -EMSGSIZE;
-	serial_attr = nla_reserve(msg, CPNS_A_KEY_SERIAL, sizeof(s32));
-	if (!serial_attr)
-		goto out_msg;
-	serial = cpns_held_create(genl_info_net(info), keyring, kind, &id, p);
-	if (serial < 0) {
-		ret = serial;
-		cpns_key_err(info, kind, ret);
-		goto out_msg;
-	}
-	*(s32 *)nla_data(serial_attr) = serial;
-	ret = cpns_reply_send(msg, hdr, info);
-	goto out;
-out_msg:
-	nlmsg_free(msg);
-out:
-	cpns_payload_free(p);
-	key_ref_put(keyring);
 	return ret;
 }

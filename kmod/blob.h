@@ -11,9 +11,6 @@
 #include <linux/key.h>
 #include "key.h"
 
-struct sk_buff;
-struct genl_info;
-
 #define CPNS_BLOB_VERSION	1
 #define CPNS_BLOB_HDR_LEN	8
 /* "master:" is the longest prefix */
@@ -45,8 +42,5 @@ bool cpns_blob_is_new(const void *data, size_t len);
  */
 int cpns_blob_load(const char *desc, const void *data, size_t len,
 		   struct cpns_key_payload **out, char *desc_out);
-
-/* CPNS_CMD_KEY_LOAD: restore a held key (chain:, euk:) from its blob. */
-int cpns_key_load(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _CPNS_BLOB_H */

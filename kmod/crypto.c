@@ -41,7 +41,8 @@
 #define CPNS_GCM_SLOTS_MAX 16
 
 struct cpns_gcm_slot {
-	struct mutex lock;	/* one caller uses tfm, req and buf */
+	/* one caller uses tfm, req and buf; innermost: nothing is taken under it */
+	struct mutex lock;
 	struct crypto_aead *tfm;
 	struct aead_request *req;
 	u8 *buf;

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PN GW's commands: build a request (profile 1), take the response
+ * The PN GW's role: build a request (profile 1), take the response
  * (profile 4) into a chain: key, seal deliveries (profile 5) and check
  * the PNE's Confirm (profile 7).  PSK1, KEK_E and every EUKey stay here.
+ *
+ * Lock order (Documentation/design.rst, "Locks and their order"): a
+ * namespace's outstanding_lock first; under it, cpns_gw_response() mints
+ * chain:, which takes the store's create_lock or the chain: key's
+ * semaphore (never both, key.c).  Deliver and confirm take the chain:
+ * key's semaphore alone.
  */
 
 #include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/init.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
@@ -13,12 +21,15 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <crypto/algapi.h>
-#include "netlink.h"
+#include "gw.h"
+#include "key.h"
 
 /*
  * Requests this GW has sent and not yet had answered, per network
- * namespace (struct cpns_net).  A response is taken only for one of them,
+ * namespace (struct cpns_gw_net).  A response is taken only for one of them,
  * once.  Each belongs to the netlink socket that made it (@portid) and is
  * dropped when that socket is released (cpns_gw_urelease()): a GW tool
  * that gives up, exits or is killed frees its slots at once.  Charged to
@@ -44,12 +55,27 @@ struct cpns_outstanding {
  */
 static atomic_t cpns_outstanding_shared = ATOMIC_INIT(0);
 
+/* What the GW keeps per network namespace: its outstanding requests. */
+struct cpns_gw_net {
+	/* before create_lock or a key's sem (key.c); guards the two below */
+	struct mutex outstanding_lock;
+	struct list_head outstanding;
+	unsigned int outstanding_count;
+};
+
+static unsigned int cpns_gw_net_id __read_mostly;
+
+static struct cpns_gw_net *cpns_gw_net(struct net *net)
+{
+	return net_generic(net, cpns_gw_net_id);
+}
+
 static bool cpns_id_eq(const struct cpns_id *a, const struct cpns_id *b)
 {
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);
 }
 
-static void cpns_outstanding_remove(struct cpns_net *cn,
+static void cpns_outstanding_remove(struct cpns_gw_net *cn,
 				    struct cpns_outstanding *o)
 {
 	lockdep_assert_held(&cn->outstanding_lock);
@@ -60,7 +86,7 @@ static void cpns_outstanding_remove(struct cpns_net *cn,
 	kfree(o);
 }
 
-static void cpns_outstanding_prune(struct cpns_net *cn, time64_t now)
+static void cpns_outstanding_prune(struct cpns_gw_net *cn, time64_t now)
 {
 	struct cpns_outstanding *o, *tmp;
 
@@ -70,47 +96,41 @@ static void cpns_outstanding_prune(struct cpns_net *cn, time64_t now)
 			cpns_outstanding_remove(cn, o);
 }
 
-/* A slot for one more request of @info's namespace, or -EBUSY (extack). */
-static int cpns_outstanding_reserve(struct genl_info *info, struct cpns_net *cn,
-				    struct cpns_outstanding *o)
+/* A slot for one more request of @net, or -EBUSY (extack). */
+static int cpns_outstanding_reserve(struct net *net, struct cpns_gw_net *cn,
+				    struct cpns_outstanding *o,
+				    struct netlink_ext_ack *extack)
 {
 	lockdep_assert_held(&cn->outstanding_lock);
 	if (cn->outstanding_count >= CPNS_OUTSTANDING_MAX) {
-		NL_SET_ERR_MSG_MOD(info->extack, "too many outstanding requests");
+		NL_SET_ERR_MSG_MOD(extack, "too many outstanding requests");
 		return -EBUSY;
 	}
-	o->shared = genl_info_net(info)->user_ns != &init_user_ns;
+	o->shared = net->user_ns != &init_user_ns;
 	if (o->shared && atomic_inc_return(&cpns_outstanding_shared) >
 			 CPNS_OUTSTANDING_USERNS_MAX) {
 		atomic_dec(&cpns_outstanding_shared);
 		o->shared = false;
-		NL_SET_ERR_MSG_MOD(info->extack,
+		NL_SET_ERR_MSG_MOD(extack,
 				   "too many outstanding requests in user namespaces");
 		return -EBUSY;
 	}
 	return 0;
 }
 
-/*
- * Keep @o as outstanding for the caller's socket, and report it: the event
- * is built under the lock, as another command may take @o once it is
- * dropped.
- */
-static int cpns_outstanding_add(struct genl_info *info, struct cpns_outstanding *o)
+/* Keep @o as outstanding for its socket. */
+static int cpns_outstanding_add(struct net *net, struct cpns_outstanding *o,
+				struct netlink_ext_ack *extack)
 {
-	struct cpns_net *cn = cpns_net(info);
+	struct cpns_gw_net *cn = cpns_gw_net(net);
 	int ret;
 
-	o->portid = info->snd_portid;
 	mutex_lock(&cn->outstanding_lock);
 	cpns_outstanding_prune(cn, ktime_get_real_seconds());
-	ret = cpns_outstanding_reserve(info, cn, o);
+	ret = cpns_outstanding_reserve(net, cn, o, extack);
 	if (!ret) {
 		list_add_tail(&o->list, &cn->outstanding);
 		cn->outstanding_count++;
-		cpns_count(info, CPNS_COUNTER_A_REQUESTS);
-		cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_REQUEST,
-			    .gw = &o->gw, .user = &o->user, .entity = &o->entity });
 	}
 	mutex_unlock(&cn->outstanding_lock);
 	return ret;
@@ -118,7 +138,8 @@ static int cpns_outstanding_add(struct genl_info *info, struct cpns_outstanding 
 
 /* Called with cn->outstanding_lock held. */
 static struct cpns_outstanding *
-cpns_outstanding_find(struct cpns_net *cn, const struct cpns_outstanding *key)
+cpns_outstanding_find(struct cpns_gw_net *cn,
+		      const struct cpns_gw_response_in *key)
 {
 	struct cpns_outstanding *o;
 
@@ -132,9 +153,19 @@ cpns_outstanding_find(struct cpns_net *cn, const struct cpns_outstanding *key)
 	return NULL;
 }
 
-/* The namespace is going away: forget its requests. */
-void cpns_gw_net_exit(struct cpns_net *cn)
+static int __net_init cpns_gw_net_init(struct net *net)
 {
+	struct cpns_gw_net *cn = cpns_gw_net(net);
+
+	mutex_init(&cn->outstanding_lock);
+	INIT_LIST_HEAD(&cn->outstanding);
+	return 0;
+}
+
+/* The namespace is going away: forget its requests. */
+static void __net_exit cpns_gw_net_exit(struct net *net)
+{
+	struct cpns_gw_net *cn = cpns_gw_net(net);
 	struct cpns_outstanding *o, *tmp;
 
 	mutex_lock(&cn->outstanding_lock);
@@ -149,11 +180,11 @@ static int cpns_gw_urelease(struct notifier_block *nb, unsigned long event,
 {
 	struct netlink_notify *n = ptr;
 	struct cpns_outstanding *o, *tmp;
-	struct cpns_net *cn;
+	struct cpns_gw_net *cn;
 
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
 		return NOTIFY_DONE;
-	cn = cpns_net_of(n->net);
+	cn = cpns_gw_net(n->net);
 	mutex_lock(&cn->outstanding_lock);
 	list_for_each_entry_safe(o, tmp, &cn->outstanding, list)
 		if (o->portid == n->portid)
@@ -166,23 +197,30 @@ static struct notifier_block cpns_gw_notifier = {
 	.notifier_call = cpns_gw_urelease,
 };
 
+static struct pernet_operations cpns_gw_net_ops = {
+	.init = cpns_gw_net_init,
+	.exit = cpns_gw_net_exit,
+	.id = &cpns_gw_net_id,
+	.size = sizeof(struct cpns_gw_net),
+};
+
 int __init cpns_gw_init(void)
 {
-	return netlink_register_notifier(&cpns_gw_notifier);
+	int ret;
+
+	ret = register_pernet_subsys(&cpns_gw_net_ops);
+	if (ret)
+		return ret;
+	ret = netlink_register_notifier(&cpns_gw_notifier);
+	if (ret)
+		unregister_pernet_subsys(&cpns_gw_net_ops);
+	return ret;
 }
 
 void cpns_gw_exit(void)
 {
 	netlink_unregister_notifier(&cpns_gw_notifier);
-}
-
-/* The identifiers that name a request: GwID, UserID, EntityID. */
-static int cpns_attr_request_ids(struct genl_info *info,
-				 struct cpns_outstanding *o)
-{
-	return cpns_attr_id(info, CPNS_A_GW_ID, &o->gw) ?:
-	       cpns_attr_id(info, CPNS_A_USER_ID, &o->user) ?:
-	       cpns_attr_id(info, CPNS_A_ENTITY_ID, &o->entity);
+	unregister_pernet_subsys(&cpns_gw_net_ops);
 }
 
 /* Copies of secrets an operation works on: one heap block, wiped on free. */
@@ -195,99 +233,104 @@ struct cpns_gw_ctx {
 	struct cpns_bundle bundle;
 	u8 euk[CPNS_HASH_LEN];
 	u8 confirm[CPNS_HASH_LEN];
-	u8 sealed[CPNS_SEALED_MAX];
 };
 
-static int cpns_psk_copy(struct genl_info *info, key_ref_t keyring,
-			 const struct cpns_id *gw, u8 psk[CPNS_PSK_LEN])
+static int cpns_psk_copy(key_ref_t keyring, const struct cpns_id *gw,
+			 u8 psk[CPNS_PSK_LEN], struct netlink_ext_ack *extack)
 {
-	struct key *key = cpns_attr_key(info, keyring, CPNS_KEY_PSK, gw, false);
+	int len = cpns_key_copy(keyring, CPNS_KEY_PSK, gw, psk, CPNS_PSK_LEN);
 
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	memcpy(psk, cpns_key_payload(key)->secret, CPNS_PSK_LEN);
-	cpns_key_put(key, false);
+	if (len < 0) {
+		cpns_key_err(extack, CPNS_KEY_PSK, len);
+		return len;
+	}
 	return 0;
 }
 
-int cpns_gw_request(struct sk_buff *skb, struct genl_info *info)
+/* ReqBody of @in for @o (RAND, T set), sealed under K_req into @out. */
+static int cpns_gw_request_seal(const struct cpns_gw_request_in *in,
+				const struct cpns_outstanding *o,
+				struct cpns_gw_ctx *c,
+				struct cpns_gw_request_out *out)
 {
-	static const int required[] = { CPNS_A_HPW };
-	struct cpns_outstanding *o;
-	struct cpns_gw_ctx *c;
-	struct nlattr *code = info->attrs[CPNS_A_CLAIM_CODE];
-	struct sk_buff *msg = NULL;
-	key_ref_t keyring;
 	size_t bodylen, aadlen;
-	void *hdr;
+	int ret;
+
+	c->req.user = in->user;
+	c->req.entity = in->entity;
+	ret = cpns_auth_hash(in->hpw, o->rand, o->t, c->req.auth_hash);
+	if (!ret && in->code) {
+		c->req.has_claim = true;
+		ret = cpns_claim_proof(in->code, in->codelen, &in->gw, &in->user,
+				       &in->entity, o->rand, o->t,
+				       c->req.claim_proof);
+	}
+	if (ret)
+		return ret;
+	bodylen = cpns_req_body_build(c->body, &c->req);
+	aadlen = cpns_req_aad(c->aad, &in->gw, o->rand, o->t);
+	ret = cpns_k_req(c->psk, o->rand, c->k) ?:
+	      cpns_seal(c->k, c->aad, aadlen, c->body, bodylen, out->sealed);
+	if (ret)
+		return ret;
+	out->sealedlen = bodylen + CPNS_SEALED_MIN;
+	memcpy(out->rand, o->rand, CPNS_RAND_LEN);
+	out->t = o->t;
+	return 0;
+}
+
+/**
+ * cpns_gw_request() - build a sealed request and keep it as outstanding
+ * @net: the caller's namespace, whose outstanding list takes it
+ * @keyring: where psk:<GwID> is found
+ * @in: the identifiers, HPW, the claim code, the caller's socket
+ * @out: RAND, T and the sealed part; the REQUEST event
+ * @extack: the message of a refusal
+ *
+ * Return: 0, or -ENOKEY (and the other errors of a psk: lookup), -EBUSY
+ * (too many outstanding), -ENOMEM.
+ */
+int cpns_gw_request(struct net *net, key_ref_t keyring,
+		    const struct cpns_gw_request_in *in,
+		    struct cpns_gw_request_out *out,
+		    struct netlink_ext_ack *extack)
+{
+	struct cpns_outstanding *o;
+	struct cpns_event_msg *ev;
+	struct cpns_gw_ctx *c;
 	int ret;
 
 	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!o || !c) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	ret = cpns_attr_request_ids(info, o);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required))) {
-		ret = -EINVAL;
-		goto out_free;
-	}
-
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring)) {
-		ret = PTR_ERR(keyring);
-		goto out_free;
-	}
-	ret = cpns_psk_copy(info, keyring, &o->gw, c->psk);
-	key_ref_put(keyring);
+	ret = -ENOMEM;
+	if (!o || !c)
+		goto out;
+	ret = cpns_psk_copy(keyring, &in->gw, c->psk, extack);
 	if (ret)
-		goto out_free;
-
+		goto out;
+	o->gw = in->gw;
+	o->user = in->user;
+	o->entity = in->entity;
+	o->portid = in->portid;
 	ret = cpns_random(o->rand, CPNS_RAND_LEN);
 	if (ret)
-		goto out_free;
+		goto out;
 	o->t = ktime_get_real_seconds();
 	o->expires = o->t + CPNS_OUTSTANDING_LIFETIME;
-
-	c->req.user = o->user;
-	c->req.entity = o->entity;
-	ret = cpns_auth_hash(nla_data(info->attrs[CPNS_A_HPW]), o->rand, o->t,
-			     c->req.auth_hash);
-	if (!ret && code) {
-		c->req.has_claim = true;
-		ret = cpns_claim_proof(nla_data(code), nla_len(code), &o->gw,
-				       &o->user, &o->entity, o->rand, o->t,
-				       c->req.claim_proof);
-	}
+	ret = cpns_gw_request_seal(in, o, c, out) ?:
+	      cpns_outstanding_add(net, o, extack);
 	if (ret)
-		goto out_free;
-	bodylen = cpns_req_body_build(c->body, &c->req);
-	aadlen = cpns_req_aad(c->aad, &o->gw, o->rand, o->t);
-	ret = cpns_k_req(c->psk, o->rand, c->k) ?:
-	      cpns_seal(c->k, c->aad, aadlen, c->body, bodylen, c->sealed);
-	if (ret)
-		goto out_free;
-
-	ret = -ENOMEM;
-	msg = cpns_reply_new(info, &hdr);
-	if (!msg)
-		goto out_free;
-	ret = -EMSGSIZE;
-	if (nla_put(msg, CPNS_A_RAND, CPNS_RAND_LEN, o->rand) ||
-	    nla_put_u64_64bit(msg, CPNS_A_TIME, o->t, CPNS_A_PAD) ||
-	    nla_put(msg, CPNS_A_SEALED, bodylen + CPNS_SEALED_MIN, c->sealed))
-		goto out_free;
-
-	ret = cpns_outstanding_add(info, o);
-	if (ret)
-		goto out_free;
+		goto out;
 	o = NULL;
-	kfree_sensitive(c);
-	return cpns_reply_send(msg, hdr, info);
-
-out_free:
-	nlmsg_free(msg);
+	/*
+	 * Sent after the request is listed, before the reply: no response
+	 * can match it before its RAND is in that reply.
+	 */
+	ev = cpns_outcome_event(&out->oc, CPNS_EVENT_REQUEST);
+	ev->gw = &in->gw;
+	ev->user = &in->user;
+	ev->entity = &in->entity;
+out:
 	kfree_sensitive(c);
 	kfree(o);
 	return ret;
@@ -322,358 +365,299 @@ static struct cpns_key_payload *cpns_chain_payload(const struct cpns_bundle *b)
 	return p;
 }
 
-int cpns_gw_response(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Open a sealed response under K_resp; for an OK, its bundle into a new
+ * chain: payload in *@chain.
+ */
+static int cpns_gw_response_unseal(key_ref_t keyring,
+				   const struct cpns_gw_response_in *in,
+				   struct cpns_gw_ctx *c,
+				   struct cpns_key_payload **chain,
+				   struct cpns_outcome *oc,
+				   struct netlink_ext_ack *extack)
 {
-	static const int required[] = { CPNS_A_RAND, CPNS_A_TIME, CPNS_A_STATUS };
-	struct cpns_net *cn = cpns_net(info);
-	struct nlattr *sealed = info->attrs[CPNS_A_SEALED];
-	struct cpns_outstanding *want, *o;
-	struct cpns_key_payload *chain = NULL;
-	struct nlattr *serial_attr = NULL;
-	struct cpns_gw_ctx *c;
-	struct sk_buff *msg = NULL;
-	key_ref_t keyring = NULL;
-	size_t aadlen, ptlen;
-	s32 serial = 0;
-	u8 status;
-	void *hdr;
+	size_t aadlen, ptlen = in->sealedlen - CPNS_SEALED_MIN;
 	int ret;
 
-	want = kzalloc(sizeof(*want), GFP_KERNEL);
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!want || !c) {
-		ret = -ENOMEM;
-		goto out_free;
+	if (ptlen != (in->status == CPNS_OK ? CPNS_BUNDLE_LEN : 0)) {
+		CPNS_ERR_ATTR(extack, oc, CPNS_A_SEALED,
+			      "sealed part has the wrong length for its status");
+		return -EBADMSG;
 	}
-	ret = cpns_attr_request_ids(info, want);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required))) {
-		ret = -EINVAL;
-		goto out_free;
-	}
-	memcpy(want->rand, nla_data(info->attrs[CPNS_A_RAND]), CPNS_RAND_LEN);
-	want->t = nla_get_u64(info->attrs[CPNS_A_TIME]);
-	status = nla_get_u8(info->attrs[CPNS_A_STATUS]);
-
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring)) {
-		ret = PTR_ERR(keyring);
-		keyring = NULL;
-		goto out_free;
-	}
-
-	mutex_lock(&cn->outstanding_lock);
-	o = cpns_outstanding_find(cn, want);
-	if (!o) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no outstanding request matches");
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-
-	if (!sealed) {
-		if (!cpns_status_unverified(status)) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "only MALFORMED, STALE and BAD_GW_AUTH come unsealed");
-			ret = -EBADMSG;
-			goto out_unlock;
-		}
-		goto reply;
-	}
-
-	ptlen = nla_len(sealed) - CPNS_SEALED_MIN;
-	if (ptlen != (status == CPNS_OK ? CPNS_BUNDLE_LEN : 0)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, sealed,
-				    "sealed part has the wrong length for its status");
-		ret = -EBADMSG;
-		goto out_unlock;
-	}
-	ret = cpns_psk_copy(info, keyring, &want->gw, c->psk);
-	if (ret)
-		goto out_unlock;
-	aadlen = cpns_resp_aad(c->aad, status, &want->gw, &want->user,
-			       &want->entity, want->rand, want->t);
-	ret = cpns_k_resp(c->psk, want->rand, c->k);
-	if (ret)
-		goto out_unlock;
-	ret = cpns_open(c->k, c->aad, aadlen, nla_data(sealed), nla_len(sealed),
-			c->body);
-	if (ret == -EBADMSG)	/* else -ENOMEM: no verdict on the response */
-		NL_SET_ERR_MSG_ATTR(info->extack, sealed, "response does not open");
-	if (ret)
-		goto out_unlock;
-	if (status == CPNS_OK) {
-		cpns_bundle_parse(c->body, &c->bundle);
-		if (!c->bundle.n || !c->bundle.e) {
-			NL_SET_ERR_MSG_MOD(info->extack, "bundle with n = 0 or E = 0");
-			ret = -EBADMSG;
-			goto out_unlock;
-		}
-		chain = cpns_chain_payload(&c->bundle);
-		if (IS_ERR(chain)) {
-			ret = PTR_ERR(chain);
-			chain = NULL;
-			goto out_unlock;
-		}
-	}
-
-reply:
-	ret = -ENOMEM;
-	msg = cpns_reply_new(info, &hdr);
-	if (!msg)
-		goto out_unlock;
-	ret = -EMSGSIZE;
-	if (nla_put_u8(msg, CPNS_A_STATUS, status) ||
-	    (sealed && nla_put_flag(msg, CPNS_A_VERIFIED)))
-		goto out_unlock;
-	if (chain && (nla_put_u32(msg, CPNS_A_EPOCH, chain->chain.epoch) ||
-		      nla_put_u16(msg, CPNS_A_N, chain->chain.n) ||
-		      nla_put(msg, CPNS_A_CHAIN_ID, CPNS_CHAIN_ID_LEN,
-			      chain->chain.chain_id)))
-		goto out_unlock;
-	/* Room for the serial too: once the key is made, nothing may fail. */
-	if (chain) {
-		serial_attr = nla_reserve(msg, CPNS_A_KEY_SERIAL, sizeof(s32));
-		if (!serial_attr)
-			goto out_unlock;
-	}
-
-	if (chain) {
-		struct cpns_ev ev = {
-			.type = CPNS_EVENT_CHAIN, .entity = &want->entity,
-			.has = CPNS_EV_EPOCH | CPNS_EV_N | CPNS_EV_SERIAL,
-			.epoch = chain->chain.epoch, .n = chain->chain.n,
-		};
-		u8 chain_id[CPNS_CHAIN_ID_LEN];
-
-		memcpy(chain_id, chain->chain.chain_id, sizeof(chain_id));
-		/* Consumes chain, success or not. */
-		serial = cpns_key_mint(genl_info_net(info), keyring,
-				       CPNS_KEY_CHAIN, &want->entity, chain);
-		chain = NULL;
-		if (serial < 0) {
-			ret = serial;
-			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the chain: key");
-			goto out_unlock;
-		}
-		*(s32 *)nla_data(serial_attr) = serial;
-		ev.serial = serial;
-		ev.chain_id = chain_id;
-		cpns_count(info, CPNS_COUNTER_A_CHAINS);
-		cpns_notify(info, &ev);
-	}
-	cpns_outstanding_remove(cn, o);
-	mutex_unlock(&cn->outstanding_lock);
-
-	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_RESPONSE,
-		    .gw = &want->gw, .user = &want->user, .entity = &want->entity,
-		    .has = CPNS_EV_STATUS | (sealed ? CPNS_EV_VERIFIED : 0),
-		    .status = status });
-	key_ref_put(keyring);
-	kfree_sensitive(c);
-	kfree(want);
-	return cpns_reply_send(msg, hdr, info);
-
-out_unlock:
-	mutex_unlock(&cn->outstanding_lock);
-out_free:
-	if (chain)
-		cpns_payload_free(chain);
-	if (keyring)
-		key_ref_put(keyring);
-	nlmsg_free(msg);
-	kfree_sensitive(c);
-	kfree(want);
-	return ret;
-}
-
-/* chain:<entity> from the caller's CPNS_A_KEYRING, its semaphore held for writing. */
-static struct key *cpns_chain_lock(struct genl_info *info,
-				   const struct cpns_id *entity)
-{
-	key_ref_t keyring = cpns_attr_keyring(info);
-	struct key *key;
-
-	if (IS_ERR(keyring))
-		return ERR_CAST(keyring);
-	key = cpns_attr_key(info, keyring, CPNS_KEY_CHAIN, entity, true);
-	key_ref_put(keyring);
-	return key;
-}
-
-int cpns_gw_deliver(struct sk_buff *skb, struct genl_info *info)
-{
-	struct cpns_key_payload *p, *next = NULL;
-	struct cpns_id entity;
-	struct cpns_gw_ctx *c;
-	struct sk_buff *msg = NULL;
-	struct key *key;
-	u8 challenge[CPNS_CHALLENGE_LEN];
-	size_t aadlen;
-	u16 i;
-	void *hdr;
-	int ret;
-
-	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
+	ret = cpns_psk_copy(keyring, &in->gw, c->psk, extack);
 	if (ret)
 		return ret;
-	key = cpns_chain_lock(info, &entity);
+	aadlen = cpns_resp_aad(c->aad, in->status, &in->gw, &in->user,
+			       &in->entity, in->rand, in->t);
+	ret = cpns_k_resp(c->psk, in->rand, c->k) ?:
+	      cpns_open(c->k, c->aad, aadlen, in->sealed, in->sealedlen, c->body);
+	if (ret == -EBADMSG)	/* else -ENOMEM: no verdict on the response */
+		CPNS_ERR_ATTR(extack, oc, CPNS_A_SEALED, "response does not open");
+	if (ret || in->status != CPNS_OK)
+		return ret;
+	cpns_bundle_parse(c->body, &c->bundle);
+	if (!c->bundle.n || !c->bundle.e) {
+		NL_SET_ERR_MSG_MOD(extack, "bundle with n = 0 or E = 0");
+		return -EBADMSG;
+	}
+	*chain = cpns_chain_payload(&c->bundle);
+	if (IS_ERR(*chain)) {
+		ret = PTR_ERR(*chain);
+		*chain = NULL;
+	}
+	return ret;
+}
+
+/* Make chain:<EntityID> from @chain (consumed) and report it. */
+static int cpns_gw_chain_mint(struct net *net, key_ref_t keyring,
+			      const struct cpns_gw_response_in *in,
+			      struct cpns_key_payload *chain,
+			      struct cpns_gw_response_out *out,
+			      struct netlink_ext_ack *extack)
+{
+	struct cpns_event_msg *ev;
+	s32 serial;
+
+	out->epoch = chain->chain.epoch;
+	out->n = chain->chain.n;
+	memcpy(out->chain_id, chain->chain.chain_id, CPNS_CHAIN_ID_LEN);
+	/* Consumes chain, success or not. */
+	serial = cpns_key_mint(net, keyring, CPNS_KEY_CHAIN, &in->entity, chain);
+	if (serial < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot create the chain: key");
+		return serial;
+	}
+	out->chain = true;
+	out->serial = serial;
+	ev = cpns_outcome_event(&out->oc, CPNS_EVENT_CHAIN);
+	ev->entity = &in->entity;
+	ev->fields = CPNS_EVF_EPOCH | CPNS_EVF_N | CPNS_EVF_SERIAL;
+	ev->epoch = out->epoch;
+	ev->n = out->n;
+	ev->serial = serial;
+	ev->chain_id = out->chain_id;
+	return 0;
+}
+
+/**
+ * cpns_gw_response() - take the server's response to an outstanding request
+ * @net: the caller's namespace, whose outstanding list has the request
+ * @keyring: where psk:<GwID> is found and chain:<EntityID> is made
+ *           (Write permission)
+ * @in: the request's identifiers, RAND and T; the response's status and
+ *      sealed part
+ * @out: verified, and the chain made; the CHAIN and RESPONSE events
+ * @extack: the message of a refusal
+ *
+ * The request is taken (once) only when the response is accepted; the
+ * namespace's outstanding_lock is held from the lookup to that.
+ *
+ * Return: 0, or -ENOENT (no such request), -EBADMSG (does not open, wrong
+ * length, unsealed where it must be sealed, bad bundle), an error of the
+ * psk: lookup or of making the key, -ENOMEM.
+ */
+int cpns_gw_response(struct net *net, key_ref_t keyring,
+		     const struct cpns_gw_response_in *in,
+		     struct cpns_gw_response_out *out,
+		     struct netlink_ext_ack *extack)
+{
+	struct cpns_gw_net *cn = cpns_gw_net(net);
+	struct cpns_key_payload *chain = NULL;
+	struct cpns_outstanding *o;
+	struct cpns_event_msg *ev;
+	struct cpns_gw_ctx *c;
+	int ret = 0;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	mutex_lock(&cn->outstanding_lock);
+	o = cpns_outstanding_find(cn, in);
+	if (!o) {
+		NL_SET_ERR_MSG_MOD(extack, "no outstanding request matches");
+		ret = -ENOENT;
+	} else if (!in->sealed && !cpns_status_unverified(in->status)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "only MALFORMED, STALE and BAD_GW_AUTH come unsealed");
+		ret = -EBADMSG;
+	} else if (in->sealed) {
+		ret = cpns_gw_response_unseal(keyring, in, c, &chain, &out->oc,
+					      extack);
+	}
+	if (!ret && chain)
+		ret = cpns_gw_chain_mint(net, keyring, in, chain, out, extack);
+	if (!ret)
+		cpns_outstanding_remove(cn, o);
+	mutex_unlock(&cn->outstanding_lock);
+	kfree_sensitive(c);
+	if (ret)
+		return ret;
+
+	out->verified = in->sealed;
+	ev = cpns_outcome_event(&out->oc, CPNS_EVENT_RESPONSE);
+	ev->gw = &in->gw;
+	ev->user = &in->user;
+	ev->entity = &in->entity;
+	ev->fields = CPNS_EVF_STATUS | (in->sealed ? CPNS_EVF_VERIFIED : 0);
+	ev->status = in->status;
+	return 0;
+}
+
+/**
+ * cpns_gw_deliver() - seal the chain's next key for the PNE
+ * @net: the caller's namespace, whose store holds chain:<EntityID>
+ * @entity: the EntityID
+ * @out: CHAIN_EXHAUSTED, or OK and the delivery; the DELIVERY event
+ * @extack: the message of a refusal
+ *
+ * Return: 0, or an error of the chain: lookup (-ENOKEY), -ENOMEM.
+ */
+int cpns_gw_deliver(struct net *net, const struct cpns_id *entity,
+		    struct cpns_gw_deliver_out *out,
+		    struct netlink_ext_ack *extack)
+{
+	struct cpns_key_payload *p, *next;
+	struct cpns_event_msg *ev;
+	struct cpns_gw_ctx *c;
+	struct key *key;
+	size_t aadlen;
+	int ret;
+
+	key = cpns_key_find(net, NULL, CPNS_KEY_CHAIN, entity, true, extack);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	p = cpns_key_payload(key);
-
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	msg = cpns_reply_new(info, &hdr);
-	ret = -ENOMEM;
-	if (!c || !msg)
-		goto out;
-
-	i = p->chain.delivered + 1;
-	if (p->chain.delivered >= p->chain.n) {
-		ret = -EMSGSIZE;
-		if (nla_put_u8(msg, CPNS_A_STATUS, CPNS_CHAIN_EXHAUSTED))
-			goto out;
-		cpns_key_put(key, true);
-		kfree_sensitive(c);
-		return cpns_reply_send(msg, hdr, info);
-	}
-
-	ret = cpns_random(challenge, sizeof(challenge));
-	if (ret)
-		goto out;
-	aadlen = cpns_del_aad(c->aad, &entity, p->chain.epoch, i, p->chain.n);
-	ret = cpns_chain_key(p->chain.top, p->chain.n, i, c->euk) ?:
-	      cpns_seal(p->chain.kek, c->aad, aadlen, c->euk, CPNS_HASH_LEN,
-			c->sealed);
-	if (ret)
-		goto out;
-
-	ret = -EMSGSIZE;
-	if (nla_put_u8(msg, CPNS_A_STATUS, CPNS_OK) ||
-	    nla_put(msg, CPNS_A_ENTITY_ID, entity.len, entity.b) ||
-	    nla_put_u32(msg, CPNS_A_EPOCH, p->chain.epoch) ||
-	    nla_put_u16(msg, CPNS_A_INDEX, i) ||
-	    nla_put_u16(msg, CPNS_A_N, p->chain.n) ||
-	    nla_put(msg, CPNS_A_CHALLENGE, sizeof(challenge), challenge) ||
-	    nla_put(msg, CPNS_A_SEALED, CPNS_HASH_LEN + CPNS_SEALED_MIN, c->sealed))
-		goto out;
-
-	ret = -ENOMEM;
 	next = cpns_payload_alloc(CPNS_KEY_CHAIN);
-	if (!next)
+	ret = -ENOMEM;
+	if (!c || !next)
+		goto out;
+	out->status = CPNS_CHAIN_EXHAUSTED;
+	ret = 0;
+	if (p->chain.delivered >= p->chain.n)
+		goto out;
+
+	out->index = p->chain.delivered + 1;
+	out->epoch = p->chain.epoch;
+	out->n = p->chain.n;
+	memcpy(out->chain_id, p->chain.chain_id, CPNS_CHAIN_ID_LEN);
+	aadlen = cpns_del_aad(c->aad, entity, out->epoch, out->index, out->n);
+	ret = cpns_random(out->challenge, CPNS_CHALLENGE_LEN) ?:
+	      cpns_chain_key(p->chain.top, out->n, out->index, c->euk) ?:
+	      cpns_seal(p->chain.kek, c->aad, aadlen, c->euk, CPNS_HASH_LEN,
+			out->sealed);
+	if (ret)
 		goto out;
 	next->chain = p->chain;
-	next->chain.pending = i;
-	memcpy(next->chain.challenge, challenge, sizeof(challenge));
+	next->chain.pending = out->index;
+	memcpy(next->chain.challenge, out->challenge, CPNS_CHALLENGE_LEN);
 	cpns_key_replace(key, next);
-
-	cpns_count(info, CPNS_COUNTER_A_DELIVERIES);
-	cpns_notify(info, &(struct cpns_ev){ .type = CPNS_EVENT_DELIVERY,
-		    .entity = &entity, .has = CPNS_EV_EPOCH | CPNS_EV_INDEX | CPNS_EV_N,
-		    .epoch = next->chain.epoch, .index = i, .n = next->chain.n,
-		    .chain_id = next->chain.chain_id });
-	cpns_key_put(key, true);
-	kfree_sensitive(c);
-	return cpns_reply_send(msg, hdr, info);
-
+	next = NULL;
+	out->status = CPNS_OK;
+	ev = cpns_outcome_event(&out->oc, CPNS_EVENT_DELIVERY);
+	ev->entity = entity;
+	ev->fields = CPNS_EVF_EPOCH | CPNS_EVF_INDEX | CPNS_EVF_N;
+	ev->epoch = out->epoch;
+	ev->index = out->index;
+	ev->n = out->n;
+	ev->chain_id = out->chain_id;
 out:
 	cpns_key_put(key, true);
-	nlmsg_free(msg);
+	cpns_payload_free(next);
 	kfree_sensitive(c);
 	return ret;
 }
 
-int cpns_gw_confirm(struct sk_buff *skb, struct genl_info *info)
+static void cpns_gw_confirm_event(const struct cpns_gw_confirm_in *in,
+				  const struct cpns_key_payload *p,
+				  struct cpns_gw_confirm_out *out, u8 type)
 {
-	static const int required[] = { CPNS_A_INDEX, CPNS_A_CODE };
-	struct nlattr *confirm = info->attrs[CPNS_A_CONFIRM];
-	struct cpns_key_payload *p, *next;
-	struct cpns_ev ev = { .has = CPNS_EV_EPOCH | CPNS_EV_INDEX | CPNS_EV_CODE };
-	struct cpns_id entity;
-	struct cpns_gw_ctx *c;
-	struct sk_buff *msg;
-	struct key *key;
-	u16 i, delivered;
-	u8 code;
-	void *hdr;
+	struct cpns_event_msg *ev = cpns_outcome_event(&out->oc, type);
+
+	ev->entity = &in->entity;
+	ev->fields = CPNS_EVF_EPOCH | CPNS_EVF_INDEX | CPNS_EVF_CODE;
+	ev->epoch = p->chain.epoch;
+	ev->index = in->index;
+	ev->code = in->code;
+	ev->chain_id = out->chain_id;
+}
+
+/* Is in->confirm the Confirm of the pending delivery of @p? 0 or -EBADMSG. */
+static int cpns_gw_confirm_check(const struct cpns_gw_confirm_in *in,
+				 const struct cpns_key_payload *p,
+				 struct cpns_gw_ctx *c)
+{
 	int ret;
 
-	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
-		return -EINVAL;
-	i = nla_get_u16(info->attrs[CPNS_A_INDEX]);
-	code = nla_get_u8(info->attrs[CPNS_A_CODE]);
-	if (code == CPNS_ACCEPTED && cpns_attr_missing(info, CPNS_A_CONFIRM))
-		return -EINVAL;
+	ret = cpns_chain_key(p->chain.top, p->chain.n, in->index, c->euk) ?:
+	      cpns_confirm(c->euk, &in->entity, p->chain.epoch, in->index,
+			   p->chain.challenge, c->confirm);
+	if (ret)
+		return ret;
+	return crypto_memneq(c->confirm, in->confirm, CPNS_HASH_LEN) ? -EBADMSG : 0;
+}
 
-	key = cpns_chain_lock(info, &entity);
+/**
+ * cpns_gw_confirm() - take the PNE's answer to the pending delivery
+ * @net: the caller's namespace, whose store holds chain:<EntityID>
+ * @in: the EntityID, the index, the PNE's code and Confirm
+ * @out: the index delivered since; the CONFIRMED or NOT_CONFIRMED event
+ * @extack: the message of a refusal
+ *
+ * Return: 0, or an error of the chain: lookup, -ENOENT (no delivery of
+ * that index pending), -EBADMSG (Confirm does not verify: reported as
+ * NOT_CONFIRMED, the delivery stays pending), -ENOMEM.
+ */
+int cpns_gw_confirm(struct net *net, const struct cpns_gw_confirm_in *in,
+		    struct cpns_gw_confirm_out *out,
+		    struct netlink_ext_ack *extack)
+{
+	struct cpns_key_payload *p, *next;
+	struct cpns_gw_ctx *c;
+	struct key *key;
+	int ret;
+
+	key = cpns_key_find(net, NULL, CPNS_KEY_CHAIN, &in->entity, true, extack);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	p = cpns_key_payload(key);
-
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	msg = cpns_reply_new(info, &hdr);
+	next = cpns_payload_alloc(CPNS_KEY_CHAIN);
 	ret = -ENOMEM;
-	if (!c || !msg)
+	if (!c || !next)
 		goto out;
-
-	if (!p->chain.pending || p->chain.pending != i) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CPNS_A_INDEX],
-				    "no delivery of this index is pending");
+	if (!p->chain.pending || p->chain.pending != in->index) {
+		CPNS_ERR_ATTR(extack, &out->oc, CPNS_A_INDEX,
+			      "no delivery of this index is pending");
 		ret = -ENOENT;
 		goto out;
 	}
-	ev.entity = &entity;
-	ev.epoch = p->chain.epoch;
-	ev.index = i;
-	ev.code = code;
-	ev.chain_id = p->chain.chain_id;
-	delivered = p->chain.delivered;
-
-	if (code == CPNS_ACCEPTED) {
-		ret = cpns_chain_key(p->chain.top, p->chain.n, i, c->euk) ?:
-		      cpns_confirm(c->euk, &entity, p->chain.epoch, i,
-				   p->chain.challenge, c->confirm);
-		if (ret)
-			goto out;
-		if (crypto_memneq(c->confirm, nla_data(confirm), CPNS_HASH_LEN)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, confirm,
-					    "Confirm does not verify");
-			ret = -EBADMSG;
-			ev.type = CPNS_EVENT_NOT_CONFIRMED;
-			cpns_notify(info, &ev);
-			goto out;
-		}
-		delivered = i;
-	}
-
-	ret = -EMSGSIZE;
-	if (nla_put_u8(msg, CPNS_A_CODE, code) ||
-	    nla_put_u16(msg, CPNS_A_DELIVERED, delivered))
+	memcpy(out->chain_id, p->chain.chain_id, CPNS_CHAIN_ID_LEN);
+	out->delivered = p->chain.delivered;
+	ret = 0;
+	if (in->code != CPNS_ACCEPTED) {
+		cpns_gw_confirm_event(in, p, out, CPNS_EVENT_NOT_CONFIRMED);
 		goto out;
-
-	if (code == CPNS_ACCEPTED) {
-		ret = -ENOMEM;
-		next = cpns_payload_alloc(CPNS_KEY_CHAIN);
-		if (!next)
-			goto out;
-		next->chain = p->chain;
-		next->chain.delivered = i;
-		next->chain.pending = 0;
-		memzero_explicit(next->chain.challenge, CPNS_CHALLENGE_LEN);
-		ev.chain_id = next->chain.chain_id;
-		cpns_key_replace(key, next);
-		cpns_count(info, CPNS_COUNTER_A_CONFIRMED);
-		ev.type = CPNS_EVENT_CONFIRMED;
-	} else {
-		ev.type = CPNS_EVENT_NOT_CONFIRMED;
 	}
-	cpns_notify(info, &ev);
-	cpns_key_put(key, true);
-	kfree_sensitive(c);
-	return cpns_reply_send(msg, hdr, info);
-
+	ret = cpns_gw_confirm_check(in, p, c);
+	if (ret == -EBADMSG) {
+		CPNS_ERR_ATTR(extack, &out->oc, CPNS_A_CONFIRM,
+			      "Confirm does not verify");
+		cpns_gw_confirm_event(in, p, out, CPNS_EVENT_NOT_CONFIRMED);
+	}
+	if (ret)
+		goto out;
+	next->chain = p->chain;
+	next->chain.delivered = in->index;
+	next->chain.pending = 0;
+	memzero_explicit(next->chain.challenge, CPNS_CHALLENGE_LEN);
+	cpns_gw_confirm_event(in, p, out, CPNS_EVENT_CONFIRMED);
+	cpns_key_replace(key, next);
+	next = NULL;
+	out->delivered = in->index;
 out:
 	cpns_key_put(key, true);
-	nlmsg_free(msg);
+	cpns_payload_free(next);
 	kfree_sensitive(c);
 	return ret;
 }

@@ -25,6 +25,7 @@
 #include <linux/key.h>
 #include <linux/key-type.h>
 #include <linux/mutex.h>
+#include <linux/netlink.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
@@ -46,7 +47,6 @@ int key_task_permission(const key_ref_t key_ref, const struct cred *cred,
 			enum key_need_perm need_perm);
 
 /* "master:" is the longest prefix. */
-#define CPNS_DESC_MAX (sizeof("master:") - 1 + CPNS_ID_MAX_LEN + 1)
 
 /* Quota charged for every key of the type: what it really pins. */
 #define CPNS_KEY_QUOTA sizeof(struct cpns_key_payload)
@@ -108,60 +108,6 @@ static struct cpns_store *cpns_store(struct net *net)
 	return net_generic(net, cpns_store_net_id);
 }
 
-static const char *const cpns_key_prefix[] = {
-	[CPNS_KEY_PSK]		= "psk:",
-	[CPNS_KEY_TK]		= "tk:",
-	[CPNS_KEY_MASTER]	= "master:",
-	[CPNS_KEY_CHAIN]	= "chain:",
-	[CPNS_KEY_EUK]		= "euk:",
-};
-
-static bool cpns_kind_minted(enum cpns_key_kind kind)
-{
-	return kind == CPNS_KEY_CHAIN || kind == CPNS_KEY_EUK;
-}
-
-/* The kind a description names, or -EINVAL unless "<prefix><identifier>". */
-static int cpns_desc_kind(const char *desc)
-{
-	unsigned int k;
-
-	if (!desc)
-		return -EINVAL;
-	for (k = 0; k < ARRAY_SIZE(cpns_key_prefix); k++) {
-		size_t plen = strlen(cpns_key_prefix[k]);
-		const char *id = desc + plen;
-
-		if (strncmp(desc, cpns_key_prefix[k], plen))
-			continue;
-		if (!cpns_id_valid((const u8 *)id, strnlen(id, CPNS_ID_MAX_LEN + 1)))
-			return -EINVAL;
-		return k;
-	}
-	return -EINVAL;
-}
-
-/**
- * cpns_desc_parse() - the kind and identifier a description names
- * @desc: "<prefix><identifier>", NUL-terminated
- * @kind: its kind
- * @id: its identifier
- *
- * Return: 0 or -EINVAL.
- */
-int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
-		    struct cpns_id *id)
-{
-	int k = cpns_desc_kind(desc);
-	const char *p;
-
-	if (k < 0)
-		return k;
-	p = desc + strlen(cpns_key_prefix[k]);
-	*kind = k;
-	return cpns_id_set(id, (const u8 *)p, strlen(p));
-}
-
 static int cpns_desc_build(char *buf, enum cpns_key_kind kind,
 			   const struct cpns_id *id)
 {
@@ -185,28 +131,6 @@ static bool cpns_secret_len_ok(enum cpns_key_kind kind, size_t len)
 	default:
 		return false;
 	}
-}
-
-/**
- * cpns_payload_alloc() - a zeroed payload of @kind, or NULL
- * @kind: what the payload will hold
- */
-struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind)
-{
-	struct cpns_key_payload *p = kzalloc(sizeof(*p), GFP_KERNEL);
-
-	if (p)
-		p->kind = kind;
-	return p;
-}
-
-/**
- * cpns_payload_free() - zero and free a payload no reader can see
- * @p: the payload, or NULL
- */
-void cpns_payload_free(struct cpns_key_payload *p)
-{
-	kfree_sensitive(p);
 }
 
 static void cpns_payload_free_rcu(struct rcu_head *rcu)
@@ -908,4 +832,107 @@ void cpns_key_replace(struct key *key, struct cpns_key_payload *p)
 	}
 	rcu_assign_keypointer(key, p);
 	call_rcu(&old->rcu, cpns_payload_free_rcu);
+}
+
+#define CPNS_KEY_MSGS(p) \
+	{ p " key not found", p " key revoked", p " key expired", p " key not permitted" }
+
+/* 6.1 has no formatted extack: one message per kind and failure. */
+static const char *const cpns_key_msgs[][4] = {
+	[CPNS_KEY_PSK]		= CPNS_KEY_MSGS("psk:"),
+	[CPNS_KEY_TK]		= CPNS_KEY_MSGS("tk:"),
+	[CPNS_KEY_MASTER]	= CPNS_KEY_MSGS("master:"),
+	[CPNS_KEY_CHAIN]	= CPNS_KEY_MSGS("chain:"),
+	[CPNS_KEY_EUK]		= CPNS_KEY_MSGS("euk:"),
+};
+
+void cpns_key_err(struct netlink_ext_ack *extack, enum cpns_key_kind kind,
+		  long err)
+{
+	if (extack)
+		extack->_msg = cpns_key_msgs[kind][err == -EKEYREVOKED ? 1 :
+						   err == -EKEYEXPIRED ? 2 :
+						   err == -EACCES ? 3 : 0];
+}
+
+struct key *cpns_key_find(struct net *net, key_ref_t keyring,
+			  enum cpns_key_kind kind, const struct cpns_id *id,
+			  bool write, struct netlink_ext_ack *extack)
+{
+	struct key *key;
+
+	/* chain: and euk: are held in the namespace's store, whatever keyring */
+	if (cpns_kind_minted(kind))
+		key = cpns_held_get(net, kind, id);
+	else
+		key = cpns_key_get(keyring, kind, id, write);
+	if (IS_ERR(key))
+		cpns_key_err(extack, kind, PTR_ERR(key));
+	return key;
+}
+
+int cpns_key_copy(key_ref_t keyring, enum cpns_key_kind kind,
+		  const struct cpns_id *id, u8 *out, size_t max)
+{
+	struct cpns_key_payload *p;
+	struct key *key;
+	int len;
+
+	key = cpns_key_get(keyring, kind, id, false);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	p = cpns_key_payload(key);
+	len = min_t(size_t, p->len, max);
+	memcpy(out, p->secret, len);
+	cpns_key_put(key, false);
+	return len;
+}
+
+/**
+ * cpns_key_load() - CPNS_CMD_KEY_LOAD: a held key back from its blob
+ * @net: the caller's namespace, whose store takes the key
+ * @keyring: the keyring the caller named (Write permission, as for a mint)
+ * @blob: "load HEX", as keyctl add takes it
+ * @len: its length
+ * @out: the new key's serial
+ * @extack: the message of a refusal
+ *
+ * Only chain: and euk: (psk:, tk:, master: load with keyctl add); the
+ * caller has checked CAP_SYS_ADMIN in the initial user namespace: a held
+ * key's state must not go back.  A store that already holds that key
+ * keeps it (EEXIST: reset it first).
+ *
+ * Return: 0, or an error of cpns_blob_load(), -EINVAL (not chain:, euk:),
+ * an error of cpns_held_create().
+ */
+int cpns_key_load(struct net *net, key_ref_t keyring, const u8 *blob,
+		  size_t len, struct cpns_key_load_out *out,
+		  struct netlink_ext_ack *extack)
+{
+	struct cpns_key_payload *p = NULL;
+	char desc[CPNS_BLOB_DESC_MAX + 1];
+	enum cpns_key_kind kind;
+	struct cpns_id id;
+	int ret;
+
+	ret = cpns_blob_load(NULL, blob, len, &p, desc);
+	if (ret) {
+		CPNS_ERR_ATTR(extack, &out->oc, CPNS_A_KEY_BLOB, "blob refused");
+		goto out;
+	}
+	ret = cpns_desc_parse(desc, &kind, &id);
+	if (!ret && kind != CPNS_KEY_CHAIN && kind != CPNS_KEY_EUK)
+		ret = -EINVAL;
+	if (ret) {
+		CPNS_ERR_ATTR(extack, &out->oc, CPNS_A_KEY_BLOB,
+			      "not a chain: or euk: blob");
+		goto out;
+	}
+	out->serial = cpns_held_create(net, keyring, kind, &id, p);
+	ret = out->serial < 0 ? out->serial : 0;
+	if (ret)
+		cpns_key_err(extack, kind, ret);
+out:
+	cpns_payload_free(p);
+	return ret;
 }

@@ -9,9 +9,13 @@
 #include <linux/key.h>
 #include <linux/key-type.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include "profile.h"
+#include "role.h"
 
 struct net;
+struct netlink_ext_ack;
 
 enum cpns_key_kind {
 	CPNS_KEY_PSK,		/* "psk:<GwID>", 32 bytes, from userspace */
@@ -57,9 +61,6 @@ extern struct key_type cpns_key_type;
 
 int cpns_key_init(void);
 
-/* The kind and identifier of "<prefix><identifier>"; 0 or -EINVAL. */
-int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
-		    struct cpns_id *id);
 void cpns_key_exit(void);
 
 /*
@@ -88,9 +89,113 @@ static inline struct cpns_key_payload *cpns_key_payload(struct key *key)
 					 lockdep_is_held(&key->sem));
 }
 
-/* Allocation and zeroing release of a payload. */
-struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind);
-void cpns_payload_free(struct cpns_key_payload *p);
+/*
+ * The secret of the psk:, tk: or master: key "<prefix><id>" found from
+ * @keyring, copied to @out (at most @max bytes, the caller wipes it).
+ * Returns its length or an errno of cpns_key_get(); sets no extack.
+ */
+int cpns_key_copy(key_ref_t keyring, enum cpns_key_kind kind,
+		  const struct cpns_id *id, u8 *out, size_t max);
+
+/* Set the extack message for a failed lookup of a key of @kind. */
+void cpns_key_err(struct netlink_ext_ack *extack, enum cpns_key_kind kind,
+		  long err);
+
+/*
+ * cpns_key_get() for psk:, tk:, master: (from @keyring), cpns_held_get()
+ * for chain:, euk: (from @net's store, held for writing whatever @write);
+ * the extack message set on failure.  Release with cpns_key_put().
+ */
+struct key *cpns_key_find(struct net *net, key_ref_t keyring,
+			  enum cpns_key_kind kind, const struct cpns_id *id,
+			  bool write, struct netlink_ext_ack *extack);
+
+/*
+ * Descriptions and payloads, inline here so that blob.c, below key.c,
+ * uses them without calling into it.
+ */
+#define CPNS_DESC_MAX (sizeof("master:") - 1 + CPNS_ID_MAX_LEN + 1)
+
+static const char *const cpns_key_prefix[] = {
+	[CPNS_KEY_PSK]		= "psk:",
+	[CPNS_KEY_TK]		= "tk:",
+	[CPNS_KEY_MASTER]	= "master:",
+	[CPNS_KEY_CHAIN]	= "chain:",
+	[CPNS_KEY_EUK]		= "euk:",
+};
+
+static inline bool cpns_kind_minted(enum cpns_key_kind kind)
+{
+	return kind == CPNS_KEY_CHAIN || kind == CPNS_KEY_EUK;
+}
+
+/* The kind a description names, or -EINVAL unless "<prefix><identifier>". */
+static inline int cpns_desc_kind(const char *desc)
+{
+	unsigned int k;
+
+	if (!desc)
+		return -EINVAL;
+	for (k = 0; k < ARRAY_SIZE(cpns_key_prefix); k++) {
+		size_t plen = strlen(cpns_key_prefix[k]);
+		const char *id = desc + plen;
+
+		if (strncmp(desc, cpns_key_prefix[k], plen))
+			continue;
+		if (!cpns_id_valid((const u8 *)id, strnlen(id, CPNS_ID_MAX_LEN + 1)))
+			return -EINVAL;
+		return k;
+	}
+	return -EINVAL;
+}
+
+/**
+ * cpns_desc_parse() - the kind and identifier a description names
+ * @desc: "<prefix><identifier>", NUL-terminated
+ * @kind: its kind
+ * @id: its identifier
+ *
+ * Return: 0 or -EINVAL.
+ */
+static inline int cpns_desc_parse(const char *desc, enum cpns_key_kind *kind,
+				  struct cpns_id *id)
+{
+	int k = cpns_desc_kind(desc);
+	const char *p;
+
+	if (k < 0)
+		return k;
+	p = desc + strlen(cpns_key_prefix[k]);
+	*kind = k;
+	return cpns_id_set(id, (const u8 *)p, strlen(p));
+}
+
+/* A zeroed payload of @kind, or NULL. */
+static inline struct cpns_key_payload *cpns_payload_alloc(enum cpns_key_kind kind)
+{
+	struct cpns_key_payload *p = kzalloc(sizeof(*p), GFP_KERNEL);
+
+	if (p)
+		p->kind = kind;
+	return p;
+}
+
+/* Zero and free a payload no reader can see (or NULL). */
+static inline void cpns_payload_free(struct cpns_key_payload *p)
+{
+	kfree_sensitive(p);
+}
+
+/* CPNS_CMD_KEY_LOAD's answer. */
+struct cpns_key_load_out {
+	s32 serial;
+	struct cpns_outcome oc;
+};
+
+/* CPNS_CMD_KEY_LOAD: restore a held key (chain:, euk:) from its blob. */
+int cpns_key_load(struct net *net, key_ref_t keyring, const u8 *blob,
+		  size_t len, struct cpns_key_load_out *out,
+		  struct netlink_ext_ack *extack);
 
 /*
  * Held keys: chain: and euk: live in the store of a network namespace, a

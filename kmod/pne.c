@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PNE's command: open a delivery under KEK_E derived from its own TK,
+ * The PNE's role: open a delivery under KEK_E derived from its own TK,
  * apply the acceptance rules of profile 6 in order, keep the EUKey in
  * euk:<EntityID>, and answer with Confirm (profile 7).
  */
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
 #include <crypto/algapi.h>
-#include "netlink.h"
+#include "pne.h"
 
 /*
  * Locking: acceptance reads the held key, decides and replaces it under
@@ -27,51 +31,48 @@
 #define CPNS_PNE_TRIES 4
 
 struct cpns_pne_ctx {
+	u8 tk[CPNS_TK_MAX_LEN];
 	u8 kek[CPNS_KEY_LEN];
 	u8 aad[CPNS_AAD_MAX];
 	u8 euk[CPNS_SEALED_MAX];	/* the plaintext, 32 bytes when valid */
 	u8 walk[CPNS_HASH_LEN];
 	u8 euk1[CPNS_HASH_LEN];
-	u8 confirm[CPNS_HASH_LEN];
 };
 
-struct cpns_delivery {
-	struct cpns_id entity;
-	u32 e;
-	u16 i, n;
-	const u8 *challenge;
-	const struct nlattr *sealed;
-};
-
-/* Rule 3: OPEN under KEK_E from our own TK; 0 or REJECT_OPEN, or -errno. */
-static int cpns_pne_open(struct genl_info *info, key_ref_t keyring,
-			 const struct cpns_delivery *d, struct cpns_pne_ctx *c)
+/*
+ * Rules 1 to 3: our own TK, the range, OPEN under KEK_E.  Returns 0 with
+ * *code ACCEPTED (c->euk holds EUKey[i]) or a REJECT_*, or a negative
+ * errno.
+ */
+static int cpns_pne_unseal(key_ref_t keyring, const struct cpns_pne_accept_in *d,
+			   struct cpns_pne_ctx *c, u8 *code,
+			   struct netlink_ext_ack *extack)
 {
-	struct cpns_key_payload *tk;
-	struct key *key;
 	size_t aadlen;
 	int ret;
 
-	key = cpns_key_get(keyring, CPNS_KEY_TK, &d->entity, false);
-	if (IS_ERR(key)) {
-		if (PTR_ERR(key) == -ENOKEY)
-			return CPNS_REJECT_ENTITY;	/* rule 1 */
-		cpns_key_err(info, CPNS_KEY_TK, PTR_ERR(key));
-		return PTR_ERR(key);
+	ret = cpns_key_copy(keyring, CPNS_KEY_TK, &d->entity, c->tk, sizeof(c->tk));
+	if (ret == -ENOKEY) {
+		*code = CPNS_REJECT_ENTITY;		/* rule 1 */
+		return 0;
 	}
-	tk = cpns_key_payload(key);
-	ret = cpns_kek(tk->secret, tk->len, &d->entity, d->e, c->kek);
-	cpns_key_put(key, false);
+	if (ret < 0) {
+		cpns_key_err(extack, CPNS_KEY_TK, ret);
+		return ret;
+	}
+	ret = cpns_kek(c->tk, ret, &d->entity, d->e, c->kek);
 	if (ret)
 		return ret;
+	*code = CPNS_REJECT_RANGE;			/* rule 2 */
 	if (!(d->i >= 1 && d->i <= d->n))
-		return CPNS_REJECT_RANGE;		/* rule 2 */
+		return 0;
 	aadlen = cpns_del_aad(c->aad, &d->entity, d->e, d->i, d->n);
-	ret = cpns_open(c->kek, c->aad, aadlen, nla_data(d->sealed),
-			nla_len(d->sealed), c->euk);
+	ret = cpns_open(c->kek, c->aad, aadlen, d->sealed, d->sealedlen, c->euk);
+	*code = CPNS_REJECT_OPEN;			/* rule 3 */
 	if (ret == -EBADMSG ||
-	    (!ret && nla_len(d->sealed) - CPNS_SEALED_MIN != CPNS_HASH_LEN))
-		return CPNS_REJECT_OPEN;
+	    (!ret && d->sealedlen - CPNS_SEALED_MIN != CPNS_HASH_LEN))
+		return 0;
+	*code = CPNS_ACCEPTED;
 	return ret;
 }
 
@@ -81,7 +82,7 @@ static int cpns_pne_open(struct genl_info *info, key_ref_t keyring,
  */
 static int cpns_euk_fill(struct cpns_key_payload *p,
 			 const struct cpns_euk_state *held,
-			 const struct cpns_delivery *d, struct cpns_pne_ctx *c,
+			 const struct cpns_pne_accept_in *d, struct cpns_pne_ctx *c,
 			 u8 kind)
 {
 	memcpy(p->euk.euk, c->euk, CPNS_HASH_LEN);
@@ -97,200 +98,186 @@ static int cpns_euk_fill(struct cpns_key_payload *p,
 }
 
 /*
- * Rules 4 to 6 against the held key (NULL: nothing held).  Returns
- * ACCEPTED with *kind set, a REJECT_* code, or -errno.
+ * Rules 4 to 6 against the held key (NULL: nothing held).  Returns 0 with
+ * out->code ACCEPTED and out->kind set or a REJECT_*, or a negative errno.
  */
 static int cpns_pne_judge(const struct cpns_euk_state *held,
-			  const struct cpns_delivery *d, struct cpns_pne_ctx *c,
-			  u8 *kind)
+			  const struct cpns_pne_accept_in *d,
+			  struct cpns_pne_ctx *c, struct cpns_pne_accept_out *out)
 {
 	int ret;
 
+	out->code = CPNS_ACCEPTED;
 	if (!held || d->e > held->epoch) {
-		*kind = held ? CPNS_ACCEPT_NEW_EPOCH : CPNS_ACCEPT_FIRST;
-		return CPNS_ACCEPTED;
+		out->kind = held ? CPNS_ACCEPT_NEW_EPOCH : CPNS_ACCEPT_FIRST;
+		return 0;
 	}
+	out->code = CPNS_REJECT_ROLLBACK;
 	if (d->e < held->epoch || d->n != held->n || d->i < held->index)
-		return CPNS_REJECT_ROLLBACK;
+		return 0;
 	ret = cpns_sha256_iter(c->euk, d->i - held->index, c->walk);
 	if (ret)
 		return ret;
+	out->code = CPNS_REJECT_LINK;
 	if (crypto_memneq(c->walk, held->euk, CPNS_HASH_LEN))
-		return CPNS_REJECT_LINK;
-	*kind = d->i > held->index ? CPNS_ACCEPT_RENEWAL : CPNS_ACCEPT_REPEAT;
-	return CPNS_ACCEPTED;
+		return 0;
+	out->code = CPNS_ACCEPTED;
+	out->kind = d->i > held->index ? CPNS_ACCEPT_RENEWAL : CPNS_ACCEPT_REPEAT;
+	return 0;
+}
+
+/* Judge against the held key @held and replace it by @next if accepted. */
+static int cpns_pne_judge_held(struct key *held, const struct cpns_pne_accept_in *d,
+			       struct cpns_pne_ctx *c,
+			       struct cpns_key_payload **next,
+			       struct cpns_pne_accept_out *out)
+{
+	struct cpns_euk_state *h = &cpns_key_payload(held)->euk;
+	int ret;
+
+	ret = cpns_pne_judge(h, d, c, out);
+	if (!ret && out->code == CPNS_ACCEPTED && out->kind != CPNS_ACCEPT_REPEAT) {
+		ret = cpns_euk_fill(*next, h, d, c, out->kind);
+		if (!ret) {
+			cpns_key_replace(held, *next);
+			*next = NULL;
+		}
+	}
+	out->serial = held->serial;
+	cpns_key_put(held, true);
+	return ret;
 }
 
 /*
  * Rules 4 to 6 and the change they make, @next (allocated) becoming the
- * held key unless the delivery is a repeat.  Returns ACCEPTED with *kind
- * and *serial set, a REJECT_* code, or -errno; on -errno nothing changed.
+ * held key unless the delivery is a repeat.  Returns 0 with out->code
+ * (and, accepted, out->kind and out->serial) set, or a negative errno, on
+ * which nothing changed.
  */
-static int cpns_pne_decide(struct genl_info *info, key_ref_t keyring,
-			   const struct cpns_delivery *d, struct cpns_pne_ctx *c,
-			   struct cpns_key_payload **next, u8 *kind, s32 *serial)
+static int cpns_pne_decide(struct net *net, key_ref_t keyring,
+			   const struct cpns_pne_accept_in *d,
+			   struct cpns_pne_ctx *c, struct cpns_key_payload **next,
+			   struct cpns_pne_accept_out *out,
+			   struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
 	struct key *held;
-	int tries, code;
+	int tries, ret;
+	s32 serial;
 
 	for (tries = 0; tries < CPNS_PNE_TRIES; tries++) {
-		*kind = 0;
+		out->kind = 0;
 		held = cpns_held_get(net, CPNS_KEY_EUK, &d->entity);
-		if (!IS_ERR(held)) {
-			struct cpns_euk_state *h = &cpns_key_payload(held)->euk;
-
-			code = cpns_pne_judge(h, d, c, kind);
-			if (code == CPNS_ACCEPTED && *kind != CPNS_ACCEPT_REPEAT) {
-				code = cpns_euk_fill(*next, h, d, c, *kind);
-				if (!code) {
-					cpns_key_replace(held, *next);
-					*next = NULL;
-				}
-			}
-			*serial = held->serial;
-			cpns_key_put(held, true);
-			return code;
-		}
+		if (!IS_ERR(held))
+			return cpns_pne_judge_held(held, d, c, next, out);
 		/* revoked: a reset dropped it since the search; judge again */
 		if (PTR_ERR(held) == -EKEYREVOKED)
 			continue;
 		if (PTR_ERR(held) != -ENOKEY) {
-			cpns_key_err(info, CPNS_KEY_EUK, PTR_ERR(held));
+			cpns_key_err(extack, CPNS_KEY_EUK, PTR_ERR(held));
 			return PTR_ERR(held);
 		}
-		*kind = CPNS_ACCEPT_FIRST;
-		code = cpns_euk_fill(*next, NULL, d, c, *kind);
-		if (code)
-			return code;
-		*serial = cpns_held_create(net, keyring, CPNS_KEY_EUK, &d->entity,
-					   *next);
-		if (*serial >= 0)
-			return CPNS_ACCEPTED;
-		if (*serial != -EEXIST) {
-			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the euk: key");
-			return *serial;
+		out->kind = CPNS_ACCEPT_FIRST;
+		ret = cpns_euk_fill(*next, NULL, d, c, out->kind);
+		if (ret)
+			return ret;
+		serial = cpns_held_create(net, keyring, CPNS_KEY_EUK, &d->entity,
+					  *next);
+		if (serial >= 0) {
+			out->code = CPNS_ACCEPTED;
+			out->serial = serial;
+			return 0;
+		}
+		if (serial != -EEXIST) {
+			NL_SET_ERR_MSG_MOD(extack, "cannot create the euk: key");
+			return serial;
 		}
 	}
 	return -EAGAIN;
 }
 
-/* Room for every attribute of an accepting reply, checked before deciding. */
-static bool cpns_pne_reply_fits(struct sk_buff *msg)
+/**
+ * cpns_pne_accept() - judge a delivery and keep its EUKey when accepted
+ * @net: the caller's namespace, whose store holds euk:<EntityID>
+ * @keyring: where tk:<EntityID> is found (Write permission to make euk:)
+ * @in: the delivery
+ * @out: the code; accepted: the kind, the key's serial and Confirm; the
+ *       ACCEPTED or REJECTED event
+ * @extack: the message of a refusal
+ *
+ * A rejection is an answer (0, out->code a REJECT_*), not an error.
+ *
+ * Return: 0, or an error of the tk: or euk: lookup, of making euk:,
+ * -EAGAIN (lost the race for euk: too often), -ENOMEM; then nothing
+ * changed.
+ */
+int cpns_pne_accept(struct net *net, key_ref_t keyring,
+		    const struct cpns_pne_accept_in *in,
+		    struct cpns_pne_accept_out *out,
+		    struct netlink_ext_ack *extack)
 {
-	return skb_tailroom(msg) >= nla_total_size(CPNS_HASH_LEN) +
-				    2 * nla_total_size(sizeof(u8)) +
-				    nla_total_size(sizeof(s32));
-}
-
-int cpns_pne_accept(struct sk_buff *skb, struct genl_info *info)
-{
-	static const int required[] = { CPNS_A_EPOCH, CPNS_A_INDEX, CPNS_A_N,
-					CPNS_A_CHALLENGE, CPNS_A_SEALED };
-	struct cpns_key_payload *next = NULL;
-	struct cpns_delivery d = {};
+	struct cpns_key_payload *next;
+	struct cpns_event_msg *ev;
 	struct cpns_pne_ctx *c;
-	struct sk_buff *msg;
-	key_ref_t keyring;
-	s32 serial = 0;
-	u8 kind = 0;
-	void *hdr;
-	int code, ret;
+	int ret;
 
-	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &d.entity);
-	if (ret || cpns_attrs_missing(info, required, ARRAY_SIZE(required)))
-		return -EINVAL;
-	d.e = nla_get_u32(info->attrs[CPNS_A_EPOCH]);
-	d.i = nla_get_u16(info->attrs[CPNS_A_INDEX]);
-	d.n = nla_get_u16(info->attrs[CPNS_A_N]);
-	d.challenge = nla_data(info->attrs[CPNS_A_CHALLENGE]);
-	d.sealed = info->attrs[CPNS_A_SEALED];
-
-	keyring = cpns_attr_keyring(info);
-	if (IS_ERR(keyring))
-		return PTR_ERR(keyring);
-	/* Everything the answer and the new key need, before any decision. */
+	/* Everything the new key needs, before any decision. */
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	next = cpns_payload_alloc(CPNS_KEY_EUK);
-	msg = cpns_reply_new(info, &hdr);
 	ret = -ENOMEM;
-	if (!c || !next || !msg)
-		goto out_free;
-	ret = -EMSGSIZE;
-	if (!cpns_pne_reply_fits(msg))
-		goto out_free;
-
-	code = cpns_pne_open(info, keyring, &d, c);
-	if (code == CPNS_ACCEPTED) {
-		ret = cpns_confirm(c->euk, &d.entity, d.e, d.i, d.challenge,
-				   c->confirm);
-		if (ret)
-			goto out_free;
-		code = cpns_pne_decide(info, keyring, &d, c, &next, &kind,
-				       &serial);
-	}
-	if (code < 0) {
-		ret = code;
-		goto out_free;
-	}
-
-	/* The state has changed: nothing below can fail (room checked). */
-	if (code == CPNS_ACCEPTED)
-		WARN_ON_ONCE(nla_put(msg, CPNS_A_CONFIRM, CPNS_HASH_LEN, c->confirm) ||
-			     nla_put_u8(msg, CPNS_A_ACCEPT_KIND, kind) ||
-			     nla_put_s32(msg, CPNS_A_KEY_SERIAL, serial));
-	WARN_ON_ONCE(nla_put_u8(msg, CPNS_A_CODE, code));
-
-	cpns_count(info, code == CPNS_ACCEPTED ? CPNS_COUNTER_A_ACCEPTED :
-					   CPNS_COUNTER_A_REJECTED);
-	cpns_notify(info, &(struct cpns_ev){
-		    .type = code == CPNS_ACCEPTED ? CPNS_EVENT_ACCEPTED :
-						    CPNS_EVENT_REJECTED,
-		    .entity = &d.entity, .epoch = d.e, .index = d.i, .n = d.n,
-		    .code = code, .kind = kind, .serial = serial,
-		    .has = CPNS_EV_EPOCH | CPNS_EV_INDEX | CPNS_EV_N | CPNS_EV_CODE |
-			   (kind ? CPNS_EV_KIND | CPNS_EV_SERIAL : 0) });
-	key_ref_put(keyring);
-	cpns_payload_free(next);
-	kfree_sensitive(c);
-	return cpns_reply_send(msg, hdr, info);
-
-out_free:
-	key_ref_put(keyring);
-	nlmsg_free(msg);
+	if (!c || !next)
+		goto out;
+	ret = cpns_pne_unseal(keyring, in, c, &out->code, extack);
+	if (!ret && out->code == CPNS_ACCEPTED)
+		ret = cpns_confirm(c->euk, &in->entity, in->e, in->i,
+				   in->challenge, out->confirm) ?:
+		      cpns_pne_decide(net, keyring, in, c, &next, out, extack);
+	if (ret)
+		goto out;
+	if (out->code != CPNS_ACCEPTED)
+		out->kind = 0;
+	ev = cpns_outcome_event(&out->oc, out->code == CPNS_ACCEPTED ?
+				CPNS_EVENT_ACCEPTED : CPNS_EVENT_REJECTED);
+	ev->entity = &in->entity;
+	ev->fields = CPNS_EVF_EPOCH | CPNS_EVF_INDEX | CPNS_EVF_N | CPNS_EVF_CODE |
+		     (out->kind ? CPNS_EVF_KIND | CPNS_EVF_SERIAL : 0);
+	ev->epoch = in->e;
+	ev->index = in->i;
+	ev->n = in->n;
+	ev->code = out->code;
+	ev->kind = out->kind;
+	ev->serial = out->serial;
+out:
 	cpns_payload_free(next);
 	kfree_sensitive(c);
 	return ret;
 }
 
-/*
- * CPNS_CMD_PNE_RESET: drop the held euk:<EntityID> of the caller's
- * namespace, the one way to (the operator's factory reset).  Needs
- * CAP_SYS_ADMIN in the initial user namespace; logged, public values only.
+/**
+ * cpns_pne_reset() - drop the held euk:<EntityID> of @net
+ * @net: the caller's namespace
+ * @entity: the EntityID
+ * @extack: the message of a refusal
+ *
+ * The one way to drop it (the operator's factory reset); the caller has
+ * checked CAP_SYS_ADMIN in the initial user namespace.  Logged, public
+ * values only.
+ *
+ * Return: 0 or -ENOKEY.
  */
-int cpns_pne_reset(struct sk_buff *skb, struct genl_info *info)
+int cpns_pne_reset(struct net *net, const struct cpns_id *entity,
+		   struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
 	struct cpns_held_info was;
-	struct cpns_id entity;
 	s32 serial = 0;
 	int ret;
 
-	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "reset needs CAP_SYS_ADMIN in the initial user namespace");
-		return -EPERM;
-	}
-	ret = cpns_attr_id(info, CPNS_A_ENTITY_ID, &entity);
-	if (ret)
-		return ret;
-	ret = cpns_held_reset(net, CPNS_KEY_EUK, &entity, &was, &serial);
+	ret = cpns_held_reset(net, CPNS_KEY_EUK, entity, &was, &serial);
 	if (ret) {
-		cpns_key_err(info, CPNS_KEY_EUK, ret);
+		cpns_key_err(extack, CPNS_KEY_EUK, ret);
 		return ret;
 	}
 	pr_notice("PNE reset: euk:%.*s (E=%u i=%u n=%u, key %d) dropped in netns %u by uid %u\n",
-		  (int)entity.len, entity.b, was.epoch, was.index, was.n, serial,
+		  (int)entity->len, entity->b, was.epoch, was.index, was.n, serial,
 		  net->ns.inum, from_kuid(&init_user_ns, current_uid()));
 	return 0;
 }

@@ -5,7 +5,8 @@
 # (userspace: `make -C userspace test`; selftests: `make -C selftests
 # host-test`; the same userspace tests built with ASan and UBSan, and each
 # libFuzzer target of selftests/fuzz run for FUZZ_CHECK_TIME seconds,
-# default 5), each printing KTAP; then the VM suite (selftests/vm/run.sh).
+# default 5; scripts/structure.py: the layering of kmod/, function lengths), each
+# printing KTAP; then the VM suite (selftests/vm/run.sh).
 # Prints one line per test case and a last line "N passed, N failed";
 # exits non-zero on any failure.  T=name runs only that VM test program
 # (and skips the host tests).
@@ -48,6 +49,7 @@ if [ -z "${T:-}" ]; then
 	if has_target "$ROOT/selftests" host-test; then
 		host_suite selftests-host "$ROOT/selftests" host-test
 	fi
+	host_suite structure "$ROOT" structure
 	if [ -e "$ROOT/selftests/fuzz/Makefile" ]; then
 		host_suite userspace-san "$ROOT/selftests/fuzz" san-test
 		CHECK_TIME=${FUZZ_CHECK_TIME:-5} \

@@ -8,29 +8,9 @@
 # Prints KTAP; exit 0 when every case passed, 1 otherwise.
 set -u
 
+. "$(dirname "$0")/lib/ktap.sh"
+
 PLAN=9
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-fail() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n $*"
-}
-# check "description" command...: one case, passing when command succeeds
-check() {
-	d=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$d"
-	else
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-		fail "$d"
-	fi
-}
 
 loaded() { [ -d /sys/module/cpns ]; }
 in_genl() { genl ctrl list 2>/dev/null | grep -qE "Name: cpns\$"; }
@@ -59,8 +39,7 @@ kernel_reports() {
 	dmesg | grep -E 'Oops|BUG:|WARNING:|general protection|KASAN|UBSAN|kmemleak|lockdep|Call Trace:|cpns.*(leak|still|busy)' || true
 }
 
-echo "KTAP version 1"
-echo "1..$PLAN"
+ktap_header $PLAN
 
 if loaded; then
 	modprobe -r cpns 2>/dev/null || rmmod cpns 2>/dev/null
@@ -143,6 +122,4 @@ fi
 # Leave the module loaded for the programs that follow.
 modprobe cpns >/dev/null 2>&1 || true
 
-echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-[ "$n" = "$PLAN" ] || exit 1
-[ "$fails" = 0 ]
+ktap_finish $PLAN

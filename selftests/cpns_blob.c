@@ -52,14 +52,7 @@ static int32_t add_other(const char *type, const char *desc, const void *data,
 
 static int set_wrap(const char *name)
 {
-	int fd = open(PARAM, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, name, strlen(name));
-	close(fd);
-	return n == (ssize_t)strlen(name) ? 0 : -errno;
+	return fx_write_file(PARAM, name);
 }
 
 /* K_blob of a wrapping key's payload, by the reference HKDF */
@@ -128,27 +121,6 @@ static int key_load(struct tgenl *t, int32_t ring, const char *text,
 	if (!err && serial)
 		*serial = tb[CPNS_A_KEY_SERIAL] ? nla_get_s32(tb[CPNS_A_KEY_SERIAL]) : 0;
 	return err;
-}
-
-/* GW_DELIVER of chain:ENT: 0 and its index and sealed EUKey, or -errno */
-static int gw_deliver(struct tgenl *t, int32_t ring, uint16_t *index,
-		      uint8_t *sealed, size_t *len)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_DELIVER);
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_ENTITY_ID, ENT);
-	err = fx_call(t, m, tb, NULL);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_INDEX] || !tb[CPNS_A_SEALED] || nla_len(tb[CPNS_A_SEALED]) > 64)
-		return -EPROTO;
-	*index = nla_get_u16(tb[CPNS_A_INDEX]);
-	*len = nla_len(tb[CPNS_A_SEALED]);
-	memcpy(sealed, nla_data(tb[CPNS_A_SEALED]), *len);
-	return 0;
 }
 
 /* A node: wrapping key, psk:, tk:, master: "new", chain:ENT, euk:ENT at i=1. */
@@ -307,12 +279,12 @@ TEST_F(blob, reload_restores_every_kind)
 	const char *desc[5] = { "psk:" GW, "tk:" ENT, "master:store", "chain:" ENT, "euk:" ENT };
 	struct opened o, o2;
 	struct fx_delivery d;
+	struct fx_gwdel g;
 	struct fx_ack ack;
-	uint8_t euk[32], sealed[64], aad[128], pt[32];
+	uint8_t euk[32], aad[128], pt[32];
 	char line[256], want[256];
 	int32_t serial = 0;
-	uint16_t index = 0;
-	size_t k, len, alen;
+	size_t k, alen;
 	int code = -1;
 
 	for (k = 0; k < 5; k++)
@@ -364,10 +336,12 @@ TEST_F(blob, reload_restores_every_kind)
 	EXPECT_EQ(CPNS_REJECT_ROLLBACK, code);
 
 	/* the GW: delivers EUKey[1] from the restored chain under KEK_E */
-	ASSERT_EQ(0, gw_deliver(self->t, self->ring, &index, sealed, &len));
-	EXPECT_EQ(1, index);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
+	ASSERT_EQ(0, g.err) TH_LOG("%s", g.ext);
+	ASSERT_GE(64, g.d.sealed_len);
+	EXPECT_EQ(1, g.d.i);
 	alen = ref_del_aad(aad, ENT, 1, 1, 8);
-	ASSERT_EQ(0, ref_open(self->c.kek, aad, alen, sealed, len, pt));
+	ASSERT_EQ(0, ref_open(self->c.kek, aad, alen, g.d.sealed, g.d.sealed_len, pt));
 	EXPECT_EQ(0, memcmp(pt, euk, 32));
 }
 
@@ -462,50 +436,25 @@ TEST_F(blob, bad_blobs_refused)
 #undef REFUSED
 }
 
-/* Drop CAP_SYS_ADMIN, keep every other capability. */
-static int drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+struct load_arg {
+	int32_t ring;
+	const char *text;
+};
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+static int load_fn(struct tgenl *t, void *arg)
+{
+	struct load_arg *a = arg;
+	struct fx_ack ack;
+
+	return key_load(t, a->ring, a->text, NULL, &ack);
 }
 
 /* KEY_LOAD of text in a child without CAP_SYS_ADMIN (userns: root of a new one) */
 static int load_in_child(int32_t ring, const char *text, int userns)
 {
-	int fds[2], status, r = 1;
-	pid_t pid;
+	struct load_arg a = { ring, text };
 
-	if (pipe(fds))
-		return -errno;
-	pid = fork();
-	if (!pid) {
-		struct fx_ack ack;
-		struct tgenl *t;
-
-		r = userns ? (unshare(CLONE_NEWUSER) ? -errno : 0) : drop_sys_admin();
-		t = r ? NULL : tgenl_open();
-		if (t) {
-			r = key_load(t, ring, text, NULL, &ack);
-			tgenl_close(t);
-		} else if (!r) {
-			r = -ENOTCONN;
-		}
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
-		r = -EIO;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	return r;
+	return fx_unprivileged_call(userns, load_fn, &a);
 }
 
 /* An old euk: blob cannot lower the floor: privileged load only, never over. */

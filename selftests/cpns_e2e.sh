@@ -32,10 +32,9 @@ cd "$(dirname "$0")"
 TOPO_PREFIX="# "
 TOPO_DIR=/tmp/cpns-e2e
 . ./lib/topology.sh
+. ./lib/ktap.sh
 
-PLAN=$(grep -c "^case_end \"" "$0")
-n=0
-fails=0
+PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
 # The store: an SQLite file of the server node, or CPNS_E2E_DB (a
 # PostgreSQL URI: cpns_e2e_pg.sh).
@@ -44,18 +43,9 @@ SRV=$SERVER_ADDR:$SERVER_PORT
 PNE=$PNE_ADDR:$PNE_PORT
 RELAY_PORT=7200
 
-echo "KTAP version 1"
-echo "1..$PLAN"
+ktap_header $PLAN
 
-skip_all() {
-	echo "# SKIP: $*"
-	n=0
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "ok $n e2e # SKIP $*"
-	done
-	exit 4
-}
+skip_all() { ktap_skip_all $PLAN e2e "$*"; }
 command -v cpnsctl >/dev/null || skip_all "no cpnsctl"
 for c in server gw pne; do
 	cpnsctl $c --help >/dev/null 2>&1 || skip_all "cpnsctl has no \`$c' command"
@@ -64,77 +54,15 @@ for c in nsenter unshare nc keyctl ip od; do
 	command -v $c >/dev/null || skip_all "no $c"
 done
 
-finish() {
-	topo_cleanup
-	rm -rf "$TOPO_DIR"
-}
-trap finish EXIT
+topo_trap_exit
 
 # ------------------------------------------------------------ reporting
 # Each case: case_begin; checks (expect*) that record FAILS; case_end NAME.
-CASE_FAILS=
-case_begin() {
-	CASE_T0=$(date +%s)
-	CASE_FAILS=
-	: >"$TLOG"
-	TOPO_LOG=$TLOG
-}
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-case_end() {
-	n=$((n + 1))
-	TOPO_LOG=
-	echo "# case $((n)): $(($(date +%s) - CASE_T0)) s"
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $1"
-		return
-	fi
-	fails=$((fails + 1))
-	printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-	echo "# commands run:"
-	sed 's/^# //; s/^/#   /' "$TLOG"
-	echo "not ok $n - $1"
-}
+# (case_begin, why, case_end, expect_line, expect_no_line, expect_eq:
+# lib/ktap.sh)
 
-# expect_line "what" REGEX TEXT: TEXT has a line matching REGEX (grep -E -x)
-expect_line() {
-	if ! printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected a line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-# expect_no_line "what" REGEX TEXT
-expect_no_line() {
-	if printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected no line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-# expect_eq "what" EXPECTED ACTUAL
-expect_eq() {
-	[ "$2" = "$3" ] && return 0
-	why "$1:"
-	why "  expected: $2"
-	why "  actual:   $3"
-	return 1
-}
 
 # ------------------------------------------------------------- helpers
-# A file only NODE's root can read, from stdin; its path on stdout.
-node_file() {
-	local f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
-
 # assign GWID USER ENTITY PASSWORD CLAIMCODE|- [ADDR:PORT [extra...]]
 # Runs cpnsctl gw assign on the GW; OUT = its output, RC = its exit code.
 assign() {
@@ -292,18 +220,7 @@ setup() {
 	topo_wait_listen pne "$PNE_PORT" || return 1
 }
 
-case_begin
-setup
-rc=$?
-[ $rc = 0 ] || why "setup failed (exit $rc)"
-case_end "three nodes up; master key, PSK1s, users, the manufacturer's list, daemons"
-if [ $rc != 0 ]; then
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "not ok $n - skipped: setup failed"
-	done
-	exit 1
-fi
+ktap_setup_case $PLAN "three nodes up; master key, PSK1s, users, the manufacturer's list, daemons" setup
 
 # ------------------------------------------------------------ isolation
 case_begin
@@ -694,6 +611,4 @@ r=$(dmesg | grep -E 'Oops|BUG:|WARNING:|general protection|Call Trace:' || true)
 [ -z "$r" ] || why "kernel log: $r"
 case_end "daemons stop cleanly; the kernel log has no report"
 
-echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-[ "$n" = "$PLAN" ] || { echo "# planned $PLAN cases, ran $n"; exit 1; }
-[ "$fails" = 0 ]
+ktap_finish $PLAN

@@ -51,24 +51,12 @@
 
 static const uint8_t psk[32] = { [0 ... 31] = 0x11 };	/* FX_CHAIN_INIT's */
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -EIO;
-}
-
 static int failslab_set(const char *attr, const char *val)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), FAILSLAB "/%s", attr);
-	return write_file(path, val);
+	return fx_write_file(path, val);
 }
 
 /* What one faulted request came to. */
@@ -129,7 +117,7 @@ FIXTURE_TEARDOWN(faults)
 	}
 	failslab_set("ignore-gfp-wait", "Y");
 	if (self->wrap_was[0])
-		write_file(WRAP_PARAM, self->wrap_was);
+		fx_write_file(WRAP_PARAM, self->wrap_was);
 	tgenl_close(self->t);
 }
 
@@ -256,40 +244,6 @@ static void report(struct __test_metadata *_metadata, const char *what,
 
 /* ---- the commands and what they change ---- */
 
-static struct nl_msg *request_msg(struct tgenl *t, int32_t ring, const char *entity)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_REQUEST);
-	uint8_t hpw[REF_HASH_LEN];
-
-	ref_hpw("password", 8, hpw);
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_GW_ID, GW);
-	fx_put_id(m, CPNS_A_USER_ID, USER);
-	fx_put_id(m, CPNS_A_ENTITY_ID, entity);
-	nla_put(m, CPNS_A_HPW, sizeof(hpw), hpw);
-	return m;
-}
-
-static struct nl_msg *response_msg(struct tgenl *t, int32_t ring,
-				   const struct fx_chain *c, const struct fx_req *req)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_RESPONSE);
-	uint8_t sealed[CPNS_SEALED_MAX];
-	size_t len;
-
-	len = fx_seal_ok_response(c->psk, c->gw, c->user, c->entity, req, c->n,
-				  c->top, c->e, c->kek, sealed);
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_GW_ID, c->gw);
-	fx_put_id(m, CPNS_A_USER_ID, c->user);
-	fx_put_id(m, CPNS_A_ENTITY_ID, c->entity);
-	nla_put(m, CPNS_A_RAND, REF_RAND_LEN, req->rand);
-	nla_put_u64(m, CPNS_A_TIME, req->t);
-	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
-	nla_put(m, CPNS_A_SEALED, len, sealed);
-	return m;
-}
-
 static struct nl_msg *entity_msg(struct tgenl *t, uint8_t cmd, int32_t ring,
 				 const char *entity)
 {
@@ -384,7 +338,7 @@ TEST_F_TIMEOUT(faults, gw_request, 900)
 	for (k = 1; k <= K_MAX; k++) {
 		uint64_t before = counter(_metadata, self->t, CPNS_COUNTER_A_REQUESTS);
 
-		faulted(_metadata, self, request_msg(self->t, self->ring, "pne-q"), k, &r);
+		faulted(_metadata, self, fx_gw_request_msg(self->t, self->ring, GW, USER, "pne-q", NULL, NULL), k, &r);
 		if (verdict(_metadata, "GW_REQUEST", k, &r, &n)) {
 			EXPECT_NE(NULL, r.tb[CPNS_A_RAND]);
 			EXPECT_EQ(before + 1, counter(_metadata, self->t,
@@ -436,7 +390,7 @@ TEST_F_TIMEOUT(faults, gw_response, 900)
 		ASSERT_EQ(0, fx_gw_request(self->t, self->ring, GW, USER, ent,
 					   NULL, NULL, &req));
 		chains = counter(_metadata, self->t, CPNS_COUNTER_A_CHAINS);
-		faulted(_metadata, self, response_msg(self->t, self->ring, &c, &req), k, &r);
+		faulted(_metadata, self, fx_gw_response_msg(self->t, self->ring, &c, &req), k, &r);
 		ok = verdict(_metadata, "GW_RESPONSE", k, &r, &n);
 		if (ok) {
 			ASSERT_NE(NULL, r.tb[CPNS_A_KEY_SERIAL]);
@@ -452,7 +406,7 @@ TEST_F_TIMEOUT(faults, gw_response, 900)
 		}
 		/* the request: still there after a refusal, gone after a success */
 		EXPECT_EQ(ok ? -ENOENT : 0,
-			  fx_call(self->t, response_msg(self->t, self->ring, &c, &req),
+			  fx_call(self->t, fx_gw_response_msg(self->t, self->ring, &c, &req),
 				  NULL, &ack))
 			TH_LOG("k=%d: repeat: %s", k, ack.msg);
 		EXPECT_LT(0, tk_held_search(desc));
@@ -670,7 +624,7 @@ TEST_F_TIMEOUT(faults, key_load, 900)
 	ASSERT_LT(0, len);
 	self->wrap_was[len] = '\0';
 	self->wrap_was[strcspn(self->wrap_was, "\n")] = '\0';
-	ASSERT_EQ(0, write_file(WRAP_PARAM, "logon:cpns:wrap"));
+	ASSERT_EQ(0, fx_write_file(WRAP_PARAM, "logon:cpns:wrap"));
 	memset(w, 0x5c, sizeof(w));
 	ASSERT_LT(0, syscall(__NR_add_key, "logon", "cpns:wrap", w, sizeof(w),
 			     self->ring));

@@ -14,19 +14,10 @@ umask 077
 [ -n "${CPNS_RETRY_NETNS:-}" ] ||
 	exec env CPNS_RETRY_NETNS=1 unshare -n "$0" "$@"
 
+. "$(dirname "$0")/lib/ktap.sh"
+
 D=$(mktemp -d)
-n=0
-fails=0
 SRV=
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-fail() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n $*"
-}
 cleanup() {
 	[ -n "$SRV" ] && kill -TERM "$SRV" 2>/dev/null
 	wait 2>/dev/null
@@ -34,10 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "KTAP version 1"
+ktap_header
 if ! command -v cpnsctl >/dev/null || ! modprobe cpns 2>/dev/null; then
-	echo "1..0 # SKIP no cpnsctl or no cpns module"
-	exit 4
+	ktap_skip_plan "no cpnsctl or no cpns module"
 fi
 echo "1..3"
 ip link set lo up
@@ -103,4 +93,4 @@ else
 	fail "the first assign once the server is up succeeds (exit $rc)"
 fi
 
-[ $fails = 0 ]
+ktap_finish 3

@@ -79,22 +79,6 @@ static int pne_reset(struct tgenl *t, const char *entity, struct fx_ack *ack)
 	return fx_call(t, m, NULL, ack);
 }
 
-/* GW_DELIVER of chain:ENT: its status, or -errno. */
-static int gw_deliver(struct tgenl *t, int32_t ring, uint16_t *index)
-{
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_DELIVER);
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_ENTITY_ID, ENT);
-	err = fx_call(t, m, tb, NULL);
-	if (err)
-		return err;
-	*index = tb[CPNS_A_INDEX] ? nla_get_u16(tb[CPNS_A_INDEX]) : 0;
-	return tb[CPNS_A_STATUS] ? nla_get_u8(tb[CPNS_A_STATUS]) : -EPROTO;
-}
-
 enum held_op {
 	OP_INVALIDATE, OP_REVOKE, OP_TIMEOUT, OP_UNLINK_HOLDER, OP_UNLINK_OWN,
 	OP_CLEAR_HOLDER, OP_CLEAR_OWN, OP_SETPERM, OP_LINK, OP_OTHER_KEYRING,
@@ -231,7 +215,7 @@ TEST_F(held, ordinary_operation_refused_and_floor_holds)
 	struct node *n = &self->n;
 	char line[256], desc[256];
 	int32_t holder, ring = n->ring;
-	uint16_t index = 0;
+	struct fx_gwdel g;
 	int code = -1;
 
 	holder = ring_holding(n->euk, desc, sizeof(desc));
@@ -255,8 +239,10 @@ TEST_F(held, ordinary_operation_refused_and_floor_holds)
 	EXPECT_EQ(CPNS_REJECT_ROLLBACK, code);
 	ASSERT_EQ(0, tk_proc_keys_line(n->euk, line, sizeof(line)));
 	EXPECT_EQ(0, strncmp(line, "E=2 i=1 n=8 ", 12)) TH_LOG("%s", line);
-	EXPECT_EQ(CPNS_OK, gw_deliver(n->t, ring, &index));
-	EXPECT_EQ(1, index);
+	fx_gw_deliver(n->t, ring, ENT, &g);
+	EXPECT_EQ(0, g.err);
+	EXPECT_EQ(CPNS_OK, g.status);
+	EXPECT_EQ(1, g.d.i);
 }
 
 /* Listing: /proc/keys shows the store, ".cpns:net:[<inode>]", holding both. */
@@ -278,50 +264,18 @@ TEST_F(pne, store_listed_per_namespace)
 	EXPECT_EQ(-ENOKEY, tk_search(n->ring, "chain:" ENT));
 }
 
-/* Drop CAP_SYS_ADMIN, keep every other capability. */
-static int drop_sys_admin(void)
+static int reset_fn(struct tgenl *t, void *arg)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+	struct fx_ack ack;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+	(void)arg;
+	return pne_reset(t, ENT, &ack);
 }
 
 /* In a child: reset ENT without CAP_SYS_ADMIN (userns: as root of a new one). */
 static int reset_in_child(int userns)
 {
-	int fds[2], status, r = 1;
-	pid_t pid;
-
-	if (pipe(fds))
-		return -errno;
-	pid = fork();
-	if (!pid) {
-		struct fx_ack ack;
-		struct tgenl *t;
-
-		r = userns ? (unshare(CLONE_NEWUSER) ? -errno : 0) : drop_sys_admin();
-		t = r ? NULL : tgenl_open();
-		if (t) {
-			r = pne_reset(t, ENT, &ack);
-			tgenl_close(t);
-		} else if (!r) {
-			r = -ENOTCONN;
-		}
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
-		r = -EIO;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	return r;
+	return fx_unprivileged_call(userns, reset_fn, NULL);
 }
 
 TEST_F(pne, reset_needs_cap_sys_admin)

@@ -98,26 +98,11 @@ static int gw_request(struct tgenl *t, int32_t ring, struct fx_ack *ack,
 		      struct fx_req *req)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_REQUEST);
-	uint8_t hpw[32];
 	int err;
 
-	ref_hpw("pw", 2, hpw);
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	fx_put_id(m, CPNS_A_GW_ID, GW);
-	fx_put_id(m, CPNS_A_USER_ID, USER);
-	fx_put_id(m, CPNS_A_ENTITY_ID, ENTITY);
-	nla_put(m, CPNS_A_HPW, sizeof(hpw), hpw);
-	err = fx_call(t, m, tb, ack);
-	if (err || !req)
-		return err;
-	if (!tb[CPNS_A_RAND] || !tb[CPNS_A_TIME] || !tb[CPNS_A_SEALED])
-		return -EBADMSG;
-	memcpy(req->rand, nla_data(tb[CPNS_A_RAND]), 32);
-	req->t = nla_get_u64(tb[CPNS_A_TIME]);
-	req->sealed_len = nla_len(tb[CPNS_A_SEALED]);
-	memcpy(req->sealed, nla_data(tb[CPNS_A_SEALED]), req->sealed_len);
-	return 0;
+	err = fx_call(t, fx_gw_request_msg(t, ring, GW, USER, ENTITY, "pw", NULL),
+		      tb, ack);
+	return err || !req ? err : fx_req_parse(tb, req);
 }
 
 /* Does req open under K_req of psk, with GW's ReqAAD? */

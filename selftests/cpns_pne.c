@@ -15,145 +15,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/random.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "genl.h"
-#include "ref.h"
+#include "fixture.h"
 #include "tkeys.h"
 
 #define ENT "pne-0001"
 #define ENT2 "pne-0002"
-
-static void fill_random(void *p, size_t len)
-{
-	if (getrandom(p, len, 0) != (ssize_t)len)
-		abort();
-}
-
-static void put_id(struct nl_msg *m, int attr, const char *id)
-{
-	nla_put(m, attr, strlen(id), id);
-}
-
-/* A chain as the reference knows it. */
-struct chain {
-	uint8_t top[32];
-	uint16_t n;
-	uint32_t e;
-};
-
-static void chain_new(struct chain *c, uint32_t e, uint16_t n)
-{
-	fill_random(c->top, sizeof(c->top));
-	c->e = e;
-	c->n = n;
-}
-
-static void chain_key(const struct chain *c, uint16_t i, uint8_t out[32])
-{
-	if (ref_chain_key(c->top, c->n, i, out))
-		abort();
-}
-
-/* "E=.. i=.. n=.. id=.." as the module prints an euk: key for chain c */
-static void euk_line(const struct chain *c, uint32_t e, uint16_t i, uint16_t n,
-		     char *buf, size_t len)
-{
-	uint8_t euk1[32], id[16];
-	char hex[33];
-
-	chain_key(c, 1, euk1);
-	ref_chain_id(euk1, id);
-	ref_hex(id, 16, hex);
-	snprintf(buf, len, "E=%u i=%u n=%u id=%s", e, i, n, hex);
-}
-
-/* A delivery as it travels. */
-struct delivery {
-	char entity[80];
-	uint32_t e;
-	uint16_t i, n;
-	uint8_t challenge[16];
-	uint8_t sealed[CPNS_SEALED_MAX];
-	size_t slen;
-};
-
-/* Seal pt of len bytes under kek with DelAAD(aad_entity, e, i, n). */
-static void del_seal(struct delivery *d, const uint8_t kek[32],
-		     const char *aad_entity, const void *pt, size_t len)
-{
-	uint8_t aad[REF_AAD_MAX], nonce[12];
-	size_t aadlen;
-
-	fill_random(nonce, sizeof(nonce));
-	aadlen = ref_del_aad(aad, aad_entity, d->e, d->i, d->n);
-	d->slen = ref_seal(kek, nonce, aad, aadlen, pt, len, d->sealed);
-}
-
-/* The GW's delivery of EUKey[i] of chain c (epoch c->e) for entity. */
-static void del_make(struct delivery *d, const uint8_t *tk, size_t tklen,
-		     const char *entity, const struct chain *c, uint16_t i)
-{
-	uint8_t kek[32], euk[32];
-
-	memset(d, 0, sizeof(*d));
-	snprintf(d->entity, sizeof(d->entity), "%s", entity);
-	d->e = c->e;
-	d->i = i;
-	d->n = c->n;
-	fill_random(d->challenge, sizeof(d->challenge));
-	ref_kek(tk, tklen, entity, c->e, kek);
-	chain_key(c, i, euk);
-	del_seal(d, kek, entity, euk, 32);
-}
-
-struct ack {
-	int err;
-	int has_code;
-	uint8_t code;
-	int has_kind;
-	uint8_t kind;
-	int has_confirm;
-	uint8_t confirm[32];
-	int has_serial;
-	int32_t serial;
-	char ext[256];
-};
-
-static void pne_accept_on(struct tgenl *t, int32_t ring,
-			  const struct delivery *d, struct ack *a)
-{
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_PNE_ACCEPT);
-
-	memset(a, 0, sizeof(*a));
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_ENTITY_ID, d->entity);
-	nla_put_u32(m, CPNS_A_EPOCH, d->e);
-	nla_put_u16(m, CPNS_A_INDEX, d->i);
-	nla_put_u16(m, CPNS_A_N, d->n);
-	nla_put(m, CPNS_A_CHALLENGE, 16, d->challenge);
-	nla_put(m, CPNS_A_SEALED, d->slen, d->sealed);
-	a->err = tgenl_call(t, m, tb, a->ext, sizeof(a->ext));
-	if (tb[CPNS_A_CODE]) {
-		a->has_code = 1;
-		a->code = nla_get_u8(tb[CPNS_A_CODE]);
-	}
-	if (tb[CPNS_A_ACCEPT_KIND]) {
-		a->has_kind = 1;
-		a->kind = nla_get_u8(tb[CPNS_A_ACCEPT_KIND]);
-	}
-	if (tb[CPNS_A_CONFIRM] && nla_len(tb[CPNS_A_CONFIRM]) == 32) {
-		a->has_confirm = 1;
-		memcpy(a->confirm, nla_data(tb[CPNS_A_CONFIRM]), 32);
-	}
-	if (tb[CPNS_A_KEY_SERIAL]) {
-		a->has_serial = 1;
-		a->serial = nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
-	}
-}
 
 /* The held key's /proc/keys metadata, or "none" (the store: any keyring). */
 static void held_line(int32_t ring, const char *entity, char *buf, size_t len)
@@ -181,7 +49,7 @@ FIXTURE_SETUP(pne)
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
-	fill_random(self->tk, sizeof(self->tk));
+	fx_random(self->tk, sizeof(self->tk));
 	ASSERT_LT(0, tk_add("tk:" ENT, self->tk, sizeof(self->tk), self->ring));
 }
 
@@ -191,12 +59,12 @@ FIXTURE_TEARDOWN(pne)
 		tgenl_close(self->t);
 }
 
-#define ACCEPT(d, a) pne_accept_on(self->t, self->ring, (d), (a))
+#define ACCEPT(d, a) fx_accept_del(self->t, self->ring, (d), (a))
 
 /* A rejection with exactly this code; the held key is exactly as before. */
 #define ASSERT_REJECT(d, want)							\
 	do {									\
-		struct ack __a;							\
+		struct fx_accept __a;							\
 		char __l[200];							\
 		held_line(self->ring, ENT, self->before, sizeof(self->before));\
 		ACCEPT((d), &__a);						\
@@ -217,7 +85,7 @@ FIXTURE_TEARDOWN(pne)
  */
 #define ASSERT_ACCEPT(d, c, want_kind)						\
 	do {									\
-		struct ack __a;							\
+		struct fx_accept __a;							\
 		uint8_t __euk[32], __cf[32];					\
 		char __l[200], __w[200];					\
 		int32_t __k;							\
@@ -229,7 +97,7 @@ FIXTURE_TEARDOWN(pne)
 		ASSERT_TRUE(__a.has_kind);					\
 		ASSERT_EQ((want_kind), __a.kind);				\
 		ASSERT_TRUE(__a.has_confirm);					\
-		chain_key((c), (d)->i, __euk);					\
+		fx_chain_key((c), (d)->i, __euk);					\
 		ref_confirm(__euk, (d)->entity, (d)->e, (d)->i,			\
 			    (d)->challenge, __cf);				\
 		ASSERT_EQ(0, memcmp(__cf, __a.confirm, 32));			\
@@ -238,7 +106,7 @@ FIXTURE_TEARDOWN(pne)
 		ASSERT_TRUE(__a.has_serial);					\
 		ASSERT_EQ(__k, __a.serial);					\
 		held_line(self->ring, ENT, __l, sizeof(__l));			\
-		euk_line((c), (d)->e, (d)->i, (d)->n, __w, sizeof(__w));	\
+		fx_euk_describe((c), (d)->e, (d)->i, (d)->n, __w, sizeof(__w));	\
 		ASSERT_STREQ(__w, __l);						\
 		if ((want_kind) == CPNS_ACCEPT_REPEAT)				\
 			ASSERT_STREQ(self->before, __l);			\
@@ -247,14 +115,14 @@ FIXTURE_TEARDOWN(pne)
 /* Rule 1: not this PNE's EntityID (no tk: for it). */
 TEST_F(pne, reject_entity)
 {
-	struct delivery d;
-	struct chain c;
+	struct fx_del d;
+	struct fx_chain c;
 	uint8_t other[32];
 
-	chain_new(&c, 1, 8);
-	fill_random(other, sizeof(other));
+	fx_chain_random(&c, 1, 8);
+	fx_random(other, sizeof(other));
 	/* validly sealed for pne-0002, whose TK this PNE does not hold */
-	del_make(&d, other, sizeof(other), ENT2, &c, 1);
+	fx_del_make(&d, other, sizeof(other), ENT2, &c, 1);
 	ASSERT_REJECT(&d, CPNS_REJECT_ENTITY);
 	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT2));
 	/* rule 1 before rule 2 and 3 */
@@ -264,9 +132,9 @@ TEST_F(pne, reject_entity)
 	ASSERT_REJECT(&d, CPNS_REJECT_ENTITY);
 
 	/* with a key held for this entity: unchanged */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 2);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 2);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
-	del_make(&d, other, sizeof(other), ENT2, &c, 3);
+	fx_del_make(&d, other, sizeof(other), ENT2, &c, 3);
 	ASSERT_REJECT(&d, CPNS_REJECT_ENTITY);
 	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT2));
 }
@@ -274,22 +142,22 @@ TEST_F(pne, reject_entity)
 /* Rule 2: not 1 <= i <= n. */
 TEST_F(pne, reject_range)
 {
-	struct delivery d;
-	struct chain c;
+	struct fx_del d;
+	struct fx_chain c;
 	uint8_t kek[32], euk[32];
 
-	chain_new(&c, 1, 8);
+	fx_chain_random(&c, 1, 8);
 	ref_kek(self->tk, sizeof(self->tk), ENT, 1, kek);
-	chain_key(&c, 8, euk);
+	fx_chain_key(&c, 8, euk);
 
 	/* i = 0, validly sealed for its AAD */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 1);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 1);
 	d.i = 0;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	/* i = n + 1, validly sealed */
 	d.i = 9;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	/* rule 2 before rule 3 */
 	d.sealed[15] ^= 1;
@@ -297,21 +165,21 @@ TEST_F(pne, reject_range)
 	/* n = 0 */
 	d.i = 1;
 	d.n = 0;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	d.i = 0;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT));
 
 	/* with a key held: unchanged */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
 	d.i = 0;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	d.i = 9;
-	del_seal(&d, kek, ENT, euk, 32);
+	fx_del_seal(&d, kek, ENT, euk, 32);
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
 	d.e = 2;	/* a would-be new epoch, out of range */
 	ASSERT_REJECT(&d, CPNS_REJECT_RANGE);
@@ -319,33 +187,33 @@ TEST_F(pne, reject_range)
 
 /* Rule 3: OPEN fails, or the plaintext is not 32 bytes. */
 static void reject_open_cases(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(pne) *self, const struct chain *c)
+			      FIXTURE_DATA(pne) *self, const struct fx_chain *c)
 {
 	uint8_t kek[32], wrong_tk[32], pt[33];
-	struct delivery d, d2;
+	struct fx_del d, d2;
 	size_t k;
 
 	ref_kek(self->tk, sizeof(self->tk), ENT, c->e, kek);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, c, 5);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, c, 5);
 	/* a bit flipped in nonce, ciphertext, tag */
-	for (k = 0; k < d.slen; k += 5) {
+	for (k = 0; k < d.sealed_len; k += 5) {
 		d2 = d;
 		d2.sealed[k] ^= 0x10;
 		ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	}
 	/* truncated, extended */
 	d2 = d;
-	d2.slen--;
+	d2.sealed_len--;
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	d2 = d;
-	d2.sealed[d2.slen++] = 0;
+	d2.sealed[d2.sealed_len++] = 0;
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	/* under another TK */
-	fill_random(wrong_tk, sizeof(wrong_tk));
-	del_make(&d2, wrong_tk, sizeof(wrong_tk), ENT, c, 5);
+	fx_random(wrong_tk, sizeof(wrong_tk));
+	fx_del_make(&d2, wrong_tk, sizeof(wrong_tk), ENT, c, 5);
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	/* under KEK_E of this TK but another entity's name */
-	del_make(&d2, self->tk, sizeof(self->tk), ENT2, c, 5);
+	fx_del_make(&d2, self->tk, sizeof(self->tk), ENT2, c, 5);
 	snprintf(d2.entity, sizeof(d2.entity), ENT);
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	/* the wire's E, i or n differ from the sealed ones */
@@ -364,13 +232,13 @@ static void reject_open_cases(struct __test_metadata *_metadata,
 	d2.n = c->n + 1;
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	/* sealed under the right KEK_E and DelAAD, 31 and 33 bytes, and 0 */
-	fill_random(pt, sizeof(pt));
+	fx_random(pt, sizeof(pt));
 	d2 = d;
-	del_seal(&d2, kek, ENT, pt, 31);
+	fx_del_seal(&d2, kek, ENT, pt, 31);
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
-	del_seal(&d2, kek, ENT, pt, 33);
+	fx_del_seal(&d2, kek, ENT, pt, 33);
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
-	del_seal(&d2, kek, ENT, pt, 0);
+	fx_del_seal(&d2, kek, ENT, pt, 0);
 	ASSERT_REJECT(&d2, CPNS_REJECT_OPEN);
 	/* the untampered delivery opens (a control) */
 	d2 = d;
@@ -379,70 +247,70 @@ static void reject_open_cases(struct __test_metadata *_metadata,
 
 TEST_F(pne, reject_open)
 {
-	struct delivery d;
-	struct chain c;
+	struct fx_del d;
+	struct fx_chain c;
 
-	chain_new(&c, 3, 8);
+	fx_chain_random(&c, 3, 8);
 	reject_open_cases(_metadata, self, &c);
 	ASSERT_EQ(-ENOKEY, tk_held_search("euk:" ENT));
 	/* held E=3 i=2: rule 3 comes before the rollback/link rules */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 2);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 2);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
 	reject_open_cases(_metadata, self, &c);
 	{
 		/* a tampered delivery of an older epoch is REJECT_OPEN */
-		struct chain old;
+		struct fx_chain old;
 
-		chain_new(&old, 2, 8);
-		del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 4);
+		fx_chain_random(&old, 2, 8);
+		fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 4);
 		d.sealed[30] ^= 4;
 		ASSERT_REJECT(&d, CPNS_REJECT_OPEN);
 	}
 	/* the genuine delivery is still accepted afterwards */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
 }
 
 /* Rule 4 (nothing held) and rule 6: renewal and repeat. */
 TEST_F(pne, first_renewal_repeat)
 {
-	struct delivery d, d2;
-	struct chain c;
-	struct ack a1, a2;
+	struct fx_del d, d2;
+	struct fx_chain c;
+	struct fx_accept a1, a2;
 	uint8_t euk[32], cf[32];
 	char l1[200], l2[200];
 
-	chain_new(&c, 1, 8);
+	fx_chain_random(&c, 1, 8);
 	/* first key at any index */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
 
 	/* lost acknowledgement: the same i again, a new challenge */
 	d2 = d;
-	fill_random(d2.challenge, 16);
+	fx_random(d2.challenge, 16);
 	ASSERT_ACCEPT(&d2, &c, CPNS_ACCEPT_REPEAT);
 	/* the very same delivery once more, a third challenge, resealed */
-	del_make(&d2, self->tk, sizeof(self->tk), ENT, &c, 3);
+	fx_del_make(&d2, self->tk, sizeof(self->tk), ENT, &c, 3);
 	ACCEPT(&d2, &a1);
 	ASSERT_EQ(CPNS_ACCEPTED, a1.code);
 	ASSERT_EQ(CPNS_ACCEPT_REPEAT, a1.kind);
-	chain_key(&c, 3, euk);
+	fx_chain_key(&c, 3, euk);
 	ref_confirm(euk, ENT, 1, 3, d2.challenge, cf);
 	ASSERT_EQ(0, memcmp(cf, a1.confirm, 32));
 	ref_confirm(euk, ENT, 1, 3, d.challenge, cf);
 	ASSERT_NE(0, memcmp(cf, a1.confirm, 32));
 
 	/* renewal by one and by several links */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 4);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 4);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 7);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 7);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
 	held_line(self->ring, ENT, l1, sizeof(l1));
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 8);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
 	/* the repeat of the last key keeps the same key, the same serial */
 	ACCEPT(&d, &a1);
-	fill_random(d.challenge, 16);
+	fx_random(d.challenge, 16);
 	ACCEPT(&d, &a2);
 	ASSERT_EQ(CPNS_ACCEPT_REPEAT, a1.kind);
 	ASSERT_EQ(CPNS_ACCEPT_REPEAT, a2.kind);
@@ -450,121 +318,121 @@ TEST_F(pne, first_renewal_repeat)
 	ASSERT_NE(0, memcmp(a1.confirm, a2.confirm, 32));
 	held_line(self->ring, ENT, l2, sizeof(l2));
 	ASSERT_STRNE(l1, l2);
-	euk_line(&c, 1, 8, 8, l1, sizeof(l1));
+	fx_euk_describe(&c, 1, 8, 8, l1, sizeof(l1));
 	ASSERT_STREQ(l1, l2);
 }
 
 /* Rule 4: E > held E is a new chain, any i. */
 TEST_F(pne, new_epoch)
 {
-	struct chain c1, c2, c3, c4;
-	struct delivery d;
+	struct fx_chain c1, c2, c3, c4;
+	struct fx_del d;
 
-	chain_new(&c1, 1, 8);
-	chain_new(&c2, 2, 16);
-	chain_new(&c3, 7, 8);
-	chain_new(&c4, 0xffffffff, 65535);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c1, 5);
+	fx_chain_random(&c1, 1, 8);
+	fx_chain_random(&c2, 2, 16);
+	fx_chain_random(&c3, 7, 8);
+	fx_chain_random(&c4, 0xffffffff, 65535);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c1, 5);
 	ASSERT_ACCEPT(&d, &c1, CPNS_ACCEPT_FIRST);
 	/* a lower index, another n */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c2, 2);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c2, 2);
 	ASSERT_ACCEPT(&d, &c2, CPNS_ACCEPT_NEW_EPOCH);
 	/* skipping epochs, the same n as c1 but another chain */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c3, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c3, 8);
 	ASSERT_ACCEPT(&d, &c3, CPNS_ACCEPT_NEW_EPOCH);
 	/* then a renewal in the new chain */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c3, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c3, 8);
 	ASSERT_ACCEPT(&d, &c3, CPNS_ACCEPT_REPEAT);
 	/* the largest E and n, index 1 */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 1);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 1);
 	ASSERT_ACCEPT(&d, &c4, CPNS_ACCEPT_NEW_EPOCH);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 1000);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 1000);
 	ASSERT_ACCEPT(&d, &c4, CPNS_ACCEPT_RENEWAL);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 65535);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c4, 65535);
 	ASSERT_ACCEPT(&d, &c4, CPNS_ACCEPT_RENEWAL);
 }
 
 /* Rule 5: E < held E; same E with another n; i < held i. */
 TEST_F(pne, reject_rollback)
 {
-	struct chain c, old, other_n, same_e;
-	struct delivery d;
+	struct fx_chain c, old, other_n, same_e;
+	struct fx_del d;
 
-	chain_new(&c, 5, 8);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 4);
+	fx_chain_random(&c, 5, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 4);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
 
 	/* an older epoch, valid, at a higher index */
-	chain_new(&old, 4, 8);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 8);
+	fx_chain_random(&old, 4, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 8);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 	old.e = 1;
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 1);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 1);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 	/* epoch 0 */
 	old.e = 0;
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 5);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &old, 5);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 
 	/* the same E with another n (larger and smaller), higher i */
 	other_n = c;
 	other_n.n = 9;
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &other_n, 9);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &other_n, 9);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 	other_n.n = 7;
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &other_n, 6);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &other_n, 6);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 
 	/* the same chain, a lower index (a genuine old key) */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 1);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 1);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 	/* another chain of the same E, lower index: rollback before link */
-	chain_new(&same_e, 5, 8);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &same_e, 2);
+	fx_chain_random(&same_e, 5, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &same_e, 2);
 	ASSERT_REJECT(&d, CPNS_REJECT_ROLLBACK);
 
 	/* nothing moved: the next genuine renewal still links */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 6);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 6);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
 }
 
 /* Rule 6 fails: a key of another chain, same E and n, i >= held i. */
 TEST_F(pne, reject_link)
 {
-	struct chain c, other;
-	struct delivery d;
+	struct fx_chain c, other;
+	struct fx_del d;
 
-	chain_new(&c, 2, 8);
-	chain_new(&other, 2, 8);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
+	fx_chain_random(&c, 2, 8);
+	fx_chain_random(&other, 2, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 3);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_FIRST);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 5);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 5);
 	ASSERT_REJECT(&d, CPNS_REJECT_LINK);
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 8);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 8);
 	ASSERT_REJECT(&d, CPNS_REJECT_LINK);
 	/* the same index, another key: not a repeat */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 3);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &other, 3);
 	ASSERT_REJECT(&d, CPNS_REJECT_LINK);
 	/* a key of this chain's index 6 given as index 5: no link */
 	{
 		uint8_t kek[32], euk[32];
 
 		ref_kek(self->tk, sizeof(self->tk), ENT, 2, kek);
-		del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
-		chain_key(&c, 6, euk);
-		del_seal(&d, kek, ENT, euk, 32);
+		fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
+		fx_chain_key(&c, 6, euk);
+		fx_del_seal(&d, kek, ENT, euk, 32);
 		ASSERT_REJECT(&d, CPNS_REJECT_LINK);
 		/* index 3's own key as index 3 with one bit off */
 		d.i = 3;
-		chain_key(&c, 3, euk);
+		fx_chain_key(&c, 3, euk);
 		euk[31] ^= 1;
-		del_seal(&d, kek, ENT, euk, 32);
+		fx_del_seal(&d, kek, ENT, euk, 32);
 		ASSERT_REJECT(&d, CPNS_REJECT_LINK);
 	}
 	/* the genuine chain still renews */
-	del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
+	fx_del_make(&d, self->tk, sizeof(self->tk), ENT, &c, 5);
 	ASSERT_ACCEPT(&d, &c, CPNS_ACCEPT_RENEWAL);
 }
 
@@ -573,154 +441,24 @@ TEST_F(pne, reject_link)
 #define GW "gw-1"
 #define USER "alice"
 
-/* Outcome of GW_DELIVER */
-struct gwdel {
-	int err;
-	int has_status;
-	uint8_t status;
-	int nattrs;	/* how many of ENTITY/EPOCH/INDEX/N/CHALLENGE/SEALED */
-	struct delivery d;
-	char ext[256];
-};
-
-static void gw_deliver_on(struct tgenl *t, int32_t ring, const char *entity,
-			  struct gwdel *g)
-{
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_DELIVER);
-
-	memset(g, 0, sizeof(*g));
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_ENTITY_ID, entity);
-	g->err = tgenl_call(t, m, tb, g->ext, sizeof(g->ext));
-	if (tb[CPNS_A_STATUS]) {
-		g->has_status = 1;
-		g->status = nla_get_u8(tb[CPNS_A_STATUS]);
-	}
-	if (tb[CPNS_A_ENTITY_ID] && nla_len(tb[CPNS_A_ENTITY_ID]) < 80) {
-		g->nattrs++;
-		memcpy(g->d.entity, nla_data(tb[CPNS_A_ENTITY_ID]),
-		       nla_len(tb[CPNS_A_ENTITY_ID]));
-	}
-	if (tb[CPNS_A_EPOCH]) {
-		g->nattrs++;
-		g->d.e = nla_get_u32(tb[CPNS_A_EPOCH]);
-	}
-	if (tb[CPNS_A_INDEX]) {
-		g->nattrs++;
-		g->d.i = nla_get_u16(tb[CPNS_A_INDEX]);
-	}
-	if (tb[CPNS_A_N]) {
-		g->nattrs++;
-		g->d.n = nla_get_u16(tb[CPNS_A_N]);
-	}
-	if (tb[CPNS_A_CHALLENGE] && nla_len(tb[CPNS_A_CHALLENGE]) == 16) {
-		g->nattrs++;
-		memcpy(g->d.challenge, nla_data(tb[CPNS_A_CHALLENGE]), 16);
-	}
-	if (tb[CPNS_A_SEALED] && nla_len(tb[CPNS_A_SEALED]) <= CPNS_SEALED_MAX) {
-		g->nattrs++;
-		g->d.slen = nla_len(tb[CPNS_A_SEALED]);
-		memcpy(g->d.sealed, nla_data(tb[CPNS_A_SEALED]), g->d.slen);
-	}
-}
-
-/* GW_CONFIRM; returns the errno, *delivered the reply's CPNS_A_DELIVERED */
-static int gw_confirm_on(struct tgenl *t, int32_t ring, const char *entity,
-			 uint16_t i, uint8_t code, const uint8_t *confirm,
-			 int *rcode, int *delivered)
-{
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_GW_CONFIRM);
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_ENTITY_ID, entity);
-	nla_put_u16(m, CPNS_A_INDEX, i);
-	nla_put_u8(m, CPNS_A_CODE, code);
-	if (confirm)
-		nla_put(m, CPNS_A_CONFIRM, 32, confirm);
-	err = tgenl_call(t, m, tb, NULL, 0);
-	*rcode = tb[CPNS_A_CODE] ? nla_get_u8(tb[CPNS_A_CODE]) : -1;
-	*delivered = tb[CPNS_A_DELIVERED] ? nla_get_u16(tb[CPNS_A_DELIVERED]) : -1;
-	return err;
-}
-
 /*
- * Make chain:<entity> on the GW: GW_REQUEST, then a GW_RESPONSE sealed by
- * the reference with the bundle (c->n, c->top, c->e, KEK_E from tk).
- * Returns the chain key's serial, or -errno / -1000 - step on a failure.
+ * Make chain:<entity> on the GW (fx_make_chain(), the GW's psk, KEK_E from
+ * tk).  Returns the chain key's serial or -errno.
  */
 static int32_t gw_make_chain(struct tgenl *t, int32_t ring,
 			     const uint8_t psk[32], const char *entity,
 			     const uint8_t *tk, size_t tklen,
-			     const struct chain *c)
+			     struct fx_chain *c)
 {
-	uint8_t hpw[32], rand[32], kek[32], bundle[REF_BUNDLE_LEN];
-	uint8_t k[32], aad[REF_AAD_MAX], nonce[12], sealed[REF_BUNDLE_LEN + 28];
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m;
-	size_t aadlen, slen;
-	uint64_t tt;
 	int err;
 
-	fill_random(hpw, sizeof(hpw));
-	m = tgenl_msg(t, CPNS_CMD_GW_REQUEST);
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_GW_ID, GW);
-	put_id(m, CPNS_A_USER_ID, USER);
-	put_id(m, CPNS_A_ENTITY_ID, entity);
-	nla_put(m, CPNS_A_HPW, 32, hpw);
-	err = tgenl_call(t, m, tb, NULL, 0);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_RAND] || !tb[CPNS_A_TIME])
-		return -1001;
-	memcpy(rand, nla_data(tb[CPNS_A_RAND]), 32);
-	tt = nla_get_u64(tb[CPNS_A_TIME]);
-
-	ref_kek(tk, tklen, entity, c->e, kek);
-	ref_bundle(bundle, c->n, c->top, c->e, kek);
-	ref_k_resp(psk, rand, k);
-	aadlen = ref_resp_aad(aad, CPNS_OK, GW, USER, entity, rand, tt);
-	fill_random(nonce, sizeof(nonce));
-	slen = ref_seal(k, nonce, aad, aadlen, bundle, sizeof(bundle), sealed);
-
-	m = tgenl_msg(t, CPNS_CMD_GW_RESPONSE);
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_GW_ID, GW);
-	put_id(m, CPNS_A_USER_ID, USER);
-	put_id(m, CPNS_A_ENTITY_ID, entity);
-	nla_put(m, CPNS_A_RAND, 32, rand);
-	nla_put_u64(m, CPNS_A_TIME, tt);
-	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
-	nla_put(m, CPNS_A_SEALED, slen, sealed);
-	err = tgenl_call(t, m, tb, NULL, 0);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_STATUS] || nla_get_u8(tb[CPNS_A_STATUS]) != CPNS_OK)
-		return -1002;
-	if (!tb[CPNS_A_EPOCH] || nla_get_u32(tb[CPNS_A_EPOCH]) != c->e)
-		return -1003;
-	if (!tb[CPNS_A_N] || nla_get_u16(tb[CPNS_A_N]) != c->n)
-		return -1004;
-	if (!tb[CPNS_A_KEY_SERIAL])
-		return -1005;
-	return nla_get_s32(tb[CPNS_A_KEY_SERIAL]);
-}
-
-/* "E=.. n=.. delivered=.. id=.." of a chain: key */
-static void chain_line(const struct chain *c, int delivered, char *buf,
-		       size_t len)
-{
-	uint8_t euk1[32], id[16];
-	char hex[33];
-
-	chain_key(c, 1, euk1);
-	ref_chain_id(euk1, id);
-	ref_hex(id, 16, hex);
-	snprintf(buf, len, "E=%u n=%u delivered=%d id=%s", c->e, c->n,
-		 delivered, hex);
+	c->gw = GW;
+	c->user = USER;
+	c->entity = entity;
+	memcpy(c->psk, psk, sizeof(c->psk));
+	ref_kek(tk, tklen, entity, c->e, c->kek);
+	err = fx_make_chain(t, ring, c);
+	return err ? err : c->serial;
 }
 
 FIXTURE(gw) {
@@ -728,7 +466,7 @@ FIXTURE(gw) {
 	int32_t ring;
 	uint8_t psk[32];
 	uint8_t tk[32];
-	struct chain c;
+	struct fx_chain c;
 	int32_t chain_key;
 };
 
@@ -738,12 +476,12 @@ FIXTURE_SETUP(gw)
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
-	fill_random(self->psk, sizeof(self->psk));
-	fill_random(self->tk, sizeof(self->tk));
+	fx_random(self->psk, sizeof(self->psk));
+	fx_random(self->tk, sizeof(self->tk));
 	ASSERT_LT(0, tk_add("psk:" GW, self->psk, sizeof(self->psk), self->ring));
 	/* this keyring is both the GW and the PNE */
 	ASSERT_LT(0, tk_add("tk:" ENT, self->tk, sizeof(self->tk), self->ring));
-	chain_new(&self->c, 3, 5);
+	fx_chain_random(&self->c, 3, 5);
 	self->chain_key = gw_make_chain(self->t, self->ring, self->psk, ENT,
 					self->tk, sizeof(self->tk), &self->c);
 	ASSERT_LT(0, self->chain_key);
@@ -757,8 +495,8 @@ FIXTURE_TEARDOWN(gw)
 
 /* The delivery g carries EUKey[i] of chain c under KEK_E and DelAAD. */
 static void check_delivery(struct __test_metadata *_metadata,
-			   const struct gwdel *g, const uint8_t *tk,
-			   size_t tklen, const struct chain *c, uint16_t i)
+			   const struct fx_gwdel *g, const uint8_t *tk,
+			   size_t tklen, const struct fx_chain *c, uint16_t i)
 {
 	uint8_t kek[32], aad[REF_AAD_MAX], pt[64], euk[32];
 	size_t aadlen;
@@ -770,11 +508,11 @@ static void check_delivery(struct __test_metadata *_metadata,
 	ASSERT_EQ(c->e, g->d.e);
 	ASSERT_EQ(i, g->d.i);
 	ASSERT_EQ(c->n, g->d.n);
-	ASSERT_EQ(60, g->d.slen);
+	ASSERT_EQ(60, g->d.sealed_len);
 	ref_kek(tk, tklen, ENT, c->e, kek);
 	aadlen = ref_del_aad(aad, ENT, c->e, i, c->n);
-	ASSERT_EQ(0, ref_open(kek, aad, aadlen, g->d.sealed, g->d.slen, pt));
-	chain_key(c, i, euk);
+	ASSERT_EQ(0, ref_open(kek, aad, aadlen, g->d.sealed, g->d.sealed_len, pt));
+	fx_chain_key(c, i, euk);
 	ASSERT_EQ(0, memcmp(euk, pt, 32));
 }
 
@@ -783,72 +521,72 @@ static void check_delivery(struct __test_metadata *_metadata,
 		char __l[200], __w[200];					\
 		ASSERT_EQ(0, tk_proc_keys_line(self->chain_key, __l,		\
 					       sizeof(__l)));			\
-		chain_line(&self->c, (delivered), __w, sizeof(__w));		\
+		fx_chain_describe(&self->c, (delivered), __w, sizeof(__w));		\
 		ASSERT_STREQ(__w, __l);						\
 	} while (0)
 
 TEST_F(gw, deliver_repeats_until_confirmed)
 {
-	struct gwdel g1, g2;
+	struct fx_gwdel g1, g2;
 	uint8_t euk[32], cf1[32], cf2[32];
 	int code, delivered;
 
 	CHAIN_LINE_IS(0);
-	gw_deliver_on(self->t, self->ring, ENT, &g1);
+	fx_gw_deliver(self->t, self->ring, ENT, &g1);
 	check_delivery(_metadata, &g1, self->tk, sizeof(self->tk), &self->c, 1);
 	CHAIN_LINE_IS(0);
 	/* no confirm: the same index again, a fresh challenge */
-	gw_deliver_on(self->t, self->ring, ENT, &g2);
+	fx_gw_deliver(self->t, self->ring, ENT, &g2);
 	check_delivery(_metadata, &g2, self->tk, sizeof(self->tk), &self->c, 1);
 	ASSERT_NE(0, memcmp(g1.d.challenge, g2.d.challenge, 16));
 	ASSERT_NE(0, memcmp(g1.d.sealed, g2.d.sealed, 12));	/* fresh nonce */
 
-	chain_key(&self->c, 1, euk);
+	fx_chain_key(&self->c, 1, euk);
 	ref_confirm(euk, ENT, self->c.e, 1, g1.d.challenge, cf1);
 	ref_confirm(euk, ENT, self->c.e, 1, g2.d.challenge, cf2);
 	/* a Confirm over the superseded challenge does not verify */
-	ASSERT_EQ(-EBADMSG, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-EBADMSG, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					  CPNS_ACCEPTED, cf1, &code, &delivered));
 	CHAIN_LINE_IS(0);
 	/* over the pending one it does */
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   cf2, &code, &delivered));
 	ASSERT_EQ(CPNS_ACCEPTED, code);
 	ASSERT_EQ(1, delivered);
 	CHAIN_LINE_IS(1);
 	/* confirmed once: not pending any more */
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					 CPNS_ACCEPTED, cf2, &code, &delivered));
 	CHAIN_LINE_IS(1);
 	/* next index */
-	gw_deliver_on(self->t, self->ring, ENT, &g1);
+	fx_gw_deliver(self->t, self->ring, ENT, &g1);
 	check_delivery(_metadata, &g1, self->tk, sizeof(self->tk), &self->c, 2);
 }
 
 TEST_F(gw, bad_confirm_records_nothing)
 {
-	struct gwdel g;
+	struct fx_gwdel g;
 	uint8_t euk[32], cf[32];
 	int code, delivered;
 
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &self->c, 1);
-	chain_key(&self->c, 1, euk);
+	fx_chain_key(&self->c, 1, euk);
 	ref_confirm(euk, ENT, self->c.e, 1, g.d.challenge, cf);
 	cf[0] ^= 1;
-	ASSERT_EQ(-EBADMSG, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-EBADMSG, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					  CPNS_ACCEPTED, cf, &code, &delivered));
 	CHAIN_LINE_IS(0);
 	/* a Confirm made with index 2's key over the right challenge */
-	chain_key(&self->c, 2, euk);
+	fx_chain_key(&self->c, 2, euk);
 	ref_confirm(euk, ENT, self->c.e, 1, g.d.challenge, cf);
-	ASSERT_EQ(-EBADMSG, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-EBADMSG, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					  CPNS_ACCEPTED, cf, &code, &delivered));
 	CHAIN_LINE_IS(0);
 	/* the pending delivery is still the same: its Confirm verifies */
-	chain_key(&self->c, 1, euk);
+	fx_chain_key(&self->c, 1, euk);
 	ref_confirm(euk, ENT, self->c.e, 1, g.d.challenge, cf);
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   cf, &code, &delivered));
 	ASSERT_EQ(1, delivered);
 	CHAIN_LINE_IS(1);
@@ -859,19 +597,19 @@ TEST_F(gw, rejection_reported_nothing_recorded)
 	static const uint8_t codes[] = { CPNS_REJECT_ENTITY, CPNS_REJECT_RANGE,
 					 CPNS_REJECT_OPEN, CPNS_REJECT_LINK,
 					 CPNS_REJECT_ROLLBACK };
-	struct gwdel g;
+	struct fx_gwdel g;
 	int code, delivered;
 	size_t k;
 
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &self->c, 1);
 	for (k = 0; k < sizeof(codes); k++) {
-		ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, codes[k],
+		ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, codes[k],
 					   NULL, &code, &delivered));
 		ASSERT_EQ(codes[k], code);
 		ASSERT_EQ(0, delivered);
 		CHAIN_LINE_IS(0);
-		gw_deliver_on(self->t, self->ring, ENT, &g);
+		fx_gw_deliver(self->t, self->ring, ENT, &g);
 		check_delivery(_metadata, &g, self->tk, sizeof(self->tk),
 			       &self->c, 1);
 	}
@@ -879,30 +617,30 @@ TEST_F(gw, rejection_reported_nothing_recorded)
 
 TEST_F(gw, confirm_not_pending_enoent)
 {
-	struct gwdel g;
+	struct fx_gwdel g;
 	uint8_t euk[32], cf[32];
 	int code, delivered;
 
-	chain_key(&self->c, 1, euk);
+	fx_chain_key(&self->c, 1, euk);
 	memset(cf, 0, sizeof(cf));
 	/* nothing delivered yet */
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					 CPNS_ACCEPTED, cf, &code, &delivered));
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 1,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 1,
 					 CPNS_REJECT_LINK, NULL, &code, &delivered));
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &self->c, 1);
 	ref_confirm(euk, ENT, self->c.e, 1, g.d.challenge, cf);
 	/* another index than the pending one, even with a valid-looking Confirm */
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 2,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 2,
 					 CPNS_ACCEPTED, cf, &code, &delivered));
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 5,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 5,
 					 CPNS_REJECT_OPEN, NULL, &code, &delivered));
 	CHAIN_LINE_IS(0);
 	/* no chain at all */
-	ASSERT_EQ(-ENOKEY, gw_confirm_on(self->t, self->ring, ENT2, 1,
+	ASSERT_EQ(-ENOKEY, fx_gw_confirm(self->t, self->ring, ENT2, 1,
 					 CPNS_ACCEPTED, cf, &code, &delivered));
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   cf, &code, &delivered));
 	ASSERT_EQ(1, delivered);
 }
@@ -910,50 +648,50 @@ TEST_F(gw, confirm_not_pending_enoent)
 /* GW and PNE end to end, to the end of the chain. */
 TEST_F(gw, end_to_end_until_exhausted)
 {
-	struct gwdel g;
-	struct ack a;
+	struct fx_gwdel g;
+	struct fx_accept a;
 	int code, delivered;
 	char l[200], w[200];
 	uint16_t i;
 
 	for (i = 1; i <= self->c.n; i++) {
-		gw_deliver_on(self->t, self->ring, ENT, &g);
+		fx_gw_deliver(self->t, self->ring, ENT, &g);
 		check_delivery(_metadata, &g, self->tk, sizeof(self->tk),
 			       &self->c, i);
-		pne_accept_on(self->t, self->ring, &g.d, &a);
+		fx_accept_del(self->t, self->ring, &g.d, &a);
 		ASSERT_EQ(0, a.err) TH_LOG("ext: %s", a.ext);
 		ASSERT_EQ(CPNS_ACCEPTED, a.code);
 		ASSERT_EQ(i == 1 ? CPNS_ACCEPT_FIRST : CPNS_ACCEPT_RENEWAL, a.kind);
 		/* the acknowledgement is lost: the GW delivers i again */
-		gw_deliver_on(self->t, self->ring, ENT, &g);
+		fx_gw_deliver(self->t, self->ring, ENT, &g);
 		check_delivery(_metadata, &g, self->tk, sizeof(self->tk),
 			       &self->c, i);
-		pne_accept_on(self->t, self->ring, &g.d, &a);
+		fx_accept_del(self->t, self->ring, &g.d, &a);
 		ASSERT_EQ(CPNS_ACCEPTED, a.code);
 		ASSERT_EQ(CPNS_ACCEPT_REPEAT, a.kind);
-		ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, i,
+		ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, i,
 					   CPNS_ACCEPTED, a.confirm, &code,
 					   &delivered));
 		ASSERT_EQ(CPNS_ACCEPTED, code);
 		ASSERT_EQ(i, delivered);
 		CHAIN_LINE_IS(i);
 		held_line(self->ring, ENT, l, sizeof(l));
-		euk_line(&self->c, self->c.e, i, self->c.n, w, sizeof(w));
+		fx_euk_describe(&self->c, self->c.e, i, self->c.n, w, sizeof(w));
 		ASSERT_STREQ(w, l);
 	}
 	/* n confirmed: CHAIN_EXHAUSTED and nothing else, every time */
 	for (i = 0; i < 2; i++) {
-		gw_deliver_on(self->t, self->ring, ENT, &g);
+		fx_gw_deliver(self->t, self->ring, ENT, &g);
 		ASSERT_EQ(0, g.err);
 		ASSERT_TRUE(g.has_status);
 		ASSERT_EQ(CPNS_CHAIN_EXHAUSTED, g.status);
 		ASSERT_EQ(0, g.nattrs);
 		CHAIN_LINE_IS(self->c.n);
 	}
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, self->c.n,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, self->c.n,
 					 CPNS_ACCEPTED, a.confirm, &code,
 					 &delivered));
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT,
 					 self->c.n + 1, CPNS_ACCEPTED,
 					 a.confirm, &code, &delivered));
 }
@@ -961,25 +699,25 @@ TEST_F(gw, end_to_end_until_exhausted)
 /* A chain of n = 1 is exhausted after one confirm. */
 TEST_F(gw, chain_of_one)
 {
-	struct chain c1;
-	struct gwdel g;
-	struct ack a;
+	struct fx_chain c1;
+	struct fx_gwdel g;
+	struct fx_accept a;
 	int code, delivered;
 	int32_t k;
 
-	chain_new(&c1, 9, 1);
+	fx_chain_random(&c1, 9, 1);
 	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
 			  sizeof(self->tk), &c1);
 	ASSERT_LT(0, k);
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &c1, 1);
-	pne_accept_on(self->t, self->ring, &g.d, &a);
+	fx_accept_del(self->t, self->ring, &g.d, &a);
 	ASSERT_EQ(CPNS_ACCEPTED, a.code);
 	ASSERT_EQ(CPNS_ACCEPT_FIRST, a.kind);
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   a.confirm, &code, &delivered));
 	ASSERT_EQ(1, delivered);
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	ASSERT_EQ(0, g.err);
 	ASSERT_EQ(CPNS_CHAIN_EXHAUSTED, g.status);
 	ASSERT_EQ(0, g.nattrs);
@@ -988,25 +726,25 @@ TEST_F(gw, chain_of_one)
 /* A new chain (next epoch) replaces the old one: index 1 again, nothing pending. */
 TEST_F(gw, new_chain_restarts_ordering)
 {
-	struct chain c2;
-	struct gwdel g;
-	struct ack a;
+	struct fx_chain c2;
+	struct fx_gwdel g;
+	struct fx_accept a;
 	int code, delivered;
 	uint8_t old_cf[32];
 	int32_t k;
 
-	gw_deliver_on(self->t, self->ring, ENT, &g);
-	pne_accept_on(self->t, self->ring, &g.d, &a);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
+	fx_accept_del(self->t, self->ring, &g.d, &a);
 	ASSERT_EQ(CPNS_ACCEPT_FIRST, a.kind);
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   a.confirm, &code, &delivered));
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &self->c, 2);
-	pne_accept_on(self->t, self->ring, &g.d, &a);
+	fx_accept_del(self->t, self->ring, &g.d, &a);
 	ASSERT_EQ(CPNS_ACCEPT_RENEWAL, a.kind);
 	memcpy(old_cf, a.confirm, 32);	/* its acknowledgement is late */
 
-	chain_new(&c2, self->c.e + 1, 4);
+	fx_chain_random(&c2, self->c.e + 1, 4);
 	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
 			  sizeof(self->tk), &c2);
 	ASSERT_LT(0, k);
@@ -1014,14 +752,14 @@ TEST_F(gw, new_chain_restarts_ordering)
 	self->chain_key = k;
 	CHAIN_LINE_IS(0);
 	/* the old chain's pending index 2 is gone */
-	ASSERT_EQ(-ENOENT, gw_confirm_on(self->t, self->ring, ENT, 2,
+	ASSERT_EQ(-ENOENT, fx_gw_confirm(self->t, self->ring, ENT, 2,
 					 CPNS_ACCEPTED, old_cf, &code, &delivered));
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	check_delivery(_metadata, &g, self->tk, sizeof(self->tk), &c2, 1);
-	pne_accept_on(self->t, self->ring, &g.d, &a);
+	fx_accept_del(self->t, self->ring, &g.d, &a);
 	ASSERT_EQ(CPNS_ACCEPTED, a.code);
 	ASSERT_EQ(CPNS_ACCEPT_NEW_EPOCH, a.kind);
-	ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
+	ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ENT, 1, CPNS_ACCEPTED,
 				   a.confirm, &code, &delivered));
 	ASSERT_EQ(1, delivered);
 	CHAIN_LINE_IS(1);
@@ -1029,79 +767,16 @@ TEST_F(gw, new_chain_restarts_ordering)
 
 /* ---------------------------------------------------------- concurrency */
 
-/*
- * Run two functions at once in two child processes, each with its own
- * netlink socket; both start when the parent closes the start pipe.  Each
- * child writes its result struct back.  Returns 0 when both reported.
- */
-typedef void (*racer_fn)(struct tgenl *t, void *arg, void *res);
-
-static int race2(racer_fn f1, void *a1, void *r1, racer_fn f2, void *a2,
-		 void *r2, size_t rlen)
-{
-	int go[2], ready[2], out[2][2];
-	racer_fn fns[2] = { f1, f2 };
-	void *args[2] = { a1, a2 }, *res[2] = { r1, r2 };
-	pid_t pid[2];
-	char c;
-	int k, ok = 0;
-
-	if (pipe(go) || pipe(ready) || pipe(out[0]) || pipe(out[1]))
-		return -1;
-	for (k = 0; k < 2; k++) {
-		pid[k] = fork();
-		if (pid[k] < 0)
-			return -1;
-		if (pid[k] == 0) {
-			struct tgenl *t = tgenl_open();
-
-			close(go[1]);
-			close(ready[0]);
-			close(out[k][0]);
-			if (!t)
-				_exit(1);
-			if (write(ready[1], "r", 1) != 1)
-				_exit(1);
-			if (read(go[0], &c, 1) != 0)
-				_exit(1);
-			fns[k](t, args[k], res[k]);
-			if (write(out[k][1], res[k], rlen) != (ssize_t)rlen)
-				_exit(1);
-			_exit(0);
-		}
-	}
-	close(go[0]);
-	close(ready[1]);
-	close(out[0][1]);
-	close(out[1][1]);
-	for (k = 0; k < 2; k++)
-		if (read(ready[0], &c, 1) != 1)
-			ok = -1;
-	close(go[1]);	/* both children's read() returns 0 now */
-	for (k = 0; k < 2; k++) {
-		int st;
-
-		if (read(out[k][0], res[k], rlen) != (ssize_t)rlen)
-			ok = -1;
-		if (waitpid(pid[k], &st, 0) != pid[k] || !WIFEXITED(st) ||
-		    WEXITSTATUS(st))
-			ok = -1;
-		close(out[k][0]);
-	}
-	close(ready[0]);
-	return ok;
-}
-
 struct accept_arg {
 	int32_t ring;
-	struct delivery d;
+	struct fx_del d;
 };
 
 static void racer_accept(struct tgenl *t, void *arg, void *res)
 {
 	struct accept_arg *a = arg;
 
-	pne_accept_on(t, a->ring, &a->d, res);
+	fx_accept_del(t, a->ring, &a->d, res);
 }
 
 #define ROUNDS 40
@@ -1110,8 +785,8 @@ static void racer_accept(struct tgenl *t, void *arg, void *res)
 TEST_F_TIMEOUT(pne, race_two_first_acceptances, 300)
 {
 	struct accept_arg a1, a2;
-	struct ack r1, r2;
-	struct chain c;
+	struct fx_accept r1, r2;
+	struct fx_chain c;
 	char ent[40], desc[60], l[200], w[200];
 	int round;
 
@@ -1119,13 +794,13 @@ TEST_F_TIMEOUT(pne, race_two_first_acceptances, 300)
 		snprintf(ent, sizeof(ent), "pne-r%d", round);
 		snprintf(desc, sizeof(desc), "tk:%s", ent);
 		ASSERT_LT(0, tk_add(desc, self->tk, sizeof(self->tk), self->ring));
-		chain_new(&c, 1, 8);
+		fx_chain_random(&c, 1, 8);
 		a1.ring = a2.ring = self->ring;
-		del_make(&a1.d, self->tk, sizeof(self->tk), ent, &c, 2);
+		fx_del_make(&a1.d, self->tk, sizeof(self->tk), ent, &c, 2);
 		a2.d = a1.d;
-		fill_random(a2.d.challenge, 16);
-		ASSERT_EQ(0, race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
-				   sizeof(struct ack)));
+		fx_random(a2.d.challenge, 16);
+		ASSERT_EQ(0, fx_race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
+				   sizeof(struct fx_accept)));
 		ASSERT_EQ(0, r1.err) TH_LOG("round %d: %s", round, r1.ext);
 		ASSERT_EQ(0, r2.err) TH_LOG("round %d: %s", round, r2.ext);
 		ASSERT_EQ(CPNS_ACCEPTED, r1.code);
@@ -1137,7 +812,7 @@ TEST_F_TIMEOUT(pne, race_two_first_acceptances, 300)
 		snprintf(desc, sizeof(desc), "euk:%s", ent);
 		ASSERT_EQ(r1.serial, tk_held_search(desc));
 		held_line(self->ring, ent, l, sizeof(l));
-		euk_line(&c, 1, 2, 8, w, sizeof(w));
+		fx_euk_describe(&c, 1, 2, 8, w, sizeof(w));
 		ASSERT_STREQ(w, l);
 	}
 }
@@ -1149,23 +824,23 @@ TEST_F_TIMEOUT(pne, race_two_first_acceptances, 300)
 TEST_F_TIMEOUT(pne, race_two_acceptances, 300)
 {
 	struct accept_arg a1, a2;
-	struct ack r1, r2;
-	struct chain c;
+	struct fx_accept r1, r2;
+	struct fx_chain c;
 	char l[200], w[200];
 	uint16_t held = 1;
 	int round;
 
-	chain_new(&c, 1, 3 * ROUNDS + 2);
+	fx_chain_random(&c, 1, 3 * ROUNDS + 2);
 	a1.ring = a2.ring = self->ring;
-	del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held);
+	fx_del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held);
 	ASSERT_ACCEPT(&a1.d, &c, CPNS_ACCEPT_FIRST);
 
 	for (round = 0; round < ROUNDS; round++) {
 		/* i + 1 and i + 2 */
-		del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held + 1);
-		del_make(&a2.d, self->tk, sizeof(self->tk), ENT, &c, held + 2);
-		ASSERT_EQ(0, race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
-				   sizeof(struct ack)));
+		fx_del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held + 1);
+		fx_del_make(&a2.d, self->tk, sizeof(self->tk), ENT, &c, held + 2);
+		ASSERT_EQ(0, fx_race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
+				   sizeof(struct fx_accept)));
 		ASSERT_EQ(0, r1.err);
 		ASSERT_EQ(0, r2.err);
 		/* i + 2 is always a renewal; i + 1 a renewal if first, else rollback */
@@ -1177,15 +852,15 @@ TEST_F_TIMEOUT(pne, race_two_acceptances, 300)
 			TH_LOG("round %d: code %u kind %u", round, r1.code, r1.kind);
 		held += 2;
 		held_line(self->ring, ENT, l, sizeof(l));
-		euk_line(&c, 1, held, c.n, w, sizeof(w));
+		fx_euk_describe(&c, 1, held, c.n, w, sizeof(w));
 		ASSERT_STREQ(w, l);
 
 		/* the same renewal twice: one RENEWAL, one REPEAT */
-		del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held + 1);
+		fx_del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c, held + 1);
 		a2.d = a1.d;
-		fill_random(a2.d.challenge, 16);
-		ASSERT_EQ(0, race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
-				   sizeof(struct ack)));
+		fx_random(a2.d.challenge, 16);
+		ASSERT_EQ(0, fx_race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
+				   sizeof(struct fx_accept)));
 		ASSERT_EQ(CPNS_ACCEPTED, r1.code);
 		ASSERT_EQ(CPNS_ACCEPTED, r2.code);
 		ASSERT_TRUE((r1.kind == CPNS_ACCEPT_RENEWAL && r2.kind == CPNS_ACCEPT_REPEAT) ||
@@ -1193,27 +868,27 @@ TEST_F_TIMEOUT(pne, race_two_acceptances, 300)
 			TH_LOG("round %d: kinds %u %u", round, r1.kind, r2.kind);
 		held += 1;
 		held_line(self->ring, ENT, l, sizeof(l));
-		euk_line(&c, 1, held, c.n, w, sizeof(w));
+		fx_euk_describe(&c, 1, held, c.n, w, sizeof(w));
 		ASSERT_STREQ(w, l);
 	}
 
 	/* two new epochs E + 1 and E + 2, each at its own index */
 	for (round = 0; round < ROUNDS; round++) {
-		struct chain c1, c2;
+		struct fx_chain c1, c2;
 
-		chain_new(&c1, c.e + 1, 16);
-		chain_new(&c2, c.e + 2, 16);
-		del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c1, 9);
-		del_make(&a2.d, self->tk, sizeof(self->tk), ENT, &c2, 4);
-		ASSERT_EQ(0, race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
-				   sizeof(struct ack)));
+		fx_chain_random(&c1, c.e + 1, 16);
+		fx_chain_random(&c2, c.e + 2, 16);
+		fx_del_make(&a1.d, self->tk, sizeof(self->tk), ENT, &c1, 9);
+		fx_del_make(&a2.d, self->tk, sizeof(self->tk), ENT, &c2, 4);
+		ASSERT_EQ(0, fx_race2(racer_accept, &a1, &r1, racer_accept, &a2, &r2,
+				   sizeof(struct fx_accept)));
 		ASSERT_EQ(CPNS_ACCEPTED, r2.code);
 		ASSERT_EQ(CPNS_ACCEPT_NEW_EPOCH, r2.kind);
 		ASSERT_TRUE((r1.code == CPNS_ACCEPTED && r1.kind == CPNS_ACCEPT_NEW_EPOCH) ||
 			    (r1.code == CPNS_REJECT_ROLLBACK && !r1.has_kind))
 			TH_LOG("round %d: code %u kind %u", round, r1.code, r1.kind);
 		held_line(self->ring, ENT, l, sizeof(l));
-		euk_line(&c2, c2.e, 4, 16, w, sizeof(w));
+		fx_euk_describe(&c2, c2.e, 4, 16, w, sizeof(w));
 		ASSERT_STREQ(w, l);
 		c = c2;
 	}
@@ -1228,7 +903,7 @@ static void racer_deliver(struct tgenl *t, void *arg, void *res)
 {
 	struct deliver_arg *a = arg;
 
-	gw_deliver_on(t, a->ring, a->entity, res);
+	fx_gw_deliver(t, a->ring, a->entity, res);
 }
 
 /*
@@ -1239,13 +914,13 @@ static void racer_deliver(struct tgenl *t, void *arg, void *res)
 TEST_F_TIMEOUT(gw, race_two_deliveries, 300)
 {
 	struct deliver_arg da = { self->ring, ENT };
-	struct gwdel g1, g2;
-	struct chain *c = &self->c;
+	struct fx_gwdel g1, g2;
+	struct fx_chain *c = &self->c;
 	uint8_t euk[32], cf1[32], cf2[32];
 	int code, delivered, e1, e2, round;
 	int32_t k;
 
-	chain_new(c, 4, 2 * ROUNDS);
+	fx_chain_random(c, 4, 2 * ROUNDS);
 	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
 			  sizeof(self->tk), c);
 	ASSERT_LT(0, k);
@@ -1253,18 +928,18 @@ TEST_F_TIMEOUT(gw, race_two_deliveries, 300)
 	for (round = 0; round < ROUNDS; round++) {
 		uint16_t i = round + 1;
 
-		ASSERT_EQ(0, race2(racer_deliver, &da, &g1, racer_deliver, &da,
-				   &g2, sizeof(struct gwdel)));
+		ASSERT_EQ(0, fx_race2(racer_deliver, &da, &g1, racer_deliver, &da,
+				   &g2, sizeof(struct fx_gwdel)));
 		check_delivery(_metadata, &g1, self->tk, sizeof(self->tk), c, i);
 		check_delivery(_metadata, &g2, self->tk, sizeof(self->tk), c, i);
 		ASSERT_NE(0, memcmp(g1.d.challenge, g2.d.challenge, 16));
 		CHAIN_LINE_IS(round);
-		chain_key(c, i, euk);
+		fx_chain_key(c, i, euk);
 		ref_confirm(euk, ENT, c->e, i, g1.d.challenge, cf1);
 		ref_confirm(euk, ENT, c->e, i, g2.d.challenge, cf2);
-		e1 = gw_confirm_on(self->t, self->ring, ENT, i, CPNS_ACCEPTED,
+		e1 = fx_gw_confirm(self->t, self->ring, ENT, i, CPNS_ACCEPTED,
 				   cf1, &code, &delivered);
-		e2 = gw_confirm_on(self->t, self->ring, ENT, i, CPNS_ACCEPTED,
+		e2 = fx_gw_confirm(self->t, self->ring, ENT, i, CPNS_ACCEPTED,
 				   cf2, &code, &delivered);
 		/* one verifies; the other is a bad Confirm, or late (ENOENT) */
 		ASSERT_TRUE((e1 == 0 && e2 == -ENOENT) ||
@@ -1289,7 +964,7 @@ static void racer_confirm(struct tgenl *t, void *arg, void *res)
 	struct confirm_arg *a = arg;
 	struct confirm_res *r = res;
 
-	r->err = gw_confirm_on(t, a->ring, ENT, a->i, CPNS_ACCEPTED, a->confirm,
+	r->err = fx_gw_confirm(t, a->ring, ENT, a->i, CPNS_ACCEPTED, a->confirm,
 			       &r->code, &r->delivered);
 }
 
@@ -1298,13 +973,13 @@ TEST_F_TIMEOUT(gw, race_two_confirms, 300)
 {
 	struct confirm_arg ca;
 	struct confirm_res r1, r2;
-	struct chain *c = &self->c;
-	struct gwdel g;
+	struct fx_chain *c = &self->c;
+	struct fx_gwdel g;
 	uint8_t euk[32];
 	int round;
 	int32_t k;
 
-	chain_new(c, 6, ROUNDS);
+	fx_chain_random(c, 6, ROUNDS);
 	k = gw_make_chain(self->t, self->ring, self->psk, ENT, self->tk,
 			  sizeof(self->tk), c);
 	ASSERT_LT(0, k);
@@ -1312,13 +987,13 @@ TEST_F_TIMEOUT(gw, race_two_confirms, 300)
 	for (round = 0; round < ROUNDS; round++) {
 		uint16_t i = round + 1;
 
-		gw_deliver_on(self->t, self->ring, ENT, &g);
+		fx_gw_deliver(self->t, self->ring, ENT, &g);
 		check_delivery(_metadata, &g, self->tk, sizeof(self->tk), c, i);
 		ca.ring = self->ring;
 		ca.i = i;
-		chain_key(c, i, euk);
+		fx_chain_key(c, i, euk);
 		ref_confirm(euk, ENT, c->e, i, g.d.challenge, ca.confirm);
-		ASSERT_EQ(0, race2(racer_confirm, &ca, &r1, racer_confirm, &ca,
+		ASSERT_EQ(0, fx_race2(racer_confirm, &ca, &r1, racer_confirm, &ca,
 				   &r2, sizeof(struct confirm_res)));
 		ASSERT_TRUE((r1.err == 0 && r2.err == -ENOENT) ||
 			    (r1.err == -ENOENT && r2.err == 0))
@@ -1326,7 +1001,7 @@ TEST_F_TIMEOUT(gw, race_two_confirms, 300)
 		ASSERT_EQ(i, r1.err ? r2.delivered : r1.delivered);
 		CHAIN_LINE_IS(i);
 	}
-	gw_deliver_on(self->t, self->ring, ENT, &g);
+	fx_gw_deliver(self->t, self->ring, ENT, &g);
 	ASSERT_EQ(CPNS_CHAIN_EXHAUSTED, g.status);
 }
 
@@ -1337,7 +1012,7 @@ struct revoke_arg {
 static void racer_revoke(struct tgenl *t, void *arg, void *res)
 {
 	struct revoke_arg *a = arg;
-	struct gwdel *g = res;
+	struct fx_gwdel *g = res;
 
 	(void)t;
 	memset(g, 0, sizeof(*g));
@@ -1353,8 +1028,8 @@ static void racer_revoke(struct tgenl *t, void *arg, void *res)
  */
 TEST_F_TIMEOUT(gw, race_deliver_revoke, 300)
 {
-	struct gwdel g, rv;
-	struct chain c;
+	struct fx_gwdel g, rv;
+	struct fx_chain c;
 	int code, delivered, round, before = 0, after = 0;
 	uint8_t cf[32];
 	char ent[40];
@@ -1364,12 +1039,12 @@ TEST_F_TIMEOUT(gw, race_deliver_revoke, 300)
 		struct revoke_arg ra;
 
 		snprintf(ent, sizeof(ent), "pne-rv%d", round);
-		chain_new(&c, 1, 8);
+		fx_chain_random(&c, 1, 8);
 		ra.key = gw_make_chain(self->t, self->ring, self->psk, ent,
 				       self->tk, sizeof(self->tk), &c);
 		ASSERT_LT(0, ra.key);
-		ASSERT_EQ(0, race2(racer_deliver, &da, &g, racer_revoke, &ra,
-				   &rv, sizeof(struct gwdel)));
+		ASSERT_EQ(0, fx_race2(racer_deliver, &da, &g, racer_revoke, &ra,
+				   &rv, sizeof(struct fx_gwdel)));
 		ASSERT_EQ(-EACCES, rv.err);
 		ASSERT_EQ(0, g.err) TH_LOG("round %d", round);
 		{
@@ -1384,17 +1059,17 @@ TEST_F_TIMEOUT(gw, race_deliver_revoke, 300)
 			ref_kek(self->tk, sizeof(self->tk), ent, 1, kek);
 			aadlen = ref_del_aad(aad, ent, 1, 1, 8);
 			ASSERT_EQ(0, ref_open(kek, aad, aadlen, g.d.sealed,
-					      g.d.slen, pt));
-			chain_key(&c, 1, euk);
+					      g.d.sealed_len, pt));
+			fx_chain_key(&c, 1, euk);
 			ASSERT_EQ(0, memcmp(euk, pt, 32));
 		}
 		/* still in use: index 1 again (not confirmed), then a rejection */
-		gw_deliver_on(self->t, self->ring, ent, &g);
+		fx_gw_deliver(self->t, self->ring, ent, &g);
 		ASSERT_EQ(0, g.err);
 		ASSERT_EQ(CPNS_OK, g.status);
 		ASSERT_EQ(1, g.d.i);
 		memset(cf, 0, sizeof(cf));
-		ASSERT_EQ(0, gw_confirm_on(self->t, self->ring, ent, 1,
+		ASSERT_EQ(0, fx_gw_confirm(self->t, self->ring, ent, 1,
 					   CPNS_REJECT_LINK, NULL, &code,
 					   &delivered));
 		ASSERT_EQ(0, delivered);
@@ -1410,11 +1085,11 @@ struct reset_arg {
 static void racer_reset(struct tgenl *t, void *arg, void *res)
 {
 	struct reset_arg *a = arg;
-	struct ack *r = res;
+	struct fx_accept *r = res;
 	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_PNE_RESET);
 
 	memset(r, 0, sizeof(*r));
-	put_id(m, CPNS_A_ENTITY_ID, a->entity);
+	fx_put_id(m, CPNS_A_ENTITY_ID, a->entity);
 	r->err = tgenl_call(t, m, NULL, r->ext, sizeof(r->ext));
 }
 
@@ -1429,33 +1104,33 @@ static void racer_reset(struct tgenl *t, void *arg, void *res)
 TEST_F_TIMEOUT(pne, race_accept_reset, 300)
 {
 	struct accept_arg a;
-	struct ack r, rv;
-	struct chain c;
+	struct fx_accept r, rv;
+	struct fx_chain c;
 	int round;
 
 	for (round = 0; round < ROUNDS; round++) {
 		char ent[40], desc[60];
 		struct reset_arg ra = { ent };
-		struct ack first;
+		struct fx_accept first;
 
 		snprintf(ent, sizeof(ent), "pne-ra%d", round);
 		snprintf(desc, sizeof(desc), "tk:%s", ent);
 		ASSERT_LT(0, tk_add(desc, self->tk, sizeof(self->tk), self->ring));
-		chain_new(&c, 1, 8);
+		fx_chain_random(&c, 1, 8);
 		a.ring = self->ring;
-		del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 1);
-		pne_accept_on(self->t, self->ring, &a.d, &first);
+		fx_del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 1);
+		fx_accept_del(self->t, self->ring, &a.d, &first);
 		ASSERT_EQ(CPNS_ACCEPT_FIRST, first.kind);
-		del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 2);
-		ASSERT_EQ(0, race2(racer_accept, &a, &r, racer_reset,
-				   &ra, &rv, sizeof(struct ack)));
+		fx_del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 2);
+		ASSERT_EQ(0, fx_race2(racer_accept, &a, &r, racer_reset,
+				   &ra, &rv, sizeof(struct fx_accept)));
 		ASSERT_EQ(0, rv.err) TH_LOG("round %d: %s", round, rv.ext);
 		ASSERT_EQ(0, r.err) TH_LOG("round %d: %s", round, r.ext);
 		ASSERT_EQ(CPNS_ACCEPTED, r.code);
 		ASSERT_TRUE(r.kind == CPNS_ACCEPT_RENEWAL || r.kind == CPNS_ACCEPT_FIRST)
 			TH_LOG("round %d: kind %u", round, r.kind);
-		del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 3);
-		pne_accept_on(self->t, self->ring, &a.d, &first);
+		fx_del_make(&a.d, self->tk, sizeof(self->tk), ent, &c, 3);
+		fx_accept_del(self->t, self->ring, &a.d, &first);
 		ASSERT_EQ(0, first.err);
 		ASSERT_EQ(CPNS_ACCEPTED, first.code);
 		ASSERT_EQ(r.kind == CPNS_ACCEPT_RENEWAL ? CPNS_ACCEPT_FIRST :

@@ -33,6 +33,7 @@
 #include "tkeys.h"
 #include "ref.h"
 #include "fixture.h"
+#include "../userspace/cpns_attrs.h"
 
 #define UNPRIV_UID 1000
 
@@ -57,8 +58,13 @@
 #define MSG_INT_RANGE "integer out of range"
 #define MSG_TOO_LONG "Attribute failed policy validation"
 
-/* What an attribute is, for the mutations it gets. */
+/*
+ * What an attribute is, for the mutations it gets: derived from the
+ * command's policy in the spec's table (cpns_attrs.h), or written here
+ * where the handler adds to the policy (then checked against the table).
+ */
 enum kind {
+	K_TABLE,	/* the kind the table gives */
 	K_S32,		/* NLA_S32 */
 	K_U8,		/* NLA_U8 */
 	K_STATUS,	/* NLA_U8, at most CPNS_INTERNAL */
@@ -69,96 +75,231 @@ enum kind {
 	K_U64,
 	K_ID,		/* identifier, 1..64 of [A-Za-z0-9._:@-] */
 	K_ID_FORM,	/* SRV_OPEN_REQUEST's GwID: 1..64, form answered MALFORMED */
-	K_EXACT,	/* exactly .len bytes */
+	K_EXACT,	/* exactly .lo bytes */
 	K_CLAIM,	/* 8..64 of [A-Za-z0-9-] */
-	K_TK,		/* 16..64 */
-	K_PASSWORD,	/* 1..1024 */
-	K_SEALED,	/* 28..CPNS_SEALED_MAX */
+	K_RANGE,	/* .lo..hi bytes, .lo at least 1 */
 };
 
 struct aspec {
 	int attr;
-	enum kind kind;
-	int len;	/* K_EXACT */
+	enum kind as;	/* as written: K_TABLE, or what the handler makes it */
 	bool req;	/* refused with EINVAL when left out */
 	bool base;	/* in the baseline request */
+	enum kind kind;	/* resolved from the table (resolve()) */
+	int lo, hi;
 };
 
-#define REQ(a, k) { .attr = (a), .kind = (k), .req = true, .base = true }
-#define REQ_LEN(a, n) { .attr = (a), .kind = K_EXACT, .len = (n), .req = true, .base = true }
-#define OPT(a, k) { .attr = (a), .kind = (k), .base = true }
-#define EXTRA(a, k) { .attr = (a), .kind = (k) }	/* taken, not in the baseline */
+#define REQ(a) { .attr = (a), .req = true, .base = true }
+#define REQ_AS(a, k) { .attr = (a), .as = (k), .req = true, .base = true }
+#define OPT(a) { .attr = (a), .base = true }
+#define EXTRA(a) { .attr = (a) }	/* taken, not in the baseline */
 
 #define MAX_SPECS 14
+
+/* The spec's policy of one attribute of a command (cpns_attrs.h). */
+enum ttype { T_PAD, T_STRING, T_NESTED, T_FLAG, T_U8, T_U16, T_U32, T_U64,
+	     T_S8, T_S16, T_S32, T_S64, T_BINARY };
+enum tcheck { C_NONE, C_MIN, C_MAX, C_RANGE, C_EXACT, C_LEN, C_ID, C_CLAIM };
+
+struct tpol {
+	int attr;
+	enum ttype type;
+	enum tcheck check;
+	long long lo, hi;
+};
+
+#define TPOL(e, s, n, type, check, lo, hi) { e, T_##type, C_##check, lo, hi },
+#define POLICY(op)							\
+	static const struct tpol pol_##op[] = { CPNS_REQUEST_##op(TPOL) { .attr = -1 } }
+POLICY(GET_INFO);
+POLICY(GW_REQUEST);
+POLICY(GW_RESPONSE);
+POLICY(GW_DELIVER);
+POLICY(GW_CONFIRM);
+POLICY(PNE_ACCEPT);
+POLICY(SRV_SEAL_USER);
+POLICY(SRV_SEAL_ENTITY);
+POLICY(SRV_OPEN_REQUEST);
+POLICY(SRV_RESPOND);
+#undef POLICY
+#undef TPOL
 
 struct cspec {
 	uint8_t cmd;
 	const char *name;
+	const struct tpol *pol;	/* ends with attr -1 */
 	struct aspec a[MAX_SPECS];
 };
 
-/* The contract of uapi/linux/cpns.h, command by command. */
-static const struct cspec cmds[] = {
-	{ CPNS_CMD_GET_INFO, "GET_INFO", { { 0 } } },
-	{ CPNS_CMD_GW_REQUEST, "GW_REQUEST", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_GW_ID, K_ID),
-		REQ(CPNS_A_USER_ID, K_ID), REQ(CPNS_A_ENTITY_ID, K_ID),
-		REQ_LEN(CPNS_A_HPW, CPNS_HASH_LEN),
-		OPT(CPNS_A_CLAIM_CODE, K_CLAIM), { 0 } } },
-	{ CPNS_CMD_GW_RESPONSE, "GW_RESPONSE", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_GW_ID, K_ID),
-		REQ(CPNS_A_USER_ID, K_ID), REQ(CPNS_A_ENTITY_ID, K_ID),
-		REQ_LEN(CPNS_A_RAND, CPNS_RAND_LEN), REQ(CPNS_A_TIME, K_U64),
-		REQ(CPNS_A_STATUS, K_STATUS),
+#define CMD(op) CPNS_CMD_##op, #op, pol_##op
+
+/*
+ * The contract of uapi/linux/cpns.h, command by command: which attributes
+ * are required, which are in the baseline; what each must be is the table's.
+ */
+static struct cspec cmds[] = {
+	{ CMD(GET_INFO), { { 0 } } },
+	{ CMD(GW_REQUEST), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_GW_ID),
+		REQ(CPNS_A_USER_ID), REQ(CPNS_A_ENTITY_ID),
+		REQ(CPNS_A_HPW),
+		OPT(CPNS_A_CLAIM_CODE), { 0 } } },
+	{ CMD(GW_RESPONSE), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_GW_ID),
+		REQ(CPNS_A_USER_ID), REQ(CPNS_A_ENTITY_ID),
+		REQ(CPNS_A_RAND), REQ(CPNS_A_TIME),
+		REQ(CPNS_A_STATUS),
 		/* absent only for unverified statuses: EBADMSG, not policy */
-		OPT(CPNS_A_SEALED, K_SEALED), { 0 } } },
-	{ CPNS_CMD_GW_DELIVER, "GW_DELIVER", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_ENTITY_ID, K_ID), { 0 } } },
-	{ CPNS_CMD_GW_CONFIRM, "GW_CONFIRM", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_ENTITY_ID, K_ID),
-		REQ(CPNS_A_INDEX, K_U16_MIN1), REQ(CPNS_A_CODE, K_U8),
+		OPT(CPNS_A_SEALED), { 0 } } },
+	{ CMD(GW_DELIVER), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_ENTITY_ID), { 0 } } },
+	{ CMD(GW_CONFIRM), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_ENTITY_ID),
+		REQ(CPNS_A_INDEX), REQ(CPNS_A_CODE),
 		/* required: the baseline's CODE is ACCEPTED */
-		REQ_LEN(CPNS_A_CONFIRM, CPNS_HASH_LEN), { 0 } } },
-	{ CPNS_CMD_PNE_ACCEPT, "PNE_ACCEPT", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_ENTITY_ID, K_ID),
-		REQ(CPNS_A_EPOCH, K_U32), REQ(CPNS_A_INDEX, K_U16),
-		REQ(CPNS_A_N, K_U16),
-		REQ_LEN(CPNS_A_CHALLENGE, CPNS_CHALLENGE_LEN),
-		REQ(CPNS_A_SEALED, K_SEALED), { 0 } } },
-	{ CPNS_CMD_SRV_SEAL_USER, "SRV_SEAL_USER", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_MASTER, K_ID),
-		REQ(CPNS_A_USER_ID, K_ID), REQ(CPNS_A_PASSWORD, K_PASSWORD),
+		REQ(CPNS_A_CONFIRM), { 0 } } },
+	{ CMD(PNE_ACCEPT), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_ENTITY_ID),
+		REQ(CPNS_A_EPOCH), REQ(CPNS_A_INDEX),
+		REQ(CPNS_A_N),
+		REQ(CPNS_A_CHALLENGE),
+		REQ(CPNS_A_SEALED), { 0 } } },
+	{ CMD(SRV_SEAL_USER), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_USER_ID), REQ(CPNS_A_PASSWORD),
 		{ 0 } } },
-	{ CPNS_CMD_SRV_SEAL_ENTITY, "SRV_SEAL_ENTITY", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_MASTER, K_ID),
-		REQ(CPNS_A_ENTITY_ID, K_ID), REQ(CPNS_A_TK, K_TK),
-		REQ(CPNS_A_CLAIM_CODE, K_CLAIM), { 0 } } },
-	{ CPNS_CMD_SRV_OPEN_REQUEST, "SRV_OPEN_REQUEST", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_GW_ID, K_ID_FORM),
-		REQ_LEN(CPNS_A_RAND, CPNS_RAND_LEN), REQ(CPNS_A_TIME, K_U64),
-		REQ(CPNS_A_SEALED, K_SEALED), { 0 } } },
-	{ CPNS_CMD_SRV_RESPOND, "SRV_RESPOND", {
-		REQ(CPNS_A_KEYRING, K_S32), REQ(CPNS_A_MASTER, K_ID),
-		REQ(CPNS_A_GW_ID, K_ID), REQ_LEN(CPNS_A_RAND, CPNS_RAND_LEN),
-		REQ(CPNS_A_TIME, K_U64), REQ(CPNS_A_SEALED, K_SEALED),
-		REQ(CPNS_A_STATUS, K_STATUS_SRV),
-		OPT(CPNS_A_USER_RECORD, K_SEALED),
-		OPT(CPNS_A_ENTITY_RECORD, K_SEALED),
-		EXTRA(CPNS_A_OWNER, K_ID),
-		REQ(CPNS_A_EPOCH, K_U32), REQ(CPNS_A_N, K_U16_MIN1), { 0 } } },
+	{ CMD(SRV_SEAL_ENTITY), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_ENTITY_ID), REQ(CPNS_A_TK),
+		REQ(CPNS_A_CLAIM_CODE), { 0 } } },
+	{ CMD(SRV_OPEN_REQUEST), {
+		REQ(CPNS_A_KEYRING), REQ_AS(CPNS_A_GW_ID, K_ID_FORM),
+		REQ(CPNS_A_RAND), REQ(CPNS_A_TIME),
+		REQ(CPNS_A_SEALED), { 0 } } },
+	{ CMD(SRV_RESPOND), {
+		REQ(CPNS_A_KEYRING), REQ(CPNS_A_MASTER),
+		REQ(CPNS_A_GW_ID), REQ(CPNS_A_RAND),
+		REQ(CPNS_A_TIME), REQ(CPNS_A_SEALED),
+		REQ_AS(CPNS_A_STATUS, K_STATUS_SRV),
+		OPT(CPNS_A_USER_RECORD),
+		OPT(CPNS_A_ENTITY_RECORD),
+		EXTRA(CPNS_A_OWNER),
+		REQ(CPNS_A_EPOCH), REQ(CPNS_A_N), { 0 } } },
 };
+#undef CMD
 
 static const char *const attr_names[] = {
-#define N(x) [CPNS_A_##x] = #x
-	N(UNSPEC), N(PAD), N(VERSION), N(PROFILE), N(COUNTERS), N(KEYRING),
-	N(MASTER), N(GW_ID), N(USER_ID), N(ENTITY_ID), N(HPW), N(PASSWORD),
-	N(CLAIM_CODE), N(TK), N(RAND), N(TIME), N(SEALED), N(STATUS),
-	N(VERIFIED), N(EPOCH), N(INDEX), N(N), N(CHALLENGE), N(CODE),
-	N(CONFIRM), N(CHAIN_ID), N(KEY_SERIAL), N(CLAIM), N(OWNER),
-	N(USER_RECORD), N(ENTITY_RECORD), N(CHAIN_RECORD), N(ACCEPT_KIND),
-	N(DELIVERED), N(EVENT),
+	[CPNS_A_UNSPEC] = "UNSPEC",
+#define N(e, s, n, type, check, lo, hi) [e] = #s,
+	CPNS_SET_CPNS(N)
 #undef N
 };
+
+static bool takes(const struct cspec *c, int attr);
+
+/* The kind the table gives a policy, or K_TABLE when this test has none. */
+static enum kind table_kind(const struct tpol *p)
+{
+	switch (p->type) {
+	case T_S32:
+		return p->check == C_NONE ? K_S32 : K_TABLE;
+	case T_U8:
+		if (p->check == C_NONE)
+			return K_U8;
+		return p->check == C_MAX && p->hi == CPNS_INTERNAL ? K_STATUS : K_TABLE;
+	case T_U16:
+		if (p->check == C_NONE)
+			return K_U16;
+		return p->check == C_MIN && p->lo == 1 ? K_U16_MIN1 : K_TABLE;
+	case T_U32:
+		return p->check == C_NONE ? K_U32 : K_TABLE;
+	case T_U64:
+		return p->check == C_NONE ? K_U64 : K_TABLE;
+	case T_BINARY:
+		switch (p->check) {
+		case C_ID:
+			return p->lo == 1 && p->hi == CPNS_ID_MAX_LEN ? K_ID : K_TABLE;
+		case C_CLAIM:
+			return p->lo == CPNS_CLAIM_CODE_MIN_LEN &&
+			       p->hi == CPNS_CLAIM_CODE_MAX_LEN ? K_CLAIM : K_TABLE;
+		case C_EXACT:
+			return p->lo > 0 ? K_EXACT : K_TABLE;
+		case C_LEN:
+			return p->lo > 0 && p->hi < 1100 ? K_RANGE : K_TABLE;
+		default:
+			return K_TABLE;
+		}
+	default:
+		return K_TABLE;
+	}
+}
+
+/*
+ * Each attribute of c gets its kind and limits from the command's policy
+ * in the table, and each the table's policy has but the list does not is
+ * added as EXTRA (taken, not in the baseline); NULL, or why the test and
+ * the table disagree.
+ */
+static const char *resolve(struct cspec *c)
+{
+	static char why[128];
+	const struct tpol *p;
+	int i, n = 0;
+
+	for (i = 0; i < MAX_SPECS && c->a[i].attr; i++) {
+		struct aspec *a = &c->a[i];
+		enum kind k;
+
+		for (p = c->pol; p->attr >= 0 && p->attr != a->attr; p++)
+			;
+		if (p->attr < 0) {
+			snprintf(why, sizeof(why), "attribute %d: not in the table's policy",
+				 a->attr);
+			return why;
+		}
+		k = table_kind(p);
+		if (k == K_TABLE) {
+			snprintf(why, sizeof(why), "attribute %d: no mutations for its policy",
+				 a->attr);
+			return why;
+		}
+		/* What the handler adds must be what the policy leaves it. */
+		if ((a->as == K_STATUS_SRV && k != K_STATUS) ||
+		    (a->as == K_ID_FORM && (k != K_RANGE || p->lo != 1 ||
+					    p->hi != CPNS_ID_MAX_LEN)) ||
+		    (a->as != K_TABLE && a->as != K_STATUS_SRV && a->as != K_ID_FORM)) {
+			snprintf(why, sizeof(why), "attribute %d: kind %d, table %d",
+				 a->attr, a->as, k);
+			return why;
+		}
+		a->kind = a->as == K_TABLE ? k : a->as;
+		a->lo = p->lo;
+		a->hi = p->hi;
+		n++;
+	}
+	/* What the table's policy takes and the list does not: EXTRA. */
+	for (p = c->pol; p->attr >= 0; p++) {
+		struct aspec *a;
+
+		if (takes(c, p->attr))
+			continue;
+		if (n + 1 >= MAX_SPECS) {
+			snprintf(why, sizeof(why), "more than %d attributes", MAX_SPECS - 1);
+			return why;
+		}
+		a = &c->a[n++];
+		*a = (struct aspec)EXTRA(p->attr);
+		a->kind = table_kind(p);
+		a->lo = p->lo;
+		a->hi = p->hi;
+		if (a->kind == K_TABLE) {
+			snprintf(why, sizeof(why), "attribute %d: no mutations for its policy",
+				 p->attr);
+			return why;
+		}
+	}
+	return NULL;
+}
 
 static const char *aname(int attr)
 {
@@ -167,7 +308,7 @@ static const char *aname(int attr)
 	return "?";
 }
 
-static const struct cspec *cspec_of(uint8_t cmd)
+static struct cspec *cspec_of(uint8_t cmd)
 {
 	size_t i;
 
@@ -354,10 +495,10 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		char what[64];
 
 		switch (k) {
-		case 0: snprintf(what, sizeof(what), "%d bytes, one short", a->len - 1);
-			set_bytes(m, what, a->len - 1, 0x42); break;
-		case 1: snprintf(what, sizeof(what), "%d bytes, one too many", a->len + 1);
-			set_bytes(m, what, a->len + 1, 0x42); break;
+		case 0: snprintf(what, sizeof(what), "%d bytes, one short", a->lo - 1);
+			set_bytes(m, what, a->lo - 1, 0x42); break;
+		case 1: snprintf(what, sizeof(what), "%d bytes, one too many", a->lo + 1);
+			set_bytes(m, what, a->lo + 1, 0x42); break;
 		case 2: set_bytes(m, "0 bytes", 0, 0); break;
 		default: return false;
 		}
@@ -379,33 +520,26 @@ static bool bad_value(const struct aspec *a, int k, struct mut *m)
 		if (k == 1)
 			out_of_range(m, MSG_TOO_LONG);
 		return true;
-	case K_TK:
+	case K_RANGE: {
+		char what[64];
+
 		switch (k) {
-		case 0: set_bytes(m, "TK of 15 bytes", 15, 0x42); break;
-		case 1: set_bytes(m, "TK of 65 bytes", 65, 0x42); break;
-		case 2: set_bytes(m, "TK of 0 bytes", 0, 0); break;
+		case 0: snprintf(what, sizeof(what), "%d bytes, one short of %d",
+				 a->lo - 1, a->lo);
+			set_bytes(m, what, a->lo - 1, 0x42); break;
+		case 1: snprintf(what, sizeof(what), "%d bytes, one over %d", a->hi + 1, a->hi);
+			set_bytes(m, what, a->hi + 1, 0x42); break;
+		case 2:
+			if (a->lo - 1 == 0)	/* case 0 was the empty one */
+				return false;
+			set_bytes(m, "0 bytes", 0, 0); break;
 		default: return false;
 		}
 		out_of_range(m, MSG_BIN_RANGE);
 		return true;
-	case K_PASSWORD:
-		switch (k) {
-		case 0: set_bytes(m, "password of 0 bytes", 0, 0); break;
-		case 1: set_bytes(m, "password of 1025 bytes", 1025, 'p'); break;
-		default: return false;
-		}
-		out_of_range(m, MSG_BIN_RANGE);
-		return true;
-	case K_SEALED:
-		switch (k) {
-		case 0: set_bytes(m, "27 bytes", 27, 0x42); break;
-		case 1: set_bytes(m, "CPNS_SEALED_MAX + 1 bytes", CPNS_SEALED_MAX + 1, 0x42);
-			break;
-		case 2: set_bytes(m, "0 bytes", 0, 0); break;
-		default: return false;
-		}
-		out_of_range(m, MSG_BIN_RANGE);
-		return true;
+	}
+	case K_TABLE:
+		break;
 	}
 	return false;
 }
@@ -417,7 +551,7 @@ struct aval {
 
 FIXTURE(policy) {
 	struct tgenl *t;
-	const struct cspec *c;
+	struct cspec *c;
 	int32_t ring;
 	struct aval val[MAX_SPECS];
 	uint8_t psk[32], master[32], tk[32];
@@ -548,12 +682,15 @@ static int seal_record(FIXTURE_DATA(policy) *self, uint8_t cmd, int out_attr,
 
 FIXTURE_SETUP(policy)
 {
+	const char *why;
 	int32_t s32;
 	uint8_t b[CPNS_SEALED_MAX];
 	int err = 0;
 
 	self->c = cspec_of(variant->cmd);
 	ASSERT_NE(NULL, self->c);
+	why = resolve(self->c);
+	ASSERT_EQ(NULL, why) TH_LOG("%s: %s", self->c->name, why);
 	self->ring = tk_fresh_node();
 	ASSERT_LT(0, self->ring) TH_LOG("tk_fresh_keyring: %d", self->ring);
 	self->t = tgenl_open();

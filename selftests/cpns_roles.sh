@@ -22,20 +22,11 @@
 set -u
 umask 077
 
+. "$(dirname "$0")/lib/ktap.sh"
+
 D=$(mktemp -d)
-n=0
-fails=0
 SRV=
 PNE=
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-fail() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n $*"
-}
 cleanup() {
 	[ -n "$SRV" ] && kill -TERM "$SRV" 2>/dev/null
 	[ -n "$PNE" ] && kill -TERM "$PNE" 2>/dev/null
@@ -59,10 +50,9 @@ expect() {
 }
 comment() { sed 's/^/# /'; }
 
-echo "KTAP version 1"
+ktap_header
 if ! command -v cpnsctl >/dev/null || ! modprobe cpns 2>/dev/null; then
-	echo "1..0 # SKIP no cpnsctl or no cpns module"
-	exit 4
+	ktap_skip_plan "no cpnsctl or no cpns module"
 fi
 ip link set lo up
 
@@ -261,5 +251,4 @@ comment <"$D/srv.log"
 echo "# PNE log:"
 comment <"$D/pne.log"
 keyctl show @u | comment
-echo "1..$n"
-[ "$fails" = 0 ]
+ktap_finish

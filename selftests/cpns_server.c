@@ -14,11 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/random.h>
 
 #include "kselftest_harness.h"
-#include "genl.h"
-#include "ref.h"
+#include "fixture.h"
 #include "tkeys.h"
 
 #define GW "gw-1"
@@ -32,23 +30,7 @@
 #define CLAIM1 "ABCD-1234-EFGH"
 #define CLAIM2 "ZZZZ-9999"
 
-#define REC_MAX 600
-
-struct blob {
-	uint8_t b[REC_MAX];
-	int len;
-};
-
-/* A request as the GW sends it. */
-struct req {
-	char gw[300];
-	char user[80];
-	char entity[80];
-	uint8_t rand[REF_RAND_LEN];
-	uint64_t t;
-	uint8_t sealed[CPNS_SEALED_MAX];
-	size_t slen;
-};
+#define FX_REC_MAX 600
 
 /* What a reply said, copied out of the attribute table. */
 struct reply {
@@ -60,7 +42,7 @@ struct reply {
 	int has_user, has_entity;
 	char user[80], entity[80];
 	int has_epoch, has_n, has_chain_id, has_chain_record;
-	struct blob erec;		/* CPNS_A_ENTITY_RECORD, len 0: absent */
+	struct fx_blob erec;		/* CPNS_A_ENTITY_RECORD, len 0: absent */
 	uint32_t epoch;
 	uint16_t n;
 	uint8_t chain_id[CPNS_CHAIN_ID_LEN];
@@ -68,17 +50,6 @@ struct reply {
 	int slen;
 	char ext[256];
 };
-
-static void fill_random(void *p, size_t len)
-{
-	if (getrandom(p, len, 0) != (ssize_t)len)
-		abort();
-}
-
-static void put_id(struct nl_msg *m, int attr, const char *id)
-{
-	nla_put(m, attr, strlen(id), id);
-}
 
 static void copy_str(char *dst, const struct nlattr *a)
 {
@@ -117,7 +88,7 @@ static void reply_copy(struct reply *r, struct nlattr **tb)
 		memcpy(r->chain_id, nla_data(tb[CPNS_A_CHAIN_ID]), CPNS_CHAIN_ID_LEN);
 	}
 	r->has_chain_record = !!tb[CPNS_A_CHAIN_RECORD];
-	if (tb[CPNS_A_ENTITY_RECORD] && nla_len(tb[CPNS_A_ENTITY_RECORD]) <= REC_MAX) {
+	if (tb[CPNS_A_ENTITY_RECORD] && nla_len(tb[CPNS_A_ENTITY_RECORD]) <= FX_REC_MAX) {
 		r->erec.len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
 		memcpy(r->erec.b, nla_data(tb[CPNS_A_ENTITY_RECORD]), r->erec.len);
 	}
@@ -128,50 +99,28 @@ static void reply_copy(struct reply *r, struct nlattr **tb)
 	}
 }
 
-/* Seal an arbitrary ReqBody for r (gw, rand, t set) under psk. */
-static void req_seal_body(struct req *r, const uint8_t psk[32],
-			  const uint8_t *body, size_t len)
+/* A request with the given ReqBody (sealed correctly), GW's, T = now. */
+static void req_raw(struct fx_gwreq *r, const uint8_t psk[32],
+		    const uint8_t *body, size_t len)
 {
-	uint8_t k[REF_KEY_LEN], aad[REF_AAD_MAX], nonce[REF_NONCE_LEN];
-	size_t aadlen;
-
-	fill_random(nonce, sizeof(nonce));
-	ref_k_req(psk, r->rand, k);
-	aadlen = ref_req_aad(aad, r->gw, r->rand, r->t);
-	r->slen = ref_seal(k, nonce, aad, aadlen, body, len, r->sealed);
-}
-
-/* A well-formed request; code NULL: no ClaimProof. */
-static void req_build(struct req *r, const uint8_t psk[32], const char *gw,
-		      const char *user, const char *entity, const char *pw,
-		      const char *code, uint64_t t)
-{
-	uint8_t hpw[32], auth[32], proof[32], body[REF_REQ_BODY_MAX + 64];
-	size_t len;
-
 	memset(r, 0, sizeof(*r));
-	snprintf(r->gw, sizeof(r->gw), "%s", gw);
-	snprintf(r->user, sizeof(r->user), "%s", user);
-	snprintf(r->entity, sizeof(r->entity), "%s", entity);
-	fill_random(r->rand, sizeof(r->rand));
-	r->t = t;
-	ref_hpw(pw, strlen(pw), hpw);
-	ref_auth_hash(hpw, r->rand, t, auth);
-	if (code)
-		ref_claim_proof(code, gw, user, entity, r->rand, t, proof);
-	len = ref_req_body(body, user, entity, auth, code ? proof : NULL);
-	req_seal_body(r, psk, body, len);
+	snprintf(r->gw, sizeof(r->gw), "%s", GW);
+	fx_random(r->rand, sizeof(r->rand));
+	r->t = time(NULL);
+	fx_req_seal_body(r, psk, body, len);
 }
 
-static void req_put(struct nl_msg *m, const struct req *r)
+static int resp_open(const struct reply *rep, const uint8_t psk[32],
+		     const struct fx_gwreq *r, uint8_t status, const char *user,
+		     const char *entity, uint8_t *pt)
 {
-	put_id(m, CPNS_A_GW_ID, r->gw);
-	nla_put(m, CPNS_A_RAND, REF_RAND_LEN, r->rand);
-	nla_put_u64(m, CPNS_A_TIME, r->t);
-	nla_put(m, CPNS_A_SEALED, r->slen, r->sealed);
+	if (rep->slen < 0)
+		return -1;
+	return fx_resp_open(psk, r, status, user, entity, rep->sealed,
+			    rep->slen, pt);
 }
 
-static void open_request(struct tgenl *t, int32_t ring, const struct req *r,
+static void open_request(struct tgenl *t, int32_t ring, const struct fx_gwreq *r,
 			 struct reply *out)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
@@ -179,21 +128,21 @@ static void open_request(struct tgenl *t, int32_t ring, const struct req *r,
 
 	memset(out, 0, sizeof(*out));
 	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	req_put(m, r);
+	fx_req_put(m, r);
 	out->err = tgenl_call(t, m, tb, out->ext, sizeof(out->ext));
 	reply_copy(out, tb);
 }
 
 struct respond_args {
 	uint8_t status;
-	const struct blob *urec;	/* NULL: unknown user */
-	const struct blob *erec;	/* NULL: not in the list */
+	const struct fx_blob *urec;	/* NULL: unknown user */
+	const struct fx_blob *erec;	/* NULL: not in the list */
 	const char *owner;		/* NULL: unowned */
 	uint32_t epoch;
 	uint16_t n;
 };
 
-static void respond(struct tgenl *t, int32_t ring, const struct req *r,
+static void respond(struct tgenl *t, int32_t ring, const struct fx_gwreq *r,
 		    const struct respond_args *a, struct reply *out)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
@@ -201,39 +150,19 @@ static void respond(struct tgenl *t, int32_t ring, const struct req *r,
 
 	memset(out, 0, sizeof(*out));
 	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_MASTER, MASTER);
-	req_put(m, r);
+	fx_put_id(m, CPNS_A_MASTER, MASTER);
+	fx_req_put(m, r);
 	nla_put_u8(m, CPNS_A_STATUS, a->status);
 	if (a->urec)
 		nla_put(m, CPNS_A_USER_RECORD, a->urec->len, a->urec->b);
 	if (a->erec)
 		nla_put(m, CPNS_A_ENTITY_RECORD, a->erec->len, a->erec->b);
 	if (a->owner)
-		put_id(m, CPNS_A_OWNER, a->owner);
+		fx_put_id(m, CPNS_A_OWNER, a->owner);
 	nla_put_u32(m, CPNS_A_EPOCH, a->epoch);
 	nla_put_u16(m, CPNS_A_N, a->n);
 	out->err = tgenl_call(t, m, tb, out->ext, sizeof(out->ext));
 	reply_copy(out, tb);
-}
-
-/*
- * The sealed part opens under K_resp with RespAAD(status, ids) and gives
- * exactly ptlen bytes into pt; -1 if it does not open.
- */
-static int resp_open(const struct reply *rep, const uint8_t psk[32],
-		     const struct req *r, uint8_t status, const char *user,
-		     const char *entity, uint8_t *pt)
-{
-	uint8_t k[REF_KEY_LEN], aad[REF_AAD_MAX];
-	size_t aadlen;
-
-	if (rep->slen < REF_SEALED_MIN)
-		return -1;
-	ref_k_resp(psk, r->rand, k);
-	aadlen = ref_resp_aad(aad, status, r->gw, user, entity, r->rand, r->t);
-	if (ref_open(k, aad, aadlen, rep->sealed, rep->slen, pt))
-		return -1;
-	return rep->slen - REF_SEALED_MIN;
 }
 
 /*
@@ -284,49 +213,6 @@ static int resp_open(const struct reply *rep, const uint8_t psk[32],
 		ASSERT_EQ((claim_), (rep)->claim);				\
 	} while (0)
 
-static int seal_user(struct tgenl *t, int32_t ring, const char *user,
-		     const char *pw, struct blob *out)
-{
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_SEAL_USER);
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_MASTER, MASTER);
-	put_id(m, CPNS_A_USER_ID, user);
-	nla_put(m, CPNS_A_PASSWORD, strlen(pw), pw);
-	err = tgenl_call(t, m, tb, NULL, 0);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_USER_RECORD] || nla_len(tb[CPNS_A_USER_RECORD]) > REC_MAX)
-		return -EPROTO;
-	out->len = nla_len(tb[CPNS_A_USER_RECORD]);
-	memcpy(out->b, nla_data(tb[CPNS_A_USER_RECORD]), out->len);
-	return 0;
-}
-
-static int seal_entity(struct tgenl *t, int32_t ring, const char *entity,
-		       const uint8_t *tk, size_t tklen, const char *code,
-		       struct blob *out)
-{
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *m = tgenl_msg(t, CPNS_CMD_SRV_SEAL_ENTITY);
-	int err;
-
-	nla_put_s32(m, CPNS_A_KEYRING, ring);
-	put_id(m, CPNS_A_MASTER, MASTER);
-	put_id(m, CPNS_A_ENTITY_ID, entity);
-	nla_put(m, CPNS_A_TK, tklen, tk);
-	nla_put(m, CPNS_A_CLAIM_CODE, strlen(code), code);
-	err = tgenl_call(t, m, tb, NULL, 0);
-	if (err)
-		return err;
-	if (!tb[CPNS_A_ENTITY_RECORD] || nla_len(tb[CPNS_A_ENTITY_RECORD]) > REC_MAX)
-		return -EPROTO;
-	out->len = nla_len(tb[CPNS_A_ENTITY_RECORD]);
-	memcpy(out->b, nla_data(tb[CPNS_A_ENTITY_RECORD]), out->len);
-	return 0;
-}
 
 /*
  * Store records as the module seals them (Documentation/design.rst, "The
@@ -351,43 +237,6 @@ static uint8_t *lp(uint8_t *p, const void *x, size_t len)
 	return p + 2 + len;
 }
 
-static void rec_forge(const uint8_t master[32], uint8_t kind, int version,
-		      const char *id, const uint8_t *pt, size_t len,
-		      struct blob *out)
-{
-	uint8_t aad[REF_AAD_MAX], nonce[REF_NONCE_LEN];
-	size_t aadlen = ref_record_aad(aad, kind, version, id);
-
-	fill_random(nonce, sizeof(nonce));
-	out->len = ref_seal(master, nonce, aad, aadlen, pt, len, out->b);
-}
-
-static void entity_forge(const uint8_t master[32], int version,
-			 const char *entity, uint32_t e, const char *owner,
-			 const uint8_t *tk, size_t tklen, const char *code,
-			 struct blob *out)
-{
-	uint8_t pt[REC_MAX];
-	size_t len = ref_entity_record_pt(pt, e, owner, tk, tklen, code);
-
-	rec_forge(master, REC_ENTITY, version, entity, pt, len, out);
-}
-
-/* The entity record the module returned opens to exactly these values. */
-static int entity_check(const uint8_t master[32], const struct blob *rec,
-			const char *entity, uint32_t e, const char *owner,
-			const uint8_t *tk, size_t tklen, const char *code)
-{
-	uint8_t aad[REF_AAD_MAX], pt[REC_MAX], want[REC_MAX];
-	size_t aadlen = ref_record_aad(aad, REC_ENTITY, REC_VERSION, entity);
-	size_t len = ref_entity_record_pt(want, e, owner, tk, tklen, code);
-
-	if (rec->len != (int)(len + REF_SEALED_MIN) ||
-	    ref_open(master, aad, aadlen, rec->b, rec->len, pt))
-		return -1;
-	return memcmp(pt, want, len) ? -1 : 0;
-}
-
 FIXTURE(srv) {
 	struct tgenl *t;
 	int32_t ring;
@@ -395,7 +244,7 @@ FIXTURE(srv) {
 	uint8_t master[CPNS_MASTER_LEN];
 	uint8_t tk1[32];
 	uint8_t tk2[64];
-	struct blob alice, bob, pne1, pne2;
+	struct fx_blob alice, bob, pne1, pne2;
 };
 
 FIXTURE_SETUP(srv)
@@ -406,26 +255,26 @@ FIXTURE_SETUP(srv)
 	ASSERT_LT(0, self->ring);
 	self->t = tgenl_open();
 	ASSERT_NE(NULL, self->t);
-	fill_random(self->psk, sizeof(self->psk));
-	fill_random(master, CPNS_MASTER_LEN);
-	fill_random(self->tk1, sizeof(self->tk1));
-	fill_random(self->tk2, sizeof(self->tk2));
+	fx_random(self->psk, sizeof(self->psk));
+	fx_random(master, CPNS_MASTER_LEN);
+	fx_random(self->tk1, sizeof(self->tk1));
+	fx_random(self->tk2, sizeof(self->tk2));
 	ASSERT_LT(0, tk_add("psk:" GW, self->psk, sizeof(self->psk), self->ring));
 	ASSERT_LT(0, tk_add("master:" MASTER, master, CPNS_MASTER_LEN, self->ring));
-	ASSERT_EQ(0, seal_user(self->t, self->ring, ALICE, ALICE_PW, &self->alice));
-	ASSERT_EQ(0, seal_user(self->t, self->ring, BOB, BOB_PW, &self->bob));
-	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE1, self->tk1,
+	ASSERT_EQ(0, fx_seal_user(self->t, self->ring, MASTER, ALICE, ALICE_PW, &self->alice));
+	ASSERT_EQ(0, fx_seal_user(self->t, self->ring, MASTER, BOB, BOB_PW, &self->bob));
+	ASSERT_EQ(0, fx_seal_entity(self->t, self->ring, MASTER, PNE1, self->tk1,
 				 sizeof(self->tk1), CLAIM1, &self->pne1));
-	ASSERT_EQ(0, seal_entity(self->t, self->ring, PNE2, self->tk2,
+	ASSERT_EQ(0, fx_seal_entity(self->t, self->ring, MASTER, PNE2, self->tk2,
 				 sizeof(self->tk2), CLAIM2, &self->pne2));
 }
 
 /* A record of pne-0001 or pne-0002 at epoch e, owned by owner (NULL: nobody). */
 #define PNE1_AT(rec, e, owner)							\
-	entity_forge(self->master, REC_VERSION, PNE1, (e), (owner), self->tk1,	\
+	fx_entity_forge(self->master, REC_VERSION, PNE1, (e), (owner), self->tk1,	\
 		     sizeof(self->tk1), CLAIM1, (rec))
 #define PNE2_AT(rec, e, owner)							\
-	entity_forge(self->master, REC_VERSION, PNE2, (e), (owner), self->tk2,	\
+	fx_entity_forge(self->master, REC_VERSION, PNE2, (e), (owner), self->tk2,	\
 		     sizeof(self->tk2), CLAIM2, (rec))
 
 FIXTURE_TEARDOWN(srv)
@@ -439,14 +288,14 @@ FIXTURE_TEARDOWN(srv)
  * during the call, so that the kernel's "now" was ours.
  */
 static void open_at(struct tgenl *t, int32_t ring, const uint8_t psk[32],
-		    int64_t dt, struct req *r, struct reply *rep)
+		    int64_t dt, struct fx_gwreq *r, struct reply *rep)
 {
 	int k;
 
 	for (k = 0; k < 10; k++) {
 		time_t before = time(NULL);
 
-		req_build(r, psk, GW, ALICE, PNE1, ALICE_PW, NULL,
+		fx_req_build(r, psk, GW, ALICE, PNE1, ALICE_PW, NULL,
 			  (uint64_t)(before + dt));
 		open_request(t, ring, r, rep);
 		if (time(NULL) == before)
@@ -459,32 +308,32 @@ TEST_F(srv, malformed_gw_id_unverified)
 {
 	char gw65[66];
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
-	req_build(&r, self->psk, "bad gw", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, "bad gw", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
 
 	/* 65 bytes cannot be a GwID of the wire: a length out of limits, ERANGE */
 	memset(gw65, 'g', 65);
 	gw65[65] = '\0';
-	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_EQ(-ERANGE, rep.err);
 	ASSERT_FALSE(rep.has_status);
 
 	/* Other bad characters, and a stale T: still MALFORMED (checked first). */
-	req_build(&r, self->psk, "gw/1", ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
+	fx_req_build(&r, self->psk, "gw/1", ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 1000);
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
-	req_build(&r, self->psk, "gw\xc3\xa9", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, "gw\xc3\xa9", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_MALFORMED);
 
 	/* A 64-byte GwID of the allowed characters is well formed. */
 	memset(gw65, 'g', 64);
 	gw65[64] = '\0';
-	req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, gw65, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);	/* no psk: for it */
 }
@@ -494,22 +343,22 @@ TEST_F(srv, empty_gw_id_erange)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct nl_msg *m;
-	struct req r;
+	struct fx_gwreq r;
 
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	m = tgenl_msg(self->t, CPNS_CMD_SRV_OPEN_REQUEST);
 	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
 	nla_put(m, CPNS_A_GW_ID, 0, "");
 	nla_put(m, CPNS_A_RAND, REF_RAND_LEN, r.rand);
 	nla_put_u64(m, CPNS_A_TIME, r.t);
-	nla_put(m, CPNS_A_SEALED, r.slen, r.sealed);
+	nla_put(m, CPNS_A_SEALED, r.sealed_len, r.sealed);
 	ASSERT_EQ(-ERANGE, tgenl_call(self->t, m, tb, NULL, 0));
 }
 
 TEST_F(srv, stale_outside_window)
 {
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
 	open_at(self->t, self->ring, self->psk, -301, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
@@ -518,14 +367,14 @@ TEST_F(srv, stale_outside_window)
 	open_at(self->t, self->ring, self->psk, -100000, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
 	/* T = 0 and T = 2^64 - 1: no wrap-around */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, 0);
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, 0);
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, UINT64_MAX);
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, UINT64_MAX);
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
 	/* STALE comes before OPEN: a wrong PSK1 is still STALE */
-	req_build(&r, self->tk1, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 400);
+	fx_req_build(&r, self->tk1, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 400);
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_STALE);
 }
@@ -533,7 +382,7 @@ TEST_F(srv, stale_outside_window)
 TEST_F(srv, window_edges_accepted)
 {
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
 	open_at(self->t, self->ring, self->psk, -300, &r, &rep);
 	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
@@ -546,9 +395,9 @@ TEST_F(srv, window_edges_accepted)
 TEST_F(srv, open_ok_with_claim)
 {
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
-	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_OPENED_OK(&rep, BOB, PNE2, 1);
 }
@@ -557,23 +406,23 @@ TEST_F(srv, bad_gw_auth_unverified)
 {
 	uint8_t other[32];
 	struct reply rep;
-	struct req r, r2;
+	struct fx_gwreq r, r2;
 	size_t k;
 
 	/* unknown GwID, well formed */
-	req_build(&r, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
 
 	/* wrong PSK1 */
-	fill_random(other, sizeof(other));
-	req_build(&r, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_random(other, sizeof(other));
+	fx_req_build(&r, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
 
 	/* one flipped bit anywhere in nonce, ciphertext or tag */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
-	for (k = 0; k < r.slen; k += 7) {
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	for (k = 0; k < r.sealed_len; k += 7) {
 		r2 = r;
 		r2.sealed[k] ^= 0x01;
 		open_request(self->t, self->ring, &r2, &rep);
@@ -581,7 +430,7 @@ TEST_F(srv, bad_gw_auth_unverified)
 	}
 	/* truncated */
 	r2 = r;
-	r2.slen--;
+	r2.sealed_len--;
 	open_request(self->t, self->ring, &r2, &rep);
 	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
 
@@ -597,7 +446,7 @@ TEST_F(srv, bad_gw_auth_unverified)
 
 	/* another GW's request under its own PSK1 does not open as GW's */
 	ASSERT_LT(0, tk_add("psk:gw-2", other, sizeof(other), self->ring));
-	req_build(&r, other, "gw-2", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, other, "gw-2", ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
 	snprintf(r.gw, sizeof(r.gw), "%s", GW);
@@ -605,32 +454,9 @@ TEST_F(srv, bad_gw_auth_unverified)
 	ASSERT_UNVERIFIED(&rep, CPNS_BAD_GW_AUTH);
 
 	/* the untampered request still opens */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	open_request(self->t, self->ring, &r, &rep);
 	ASSERT_OPENED_OK(&rep, ALICE, PNE1, 0);
-}
-
-/* Build a request whose ReqBody is given (sealed correctly under K_req). */
-static void req_raw(struct req *r, const uint8_t psk[32], const uint8_t *body,
-		    size_t len)
-{
-	memset(r, 0, sizeof(*r));
-	snprintf(r->gw, sizeof(r->gw), "%s", GW);
-	fill_random(r->rand, sizeof(r->rand));
-	r->t = time(NULL);
-	req_seal_body(r, psk, body, len);
-}
-
-/* ReqBody for (user, entity) with a correct AuthHash for r->rand, r->t. */
-static size_t body_for(uint8_t *body, const char *user, const char *entity,
-		       const char *pw, const uint8_t rand[32], uint64_t t,
-		       const uint8_t *claim)
-{
-	uint8_t hpw[32], auth[32];
-
-	ref_hpw(pw, strlen(pw), hpw);
-	ref_auth_hash(hpw, rand, t, auth);
-	return ref_req_body(body, user, entity, auth, claim);
 }
 
 /*
@@ -641,7 +467,7 @@ static size_t body_for(uint8_t *body, const char *user, const char *entity,
  */
 static void check_sealed_malformed(struct __test_metadata *_metadata,
 				   struct tgenl *t, int32_t ring,
-				   const uint8_t psk[32], struct req *r,
+				   const uint8_t psk[32], struct fx_gwreq *r,
 				   const char *user, const char *entity)
 {
 	struct respond_args a = { .status = CPNS_MALFORMED, .epoch = 3, .n = 8 };
@@ -673,41 +499,41 @@ static void check_sealed_malformed(struct __test_metadata *_metadata,
 TEST_F(srv, sealed_malformed_body_length)
 {
 	uint8_t body[CPNS_SEALED_MAX], claim[32];
-	struct req r;
+	struct fx_gwreq r;
 	size_t len;
 
 	/* one byte too many */
 	req_raw(&r, self->psk, body, 0);
-	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
 	body[len++] = 0;
-	req_seal_body(&r, self->psk, body, len);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       ALICE, PNE1);
 
 	/* one byte short (claim proof of 31 bytes) */
-	fill_random(claim, sizeof(claim));
-	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, claim);
-	req_seal_body(&r, self->psk, body, len - 1);
+	fx_random(claim, sizeof(claim));
+	len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, claim);
+	fx_req_seal_body(&r, self->psk, body, len - 1);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       ALICE, PNE1);
 
 	/* lp(ClaimProof) of 16 bytes, consistent length */
-	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
 	body[len - 1] = 16;
 	memset(body + len, 0x5a, 16);
-	req_seal_body(&r, self->psk, body, len + 16);
+	fx_req_seal_body(&r, self->psk, body, len + 16);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       ALICE, PNE1);
 
 	/* no AuthHash at all: only the two identifiers */
-	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
-	req_seal_body(&r, self->psk, body, len - 34);
+	len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	fx_req_seal_body(&r, self->psk, body, len - 34);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       ALICE, PNE1);
 
 	/* an empty body (the sealed part is nonce and tag only) */
-	req_seal_body(&r, self->psk, body, 0);
-	ASSERT_EQ(REF_SEALED_MIN, r.slen);
+	fx_req_seal_body(&r, self->psk, body, 0);
+	ASSERT_EQ(REF_SEALED_MIN, r.sealed_len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       "", "");
 }
@@ -721,19 +547,19 @@ TEST_F(srv, sealed_malformed_body_too_long)
 {
 	char u64[65], e64[65];
 	uint8_t body[CPNS_SEALED_MAX], claim[32];
-	struct req r;
+	struct fx_gwreq r;
 	size_t len;
 
 	memset(u64, 'u', 64);
 	u64[64] = '\0';
 	memset(e64, 'e', 64);
 	e64[64] = '\0';
-	fill_random(claim, sizeof(claim));
+	fx_random(claim, sizeof(claim));
 	req_raw(&r, self->psk, body, 0);
-	len = body_for(body, u64, e64, ALICE_PW, r.rand, r.t, claim);
+	len = fx_req_body(body, u64, e64, ALICE_PW, r.rand, r.t, claim);
 	ASSERT_EQ(198, len);
 	/* the longest valid body opens OK */
-	req_seal_body(&r, self->psk, body, len);
+	fx_req_seal_body(&r, self->psk, body, len);
 	{
 		struct reply rep;
 
@@ -741,7 +567,7 @@ TEST_F(srv, sealed_malformed_body_too_long)
 		ASSERT_OPENED_OK(&rep, u64, e64, 1);
 	}
 	body[len++] = 0;
-	req_seal_body(&r, self->psk, body, len);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       u64, e64);
 }
@@ -750,31 +576,31 @@ TEST_F(srv, sealed_malformed_identifier)
 {
 	uint8_t body[CPNS_SEALED_MAX];
 	char u65[66];
-	struct req r;
+	struct fx_gwreq r;
 	size_t len;
 
 	req_raw(&r, self->psk, body, 0);
-	len = body_for(body, "bad user", PNE1, ALICE_PW, r.rand, r.t, NULL);
-	req_seal_body(&r, self->psk, body, len);
+	len = fx_req_body(body, "bad user", PNE1, ALICE_PW, r.rand, r.t, NULL);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       "bad user", PNE1);
 
-	len = body_for(body, ALICE, "pne#1", ALICE_PW, r.rand, r.t, NULL);
-	req_seal_body(&r, self->psk, body, len);
+	len = fx_req_body(body, ALICE, "pne#1", ALICE_PW, r.rand, r.t, NULL);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       ALICE, "pne#1");
 
 	/* an empty UserID */
-	len = body_for(body, "", PNE1, ALICE_PW, r.rand, r.t, NULL);
-	req_seal_body(&r, self->psk, body, len);
+	len = fx_req_body(body, "", PNE1, ALICE_PW, r.rand, r.t, NULL);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       "", PNE1);
 
 	/* a 65-byte UserID: its lp() is not parsed, RespAAD has empty ids */
 	memset(u65, 'u', 65);
 	u65[65] = '\0';
-	len = body_for(body, u65, PNE1, ALICE_PW, r.rand, r.t, NULL);
-	req_seal_body(&r, self->psk, body, len);
+	len = fx_req_body(body, u65, PNE1, ALICE_PW, r.rand, r.t, NULL);
+	fx_req_seal_body(&r, self->psk, body, len);
 	check_sealed_malformed(_metadata, self->t, self->ring, self->psk, &r,
 			       "", "");
 }
@@ -791,12 +617,12 @@ TEST_F(srv, userspace_statuses_sealed)
 	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
 				  .epoch = 4, .n = 8 };
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 	size_t k;
 
 	for (k = 0; k < sizeof(statuses); k++) {
 		/* a request that would otherwise be OK */
-		req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+		fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 		bool empty = statuses[k] == CPNS_REPLAY || statuses[k] == CPNS_MALFORMED;
 		const char *u = empty ? "" : ALICE, *e = empty ? "" : PNE1;
 		uint8_t pt[REF_BUNDLE_LEN];
@@ -807,7 +633,7 @@ TEST_F(srv, userspace_statuses_sealed)
 		ASSERT_EQ(-1, resp_open(&rep, self->psk, &r, statuses[k],
 					empty ? ALICE : "", empty ? PNE1 : "", pt));
 		/* and even with a wrong password: not checked */
-		req_build(&r, self->psk, GW, ALICE, PNE1, "wrong", NULL, time(NULL));
+		fx_req_build(&r, self->psk, GW, ALICE, PNE1, "wrong", NULL, time(NULL));
 		respond(self->t, self->ring, &r, &a, &rep);
 		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, statuses[k], u, e);
 	}
@@ -826,10 +652,10 @@ TEST_F(srv, respond_refuses_kernel_statuses)
 	struct respond_args a = { .urec = &self->alice, .erec = &self->pne1,
 				  .epoch = 4, .n = 8 };
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 	size_t k;
 
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	for (k = 0; k < sizeof(statuses); k++) {
 		a.status = statuses[k];
 		respond(self->t, self->ring, &r, &a, &rep);
@@ -844,16 +670,16 @@ TEST_F(srv, auth_failed)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .erec = &self->pne1, .epoch = 0, .n = 8 };
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
 	/* wrong password, with a valid claim proof */
-	req_build(&r, self->psk, GW, ALICE, PNE1, "correct horse battery stapler",
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, "correct horse battery stapler",
 		  CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
 
 	/* another user's password */
-	req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
 
@@ -865,8 +691,8 @@ TEST_F(srv, auth_failed)
 		req_raw(&r, self->psk, body, 0);
 		snprintf(r.user, sizeof(r.user), ALICE);
 		snprintf(r.entity, sizeof(r.entity), PNE1);
-		len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t - 1, NULL);
-		req_seal_body(&r, self->psk, body, len);
+		len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t - 1, NULL);
+		fx_req_seal_body(&r, self->psk, body, len);
 		a.owner = ALICE;
 		respond(self->t, self->ring, &r, &a, &rep);
 		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED,
@@ -876,10 +702,10 @@ TEST_F(srv, auth_failed)
 
 	/* unknown user: no CPNS_A_USER_RECORD, whatever the password */
 	a.urec = NULL;
-	req_build(&r, self->psk, GW, "carol", PNE1, "carol-pw", CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, "carol", PNE1, "carol-pw", CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, "carol", PNE1);
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
 
@@ -887,7 +713,7 @@ TEST_F(srv, auth_failed)
 	a.urec = &self->alice;
 	a.erec = NULL;
 	a.owner = BOB;
-	req_build(&r, self->psk, GW, ALICE, PNE1, "nope", NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, "nope", NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_AUTH_FAILED, ALICE, PNE1);
 }
@@ -897,9 +723,9 @@ TEST_F(srv, unknown_entity)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .erec = NULL, .epoch = 0, .n = 8 };
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
-	req_build(&r, self->psk, GW, ALICE, "pne-none", ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, "pne-none", ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_UNKNOWN_ENTITY, ALICE,
 			      "pne-none");
@@ -915,16 +741,16 @@ TEST_F(srv, not_owner)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .owner = BOB, .epoch = 2, .n = 8 };
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 
 	PNE1_AT(&rec, 2, BOB);
 	a.erec = &rec;
 	/* even with the right claim code */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, ALICE, PNE1);
 	/* an owner whose name is a prefix or an extension of the user's */
@@ -944,16 +770,16 @@ TEST_F(srv, claim_failed)
 				  .erec = &self->pne1, .epoch = 0, .n = 8 };
 	uint8_t body[CPNS_SEALED_MAX], proof[32];
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 	size_t len;
 
 	/* unowned, no claim code */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
 
 	/* unowned, wrong claim code (another entity's) */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
 
@@ -962,8 +788,8 @@ TEST_F(srv, claim_failed)
 	snprintf(r.user, sizeof(r.user), ALICE);
 	snprintf(r.entity, sizeof(r.entity), PNE1);
 	ref_claim_proof(CLAIM1, "gw-2", ALICE, PNE1, r.rand, r.t, proof);
-	len = body_for(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, proof);
-	req_seal_body(&r, self->psk, body, len);
+	len = fx_req_body(body, ALICE, PNE1, ALICE_PW, r.rand, r.t, proof);
+	fx_req_seal_body(&r, self->psk, body, len);
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_CLAIM_FAILED, ALICE, PNE1);
 }
@@ -973,7 +799,7 @@ TEST_F(srv, claim_failed)
  * KEK_E = ref_kek(TK, entity, E), ChainID from EUKey[n].
  */
 static void check_ok(struct __test_metadata *_metadata, const struct reply *rep,
-		     const uint8_t psk[32], const struct req *r,
+		     const uint8_t psk[32], const struct fx_gwreq *r,
 		     const uint8_t *tk, size_t tklen, uint32_t e, uint16_t n,
 		     int claim)
 {
@@ -1011,17 +837,17 @@ TEST_F(srv, ok_first_claim)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .epoch = 5, .n = 8 };
 	struct reply rep, rep2;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 
 	PNE1_AT(&rec, 5, NULL);
 	a.erec = &rec;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 6, 8, 1);
 	/* the new entity record: E = 6, owned by alice, TK and code kept */
-	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 6, ALICE,
+	ASSERT_EQ(0, fx_entity_check(self->master, &rep.erec, PNE1, 6, ALICE,
 				  self->tk1, sizeof(self->tk1), CLAIM1));
 
 	/* the same request answered again: a fresh chain (RAND_SVR) */
@@ -1035,11 +861,11 @@ TEST_F(srv, ok_first_claim)
 	a.erec = &self->pne2;
 	a.epoch = 0;
 	a.n = 1;
-	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk2, sizeof(self->tk2),
 		 1, 1, 1);
-	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE2, 1, BOB,
+	ASSERT_EQ(0, fx_entity_check(self->master, &rep.erec, PNE2, 1, BOB,
 				  self->tk2, sizeof(self->tk2), CLAIM2));
 }
 
@@ -1048,19 +874,19 @@ TEST_F(srv, ok_owner_without_claim)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .owner = ALICE, .epoch = 41, .n = 64 };
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 
 	PNE1_AT(&rec, 41, ALICE);
 	a.erec = &rec;
 
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 42, 64, 0);
 
 	/* the owner's ClaimProof is ignored, even a wrong one */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM2, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 42, 64, 0);
@@ -1073,13 +899,13 @@ TEST_F(srv, ok_n_max_and_epoch_limits)
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	struct nl_msg *m;
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 
 	PNE2_AT(&rec, 0xfffffffe, BOB);
 	a.erec = &rec;
 
-	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk2, sizeof(self->tk2),
 		 0xffffffff, 65535, 0);
@@ -1093,12 +919,12 @@ TEST_F(srv, ok_n_max_and_epoch_limits)
 	/* n = 0 is outside the attribute's range: ERANGE */
 	m = tgenl_msg(self->t, CPNS_CMD_SRV_RESPOND);
 	nla_put_s32(m, CPNS_A_KEYRING, self->ring);
-	put_id(m, CPNS_A_MASTER, MASTER);
-	req_put(m, &r);
+	fx_put_id(m, CPNS_A_MASTER, MASTER);
+	fx_req_put(m, &r);
 	nla_put_u8(m, CPNS_A_STATUS, CPNS_OK);
 	nla_put(m, CPNS_A_USER_RECORD, self->bob.len, self->bob.b);
 	nla_put(m, CPNS_A_ENTITY_RECORD, self->pne2.len, self->pne2.b);
-	put_id(m, CPNS_A_OWNER, BOB);
+	fx_put_id(m, CPNS_A_OWNER, BOB);
 	nla_put_u32(m, CPNS_A_EPOCH, 1);
 	nla_put_u16(m, CPNS_A_N, 0);
 	ASSERT_EQ(-ERANGE, tgenl_call(self->t, m, tb, NULL, 0));
@@ -1113,19 +939,19 @@ TEST_F(srv, swapped_records_internal)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->bob,
 				  .owner = ALICE, .epoch = 1, .n = 8 };
-	struct blob rec1, rec2, user_as_entity;
+	struct fx_blob rec1, rec2, user_as_entity;
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
 	PNE1_AT(&rec1, 1, ALICE);
 	PNE2_AT(&rec2, 1, ALICE);
 	a.erec = &rec1;
 	/* bob's record for alice's request, with bob's password */
-	req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, BOB_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 	/* and with alice's */
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 
@@ -1177,11 +1003,11 @@ TEST_F(srv, forged_owner_internal)
 				  .erec = &self->pne1, .owner = BOB,
 				  .epoch = 0, .n = 8 };
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 
 	/* pne-0001 as imported (unowned); the store says bob owns it */
-	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
 
@@ -1192,12 +1018,12 @@ TEST_F(srv, forged_owner_internal)
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
 	a.owner = NULL;
-	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE1);
 	/* an owner name that differs only in its length */
 	a.owner = "alic";
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	a.urec = &self->alice;
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
@@ -1205,11 +1031,11 @@ TEST_F(srv, forged_owner_internal)
 	/* the truth gives NOT_OWNER to bob, OK to alice */
 	a.owner = ALICE;
 	a.urec = &self->bob;
-	req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE1, BOB_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_NOT_OWNER, BOB, PNE1);
 	a.urec = &self->alice;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 4, 8, 0);
@@ -1221,13 +1047,13 @@ TEST_F(srv, forged_epoch_internal)
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .owner = ALICE, .n = 8 };
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 	size_t k;
 
 	PNE1_AT(&rec, 3, ALICE);
 	a.erec = &rec;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	for (k = 0; k < sizeof(lies) / sizeof(lies[0]); k++) {
 		a.epoch = lies[k];
 		respond(self->t, self->ring, &r, &a, &rep);
@@ -1248,15 +1074,15 @@ TEST_F(srv, entity_record_chain)
 {
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .erec = &self->pne1, .epoch = 0, .n = 8 };
-	struct blob first, second;
+	struct fx_blob first, second;
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 1, 8, 1);
-	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 1, ALICE,
+	ASSERT_EQ(0, fx_entity_check(self->master, &rep.erec, PNE1, 1, ALICE,
 				  self->tk1, sizeof(self->tk1), CLAIM1));
 	first = rep.erec;
 
@@ -1264,11 +1090,11 @@ TEST_F(srv, entity_record_chain)
 	a.erec = &first;
 	a.owner = ALICE;
 	a.epoch = 1;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 2, 8, 0);
-	ASSERT_EQ(0, entity_check(self->master, &rep.erec, PNE1, 2, ALICE,
+	ASSERT_EQ(0, fx_entity_check(self->master, &rep.erec, PNE1, 2, ALICE,
 				  self->tk1, sizeof(self->tk1), CLAIM1));
 	second = rep.erec;
 
@@ -1277,7 +1103,7 @@ TEST_F(srv, entity_record_chain)
 	a.erec = &second;
 	a.owner = ALICE;
 	a.epoch = 2;
-	req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
+	fx_req_build(&r, self->psk, GW, BOB, PNE2, BOB_PW, CLAIM2, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, BOB, PNE2);
 	a.owner = NULL;
@@ -1296,24 +1122,24 @@ TEST_F(srv, record_wrong_version_internal)
 	static const int versions[] = { -1, 0, 1, 3, 255 };
 	struct respond_args a = { .status = CPNS_OK, .urec = &self->alice,
 				  .owner = ALICE, .epoch = 1, .n = 8 };
-	uint8_t hpw[32], pt[REC_MAX];
-	struct blob urec, erec, good;
+	uint8_t hpw[32], pt[FX_REC_MAX];
+	struct fx_blob urec, erec, good;
 	struct reply rep;
-	struct req r;
+	struct fx_gwreq r;
 	size_t k, len;
 
 	ref_hpw(ALICE_PW, strlen(ALICE_PW), hpw);
 	PNE1_AT(&good, 1, ALICE);
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	for (k = 0; k < sizeof(versions) / sizeof(versions[0]); k++) {
-		rec_forge(self->master, REC_USER, versions[k], ALICE, hpw, 32,
+		fx_rec_forge(self->master, REC_USER, versions[k], ALICE, hpw, 32,
 			  &urec);
 		a.urec = &urec;
 		a.erec = &good;
 		respond(self->t, self->ring, &r, &a, &rep);
 		ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE,
 				      PNE1);
-		entity_forge(self->master, versions[k], PNE1, 1, ALICE,
+		fx_entity_forge(self->master, versions[k], PNE1, 1, ALICE,
 			     self->tk1, sizeof(self->tk1), CLAIM1, &erec);
 		a.urec = &self->alice;
 		a.erec = &erec;
@@ -1324,26 +1150,26 @@ TEST_F(srv, record_wrong_version_internal)
 	/* the first format's entity plaintext, lp(TK) || lp(ClaimCode) */
 	len = lp(lp(pt, self->tk1, sizeof(self->tk1)), CLAIM1,
 		 strlen(CLAIM1)) - pt;
-	rec_forge(self->master, REC_ENTITY, REC_VERSION, PNE1, pt, len, &erec);
+	fx_rec_forge(self->master, REC_ENTITY, REC_VERSION, PNE1, pt, len, &erec);
 	a.owner = NULL;
 	a.epoch = 0;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, CLAIM1, time(NULL));
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 	/* a short HPW, and an entity record with a bad claim code */
-	rec_forge(self->master, REC_USER, REC_VERSION, ALICE, hpw, 31, &urec);
+	fx_rec_forge(self->master, REC_USER, REC_VERSION, ALICE, hpw, 31, &urec);
 	a.urec = &urec;
 	a.erec = &self->pne1;
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
-	entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
+	fx_entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
 		     sizeof(self->tk1), "bad code!", &erec);
 	a.urec = &self->alice;
 	a.erec = &erec;
 	respond(self->t, self->ring, &r, &a, &rep);
 	ASSERT_SEALED_FAILURE(&rep, self->psk, &r, CPNS_INTERNAL, ALICE, PNE1);
 	/* the same, well formed: OK */
-	entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
+	fx_entity_forge(self->master, REC_VERSION, PNE1, 0, NULL, self->tk1,
 		     sizeof(self->tk1), CLAIM1, &erec);
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
@@ -1359,18 +1185,18 @@ TEST_F(srv, respond_request_not_open_ebadmsg)
 				  .epoch = 1, .n = 8 };
 	uint8_t other[32];
 	struct reply rep;
-	struct blob rec;
-	struct req r, r2;
+	struct fx_blob rec;
+	struct fx_gwreq r, r2;
 	size_t k;
 
 	PNE1_AT(&rec, 1, ALICE);
 	a.erec = &rec;
-	fill_random(other, sizeof(other));
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+	fx_random(other, sizeof(other));
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 	for (k = 0; k < sizeof(statuses); k++) {
 		a.status = statuses[k];
 		r2 = r;
-		r2.sealed[r2.slen - 1] ^= 1;
+		r2.sealed[r2.sealed_len - 1] ^= 1;
 		respond(self->t, self->ring, &r2, &a, &rep);
 		ASSERT_EQ(-EBADMSG, rep.err) TH_LOG("status %u", statuses[k]);
 		ASSERT_FALSE(rep.has_status);
@@ -1378,10 +1204,10 @@ TEST_F(srv, respond_request_not_open_ebadmsg)
 		r2.t--;
 		respond(self->t, self->ring, &r2, &a, &rep);
 		ASSERT_EQ(-EBADMSG, rep.err);
-		req_build(&r2, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
+		fx_req_build(&r2, other, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL));
 		respond(self->t, self->ring, &r2, &a, &rep);
 		ASSERT_EQ(-EBADMSG, rep.err);
-		req_build(&r2, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW,
+		fx_req_build(&r2, self->psk, "gw-unknown", ALICE, PNE1, ALICE_PW,
 			  NULL, time(NULL));
 		respond(self->t, self->ring, &r2, &a, &rep);
 		ASSERT_EQ(-EBADMSG, rep.err);
@@ -1400,8 +1226,8 @@ TEST_F(srv, respond_stale_by_kernel_clock)
 	struct respond_args a = { .urec = &self->alice, .owner = ALICE,
 				  .epoch = 1, .n = 8 };
 	struct reply rep;
-	struct blob rec;
-	struct req r;
+	struct fx_blob rec;
+	struct fx_gwreq r;
 	size_t k, j;
 
 	PNE1_AT(&rec, 1, ALICE);
@@ -1409,7 +1235,7 @@ TEST_F(srv, respond_stale_by_kernel_clock)
 	for (k = 0; k < sizeof(statuses); k++) {
 		for (j = 0; j < sizeof(dts) / sizeof(dts[0]); j++) {
 			a.status = statuses[k];
-			req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL,
+			fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL,
 				  time(NULL) + dts[j]);
 			respond(self->t, self->ring, &r, &a, &rep);
 			ASSERT_EQ(0, rep.err) TH_LOG("ext: %s", rep.ext);
@@ -1424,7 +1250,7 @@ TEST_F(srv, respond_stale_by_kernel_clock)
 		}
 	}
 	a.status = CPNS_OK;
-	req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 200);
+	fx_req_build(&r, self->psk, GW, ALICE, PNE1, ALICE_PW, NULL, time(NULL) - 200);
 	respond(self->t, self->ring, &r, &a, &rep);
 	check_ok(_metadata, &rep, self->psk, &r, self->tk1, sizeof(self->tk1),
 		 2, 8, 0);

@@ -29,10 +29,9 @@ cd "$(dirname "$0")"
 TOPO_PREFIX="# "
 TOPO_DIR=/tmp/cpns-slow
 . ./lib/topology.sh
+. ./lib/ktap.sh
 
-PLAN=$(grep -c "^case_end \"" "$0")
-n=0
-fails=0
+PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
 DB=$TOPO_DIR/server/cpns.db
 SRV=$SERVER_ADDR:$SERVER_PORT
@@ -49,70 +48,18 @@ TIMEOUT=10			# the daemons' default --timeout
 AT_ONCE=5000
 CUT_OFF=6000
 
-echo "KTAP version 1"
-echo "1..$PLAN"
+ktap_header $PLAN
 
-skip_all() {
-	echo "# SKIP: $*"
-	n=0
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "ok $n slowpeers # SKIP $*"
-	done
-	exit 4
-}
+skip_all() { ktap_skip_all $PLAN slowpeers "$*"; }
 command -v cpnsctl >/dev/null || skip_all "no cpnsctl"
 for c in nsenter unshare keyctl ip od bash; do
 	command -v $c >/dev/null || skip_all "no $c"
 done
 
-finish() {
-	topo_cleanup
-	rm -rf "$TOPO_DIR"
-}
-trap finish EXIT
+topo_trap_exit
 
 # ------------------------------------------------------------ reporting
-CASE_FAILS=
-case_begin() {
-	CASE_T0=$(date +%s)
-	CASE_FAILS=
-	: >"$TLOG"
-	TOPO_LOG=$TLOG
-}
-why() {
-	CASE_FAILS="$CASE_FAILS$*
-"
-}
-case_end() {
-	n=$((n + 1))
-	TOPO_LOG=
-	echo "# case $((n)): $(($(date +%s) - CASE_T0)) s"
-	if [ -z "$CASE_FAILS" ]; then
-		echo "ok $n - $1"
-		return
-	fi
-	fails=$((fails + 1))
-	printf '%s' "$CASE_FAILS" | sed 's/^/# /'
-	echo "# commands run:"
-	sed 's/^# //; s/^/#   /' "$TLOG"
-	echo "not ok $n - $1"
-}
-expect_line() {
-	if ! printf '%s\n' "$3" | grep -Eqx -- "$2"; then
-		why "$1: expected a line matching: $2"
-		why "actual output:"
-		why "$(printf '%s\n' "$3" | sed 's/^/    /')"
-		return 1
-	fi
-}
-expect_eq() {
-	[ "$2" = "$3" ] && return 0
-	why "$1:"
-	why "  expected: $2"
-	why "  actual:   $3"
-	return 1
-}
+# (case_begin, why, case_end, expect_line, expect_eq: lib/ktap.sh)
 # expect_below "what" LIMIT_MS ACTUAL_MS (the time measured is printed)
 expect_below() {
 	echo "# $1: ${3:-?} ms (limit $2 ms)"
@@ -216,14 +163,6 @@ ans_reason() {
 	printf "$out"
 }
 
-node_file() {
-	local f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
-
 # good_assign: alice renews her chain of pne-1 from the GW's own address;
 # OUT, RC, MS.
 good_assign() {
@@ -280,18 +219,7 @@ setup() {
 	rm -f "$f"
 }
 
-case_begin
-setup
-rc=$?
-[ $rc = 0 ] || why "setup failed (exit $rc)"
-case_end "three nodes up, second addresses, both daemons with their defaults, pne-1 claimed"
-if [ $rc != 0 ]; then
-	while [ $n -lt $PLAN ]; do
-		n=$((n + 1))
-		echo "not ok $n - skipped: setup failed"
-	done
-	exit 1
-fi
+ktap_setup_case $PLAN "three nodes up, second addresses, both daemons with their defaults, pne-1 claimed" setup
 
 # ------------------------------------------------------------- server
 case_begin
@@ -362,6 +290,4 @@ grep -q '^cpns pne: stopped' "$TOPO_DIR/pne.log" ||
 	why "pne log: no \`cpns pne: stopped': $(tail -n 3 "$TOPO_DIR/pne.log")"
 case_end "both daemons stop cleanly"
 
-echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-[ "$n" = "$PLAN" ] || { echo "# planned $PLAN cases, ran $n"; exit 1; }
-[ "$fails" = 0 ]
+ktap_finish $PLAN

@@ -51,14 +51,7 @@ finish() {
 }
 trap finish EXIT
 
-# A file only NODE's root can read (for secrets handed to it).
-node_file() {
-	local node=$1 name=$2 f=$TOPO_DIR/$1/$2
-	cat >"$f"
-	chown "${TOPO_UID[$node]}:${TOPO_UID[$node]}" "$f"
-	chmod 0600 "$f"
-	echo "$f"
-}
+# node_file NODE NAME (lib/topology.sh): a file only NODE's root can read.
 
 # What NODE holds: its user keyring, cpnsctl show, and a key that cannot be
 # read back.

@@ -20,8 +20,10 @@
 #include <kcapi.h>
 #include <linux/keyctl.h>
 
+#include "client.h"
 #include "cpnsctl.h"
 #include "names.h"
+#include "opts.h"
 #include "role.h"
 #include "secret.h"
 #include "util.h"
@@ -73,59 +75,68 @@ static int usage(FILE *f)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
-static int parse_opts(int argc, char *argv[], struct gw_opts *o)
+enum {
+	GW_ASSIGN = 1 << 0,
+	GW_DELIVER = 1 << 1,
+};
+
+enum {
+	OPT_SERVER = 256, OPT_PNE, OPT_GW_ID, OPT_USER, OPT_ENTITY, OPT_CLAIM,
+	OPT_PASSWORD_FILE, OPT_CLAIM_CODE_FILE, OPT_KEYRING, OPT_TIMEOUT,
+};
+
+static const struct opt_def gw_opt_defs[] = {
+	{ "server", OPT_SERVER, true, GW_ASSIGN },
+	{ "gw-id", OPT_GW_ID, true, GW_ASSIGN },
+	{ "user", OPT_USER, true, GW_ASSIGN },
+	{ "claim", OPT_CLAIM, false, GW_ASSIGN },
+	{ "password-file", OPT_PASSWORD_FILE, true, GW_ASSIGN },
+	{ "claim-code-file", OPT_CLAIM_CODE_FILE, true, GW_ASSIGN },
+	{ "pne", OPT_PNE, true, GW_DELIVER },
+	{ "entity", OPT_ENTITY, true, GW_ASSIGN | GW_DELIVER },
+	{ "keyring", OPT_KEYRING, true, GW_ASSIGN | GW_DELIVER },
+	{ "timeout", OPT_TIMEOUT, true, GW_ASSIGN | GW_DELIVER },
+	{ NULL, 0, false, 0 },
+};
+
+static int gw_set_opt(void *ctx, int key, const char *name, const char *val)
 {
-	int i;
+	struct gw_opts *o = ctx;
 
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char **dst = NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(CPNSCTL_EXIT_OK);
-		}
-		if (!strcmp(a, "--claim")) {
-			o->claim = true;
-			continue;
-		}
-		if (!strcmp(a, "--server"))
-			dst = &o->server;
-		else if (!strcmp(a, "--pne"))
-			dst = &o->pne;
-		else if (!strcmp(a, "--gw-id"))
-			dst = &o->gw_id;
-		else if (!strcmp(a, "--user"))
-			dst = &o->user;
-		else if (!strcmp(a, "--entity"))
-			dst = &o->entity;
-		else if (!strcmp(a, "--password-file"))
-			dst = &o->password_file;
-		else if (!strcmp(a, "--claim-code-file"))
-			dst = &o->claim_code_file;
-		else if (!strcmp(a, "--timeout"))
-			dst = &o->timeout_str;
-		else if (!strcmp(a, "--keyring")) {
-			if (i + 1 >= argc) {
-				warn("gw: option `%s' needs a value", a);
-				return -1;
-			}
-			if (role_parse_keyring(argv[++i], &o->keyring))
-				return -1;
-			continue;
-		} else {
-			warn("gw: invalid argument: `%s'", a);
-			return -1;
-		}
-		if (i + 1 >= argc) {
-			warn("gw: option `%s' needs a value", a);
-			return -1;
-		}
-		*dst = argv[++i];
-	}
-	if (o->claim_code_file)
+	(void)name;
+	switch (key) {
+	case OPT_SERVER:
+		o->server = val;
+		break;
+	case OPT_PNE:
+		o->pne = val;
+		break;
+	case OPT_GW_ID:
+		o->gw_id = val;
+		break;
+	case OPT_USER:
+		o->user = val;
+		break;
+	case OPT_ENTITY:
+		o->entity = val;
+		break;
+	case OPT_CLAIM:
 		o->claim = true;
-	return role_parse_timeout(o->timeout_str, &o->timeout);
+		break;
+	case OPT_PASSWORD_FILE:
+		o->password_file = val;
+		break;
+	case OPT_CLAIM_CODE_FILE:
+		o->claim_code_file = val;
+		o->claim = true;
+		break;
+	case OPT_KEYRING:
+		return role_parse_keyring(val, &o->keyring);
+	case OPT_TIMEOUT:
+		o->timeout_str = val;
+		break;
+	}
+	return 0;
 }
 
 static int need_id(const char *what, const char *opt, const char *v)
@@ -134,7 +145,7 @@ static int need_id(const char *what, const char *opt, const char *v)
 		warn("gw: %s is required", opt);
 		return -1;
 	}
-	if (!cpns_id_valid(v)) {
+	if (!cpns_id_valid(v, strlen(v))) {
 		warn("gw: invalid %s: `%s'", what, v);
 		return -1;
 	}
@@ -259,21 +270,8 @@ static int connect_any(char srv[][80], int count, int *i, int timeout,
 	return ret;
 }
 
-static int gw_assign(struct gw_opts *o)
+static int assign_check(const struct gw_opts *o)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct cpns_secret pw = { 0 }, hpw = { 0 }, code = { 0 };
-	struct cpns_wire_msg *m = NULL, *req = NULL;
-	struct cpns_nl *nl = NULL;
-	struct nl_msg *msg;
-	char prompt[128], addr[80], srv[GW_SERVERS_MAX][80];
-	uint8_t rand[CPNS_RAND_LEN];
-	uint64_t t;
-	uint8_t status;
-	bool verified;
-	int fd = -1, err, ret, nsrv = 0, si = 0, rerr = 0, werr;
-	ssize_t hl;
-
 	if (need_id("GwID", "--gw-id", o->gw_id) ||
 	    need_id("UserID", "--user", o->user) ||
 	    need_id("EntityID", "--entity", o->entity))
@@ -282,241 +280,333 @@ static int gw_assign(struct gw_opts *o)
 		warn("gw assign: --server ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	if (split_servers(o->server, srv, &nsrv))
-		return CPNSCTL_EXIT_USAGE;
 	if (o->password_file && o->claim_code_file &&
 	    !strcmp(o->password_file, "-") && !strcmp(o->claim_code_file, "-")) {
 		warn("gw assign: only one of --password-file and --claim-code-file can be `-'");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	m = calloc(1, sizeof(*m));
-	req = calloc(1, sizeof(*req));
-	if (!m || !req) {
-		free(m);
-		free(req);
-		return CPNSCTL_EXIT_FAIL;
-	}
-	ret = role_nl_open(&nl);
-	if (ret)
-		goto out;
+	return 0;
+}
 
-	/* Secrets: the password becomes H(password) at once. */
+/* H(password) into @hpw (the password wiped at once): 0 or an exit code. */
+static int read_hpw(const struct gw_opts *o, struct cpns_secret *hpw)
+{
+	struct cpns_secret pw = { 0 };
+	char prompt[128];
+	ssize_t hl;
+	int ret;
+
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", o->user);
 	ret = read_secret(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
 			  "password");
 	if (ret)
-		goto out;
-	if (secret_alloc(&hpw, CPNS_HASH_LEN)) {
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
+		return ret;
+	if (secret_alloc(hpw, CPNS_HASH_LEN)) {
+		secret_free(&pw);
+		return CPNSCTL_EXIT_FAIL;
 	}
-	hl = kcapi_md_sha256(pw.buf, pw.len, hpw.buf, CPNS_HASH_LEN);
+	hl = kcapi_md_sha256(pw.buf, pw.len, hpw->buf, CPNS_HASH_LEN);
 	secret_free(&pw);
 	if (hl != CPNS_HASH_LEN) {
 		warn("H(password): kernel crypto API: %s",
 		     strerror(hl < 0 ? (int)-hl : EIO));
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
+		return CPNSCTL_EXIT_FAIL;
 	}
-	hpw.len = CPNS_HASH_LEN;
-	if (o->claim) {
-		snprintf(prompt, sizeof(prompt), "Claim code of %s: ", o->entity);
-		ret = read_secret(&code, o->claim_code_file, prompt,
-				  CPNS_CLAIM_CODE_MAX_LEN, "claim code");
-		if (ret)
-			goto out;
-		if (!cpns_claim_code_valid((const char *)code.buf, code.len)) {
-			warn("claim code: %zu characters, want %d..%d of [A-Za-z0-9-]",
-			     code.len, CPNS_CLAIM_CODE_MIN_LEN,
-			     CPNS_CLAIM_CODE_MAX_LEN);
-			ret = CPNSCTL_EXIT_USAGE;
-			goto out;
-		}
-	}
+	hpw->len = CPNS_HASH_LEN;
+	return 0;
+}
 
-	/* The server first: the kernel keeps a request only for a sent one. */
-	ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
+static int read_claim_code(const struct gw_opts *o, struct cpns_secret *code)
+{
+	char prompt[128];
+	int ret;
+
+	snprintf(prompt, sizeof(prompt), "Claim code of %s: ", o->entity);
+	ret = read_secret(code, o->claim_code_file, prompt,
+			  CPNS_CLAIM_CODE_MAX_LEN, "claim code");
 	if (ret)
-		goto out;
+		return ret;
+	if (!cpns_claim_code_valid((const char *)code->buf, code->len)) {
+		warn("claim code: %zu characters, want %d..%d of [A-Za-z0-9-]",
+		     code->len, CPNS_CLAIM_CODE_MIN_LEN, CPNS_CLAIM_CODE_MAX_LEN);
+		return CPNSCTL_EXIT_USAGE;
+	}
+	return 0;
+}
 
-	/* 1. The request, built and sealed by the kernel. */
-	msg = cpns_msg(nl, CPNS_CMD_GW_REQUEST);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_GW_ID, o->gw_id) ||
-	    role_put_id(msg, CPNS_A_USER_ID, o->user) ||
-	    role_put_id(msg, CPNS_A_ENTITY_ID, o->entity) ||
-	    nla_put(msg, CPNS_A_HPW, CPNS_HASH_LEN, hpw.buf) ||
-	    (o->claim && nla_put(msg, CPNS_A_CLAIM_CODE, code.len, code.buf))) {
-		cpns_msg_free_secret(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	err = role_request(nl, msg, tb, true, "build request");
-	secret_free(&hpw);
-	secret_free(&code);
-	if (err) {
-		ret = role_exit_errno(err);
-		goto out;
-	}
-	if (!tb[CPNS_A_RAND] || nla_len(tb[CPNS_A_RAND]) != CPNS_RAND_LEN ||
-	    !tb[CPNS_A_TIME] || !tb[CPNS_A_SEALED] ||
-	    nla_len(tb[CPNS_A_SEALED]) < CPNS_WIRE_SEALED_MIN ||
-	    nla_len(tb[CPNS_A_SEALED]) > CPNS_WIRE_SEALED_MAX) {
-		warn("build request: incomplete reply from the module");
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	memcpy(rand, nla_data(tb[CPNS_A_RAND]), CPNS_RAND_LEN);
-	t = nla_get_u64(tb[CPNS_A_TIME]);
+/* Step 1: the request, built and sealed by the kernel, into m. */
+static int assign_build(struct cpns_nl *nl, const struct gw_opts *o,
+			const struct cpns_secret *hpw,
+			const struct cpns_secret *code, struct cpns_wire_msg *m)
+{
+	struct cpns_gw_request_in in = {
+		.keyring = o->keyring, .gw_id = o->gw_id, .user_id = o->user,
+		.entity_id = o->entity, .hpw = hpw->buf,
+		.claim_code = o->claim ? code->buf : NULL,
+		.claim_code_len = code->len,
+	};
+	int err = cpns_gw_request(nl, &in, &m->u.req);
+
+	if (err)
+		return cpnsctl_exit_errno(err);
 	m->type = CPNS_WIRE_REQUEST;
-	m->u.req.gw_id_len = strlen(o->gw_id);
-	memcpy(m->u.req.gw_id, o->gw_id, m->u.req.gw_id_len);
-	memcpy(m->u.req.rand, rand, CPNS_RAND_LEN);
-	m->u.req.t = t;
-	m->u.req.sealed_len = nla_len(tb[CPNS_A_SEALED]);
-	memcpy(m->u.req.sealed, nla_data(tb[CPNS_A_SEALED]),
-	       m->u.req.sealed_len);
-	print_hex("[1/4] request built by the kernel: RAND_PNGW ", rand,
-		  CPNS_RAND_LEN);
-	printf(", T %llu, sealed body %u bytes%s\n", (unsigned long long)t,
-	       m->u.req.sealed_len, o->claim ? ", with a claim proof" : "");
+	print_hex("[1/4] request built by the kernel: RAND_PNGW ",
+		  m->u.req.rand, CPNS_RAND_LEN);
+	printf(", T %llu, sealed body %u bytes%s\n",
+	       (unsigned long long)m->u.req.t, m->u.req.sealed_len,
+	       o->claim ? ", with a claim proof" : "");
+	return 0;
+}
 
-	/*
-	 * 2. Over the wire.  An instance that answers ERROR BUSY refused
-	 * the connection before reading the request: the same REQUEST goes
-	 * to the next instance of the list (they share one store).
-	 */
-	*req = *m;
-	for (;;) {
-		cpns_wire_sockname(fd, true, addr, sizeof(addr));
-		err = cpns_wire_send(fd, req, o->timeout);
-		if (err) {
-			warn("send REQUEST to %s: %s", addr, strerror(-err));
-			ret = CPNSCTL_EXIT_IO;
-			goto out;
-		}
-		printf("[2/4] REQUEST sent to the CPNS Server at %s\n", addr);
-		if (si + 1 == nsrv)
-			break;
-		rerr = cpns_wire_recv(fd, m, o->timeout, &werr);
-		if (!rerr && m->type == CPNS_WIRE_ERROR &&
-		    m->u.err.code == CPNS_WERR_BUSY) {
-			printf("server %s busy: trying %s\n", srv[si], srv[si + 1]);
-			cpns_wire_close(fd);
-			fd = -1;
-			si++;
-			ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
-			if (ret)
-				goto out;
-			continue;
-		}
-		break;
-	}
+/*
+ * m sent to the @peer on @fd (then, unless NULL, @sent printed followed
+ * by the peer's address), then replaced by its answer, of type @want: 0 or an exit
+ * code.  @addr gets the peer's address.
+ */
+static int exchange(int fd, const struct gw_opts *o, struct cpns_wire_msg *m,
+		    const char *peer, const char *sent, uint8_t want,
+		    char *addr, size_t len)
+{
+	int err;
 
-	/* 3. The response (read above when a next instance was listed). */
-	if (si + 1 < nsrv) {
-		if (rerr) {
-			role_print_recv_error("CPNS Server", rerr);
-			ret = CPNSCTL_EXIT_IO;
-		} else if (m->type == CPNS_WIRE_ERROR) {
-			role_print_wire_error("CPNS Server", m);
-			ret = CPNSCTL_EXIT_IO;
-		} else if (m->type != CPNS_WIRE_RESPONSE) {
-			warn("CPNS Server answered with a %s frame, not with %s",
-			     cpns_wire_type_name(m->type),
-			     cpns_wire_type_name(CPNS_WIRE_RESPONSE));
-			ret = CPNSCTL_EXIT_IO;
-		}
-	} else {
-		ret = recv_answer(fd, m, o->timeout, "CPNS Server",
-				  CPNS_WIRE_RESPONSE);
+	cpns_wire_sockname(fd, true, addr, len);
+	err = cpns_wire_send(fd, m, o->timeout);
+	if (err) {
+		warn("send %s to %s: %s", cpns_wire_type_name(m->type), addr,
+		     strerror(-err));
+		return CPNSCTL_EXIT_IO;
 	}
-	if (ret)
-		goto out;
+	if (sent)
+		printf("%s%s\n", sent, addr);
+	return recv_answer(fd, m, o->timeout, peer, want);
+}
+
+/* Steps 2 and 3: m sent, and replaced by the server's RESPONSE. */
+static int assign_exchange(int fd, const struct gw_opts *o,
+			   struct cpns_wire_msg *m)
+{
+	char addr[80];
+	int err;
+
+	err = exchange(fd, o, m, "CPNS Server",
+		       "[2/4] REQUEST sent to the CPNS Server at ",
+		       CPNS_WIRE_RESPONSE, addr, sizeof(addr));
+	if (err)
+		return err;
 	printf("[3/4] RESPONSE received: status %s, %s\n",
 	       cpns_status_str(m->u.resp.status),
 	       m->u.resp.sealed_len ? "sealed part present" :
 	       "no sealed part");
-
-	/* 4. The kernel opens it and, for OK, keeps the chain. */
 	if (m->u.resp.status > CPNS_INTERNAL) {
 		warn("CPNS Server answered an unknown status %u",
 		     m->u.resp.status);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
+		return CPNSCTL_EXIT_FAIL;
 	}
-	msg = cpns_msg(nl, CPNS_CMD_GW_RESPONSE);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_GW_ID, o->gw_id) ||
-	    role_put_id(msg, CPNS_A_USER_ID, o->user) ||
-	    role_put_id(msg, CPNS_A_ENTITY_ID, o->entity) ||
-	    nla_put(msg, CPNS_A_RAND, CPNS_RAND_LEN, rand) ||
-	    nla_put_u64(msg, CPNS_A_TIME, t) ||
-	    nla_put_u8(msg, CPNS_A_STATUS, m->u.resp.status) ||
-	    (m->u.resp.sealed_len &&
-	     nla_put(msg, CPNS_A_SEALED, m->u.resp.sealed_len,
-		     m->u.resp.sealed))) {
-		nlmsg_free(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
+	return 0;
+}
+
+/*
+ * Steps 2 and 3 over the list of instances: one that answers ERROR BUSY
+ * refused the connection before reading the request, so the same REQUEST
+ * goes to the next one (they share one store, and its replay cache).
+ */
+static int assign_exchange_any(int *fd, const struct gw_opts *o,
+			       struct cpns_wire_msg *m, char srv[][80],
+			       int nsrv, int *si)
+{
+	struct cpns_wire_msg *req = malloc(sizeof(*req));
+	int ret;
+
+	if (!req)
+		return CPNSCTL_EXIT_FAIL;
+	*req = *m;
+	for (;;) {
+		ret = assign_exchange(*fd, o, m);
+		if (!ret || *si + 1 >= nsrv || m->type != CPNS_WIRE_ERROR ||
+		    m->u.err.code != CPNS_WERR_BUSY)
+			break;
+		printf("server %s busy: trying %s\n", srv[*si], srv[*si + 1]);
+		cpns_wire_close(*fd);
+		*fd = -1;
+		++*si;
+		ret = connect_any(srv, nsrv, si, o->timeout, fd);
+		if (ret)
+			break;
+		*m = *req;
 	}
-	err = role_request(nl, msg, tb, false, "take response");
+	explicit_bzero(req, sizeof(*req));
+	free(req);
+	return ret;
+}
+
+/* Step 4: the kernel opens the response and, for OK, keeps the chain. */
+static int assign_take(struct cpns_nl *nl, const struct gw_opts *o,
+		       const uint8_t *rand, uint64_t t,
+		       const struct cpns_wire_response *resp)
+{
+	struct cpns_gw_response_in in = {
+		.keyring = o->keyring, .gw_id = o->gw_id, .user_id = o->user,
+		.entity_id = o->entity, .rand = rand, .t = t, .resp = resp,
+	};
+	struct cpns_gw_response_out out;
+	int err = cpns_gw_response(nl, &in, &out);
+
 	if (err) {
 		if (err == -EBADMSG)
 			warn("the response does not verify under PSK1: forged, corrupted, or OK without a bundle; nothing stored");
-		ret = role_exit_errno(err);
-		goto out;
+		return cpnsctl_exit_errno(err);
 	}
-	if (!tb[CPNS_A_STATUS]) {
-		warn("take response: incomplete reply from the module");
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	status = nla_get_u8(tb[CPNS_A_STATUS]);
-	verified = tb[CPNS_A_VERIFIED] != NULL;
-	if (status == CPNS_OK && tb[CPNS_A_EPOCH] && tb[CPNS_A_N] &&
-	    tb[CPNS_A_CHAIN_ID] &&
-	    nla_len(tb[CPNS_A_CHAIN_ID]) == CPNS_CHAIN_ID_LEN) {
+	if (out.stored) {
 		printf("[4/4] chain stored by the kernel as chain:%s", o->entity);
-		if (tb[CPNS_A_KEY_SERIAL])
-			printf(" (key %d)", nla_get_s32(tb[CPNS_A_KEY_SERIAL]));
-		print_hex(": ChainID ", nla_data(tb[CPNS_A_CHAIN_ID]),
-			  CPNS_CHAIN_ID_LEN);
-		printf(", E %u, n %u\n", nla_get_u32(tb[CPNS_A_EPOCH]),
-		       nla_get_u16(tb[CPNS_A_N]));
+		if (out.key_serial)
+			printf(" (key %d)", out.key_serial);
+		print_hex(": ChainID ", out.chain_id, CPNS_CHAIN_ID_LEN);
+		printf(", E %u, n %u\n", out.epoch, out.n);
 	} else {
 		printf("[4/4] nothing stored\n");
 	}
-	printf("status: %s%s\n", cpns_status_str(status),
-	       verified ? "" : " (unverified)");
-	ret = status == CPNS_OK ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
-out:
-	secret_free(&pw);
+	printf("status: %s%s\n", cpns_status_str(out.status),
+	       out.verified ? "" : " (unverified)");
+	return out.status == CPNS_OK ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
+}
+
+/* What both exchanges need first: the timeout, a frame, the module. */
+static int gw_begin(struct gw_opts *o, struct cpns_wire_msg **m,
+		    struct cpns_nl **nl)
+{
+	if (role_parse_timeout(o->timeout_str, &o->timeout))
+		return CPNSCTL_EXIT_USAGE;
+	*m = calloc(1, sizeof(**m));
+	if (!*m)
+		return CPNSCTL_EXIT_FAIL;
+	return cpns_client_connect(nl);
+}
+
+static int gw_assign(struct gw_opts *o)
+{
+	struct cpns_secret hpw = { 0 }, code = { 0 };
+	struct cpns_wire_msg *m = NULL;
+	struct cpns_nl *nl = NULL;
+	uint8_t rand[CPNS_RAND_LEN] = { 0 };
+	char srv[GW_SERVERS_MAX][80];
+	uint64_t t = 0;
+	int fd = -1, ret, nsrv = 0, si = 0;
+
+	ret = assign_check(o);
+	if (!ret && split_servers(o->server, srv, &nsrv))
+		ret = CPNSCTL_EXIT_USAGE;
+	if (!ret)
+		ret = gw_begin(o, &m, &nl);
+	if (!ret)
+		ret = read_hpw(o, &hpw);
+	if (!ret && o->claim)
+		ret = read_claim_code(o, &code);
+	/* The server first: the kernel keeps a request only for a sent one. */
+	if (!ret)
+		ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
+	if (!ret)
+		ret = assign_build(nl, o, &hpw, &code, m);
 	secret_free(&hpw);
 	secret_free(&code);
+	if (!ret) {
+		memcpy(rand, m->u.req.rand, CPNS_RAND_LEN);
+		t = m->u.req.t;
+		ret = assign_exchange_any(&fd, o, m, srv, nsrv, &si);
+	}
+	if (!ret)
+		ret = assign_take(nl, o, rand, t, &m->u.resp);
 	if (fd >= 0)
 		cpns_wire_close(fd);
 	cpns_nl_close(nl);
 	if (m)
 		explicit_bzero(m, sizeof(*m));
-	if (req)
-		explicit_bzero(req, sizeof(*req));
 	free(m);
-	free(req);
 	return ret;
+}
+
+/* Step 1 of a delivery: the kernel seals EUKey[i] under KEK_E, into m. */
+static int deliver_seal(struct cpns_nl *nl, const struct gw_opts *o,
+			struct cpns_wire_msg *m)
+{
+	struct cpns_gw_deliver_in in = {
+		.keyring = o->keyring, .entity_id = o->entity,
+	};
+	struct cpns_gw_deliver_out *out = malloc(sizeof(*out));
+	int err = out ? cpns_gw_deliver(nl, &in, out) : -ENOMEM;
+
+	if (err) {
+		if (err == -ENOKEY)
+			warn("no chain:%s: run `cpnsctl gw assign' first",
+			     o->entity);
+		free(out);
+		return cpnsctl_exit_errno(err);
+	}
+	if (out->exhausted) {
+		printf("status: %s: every EUKey of chain:%s has been delivered; assign a new chain\n",
+		       cpns_status_str(CPNS_CHAIN_EXHAUSTED), o->entity);
+		free(out);
+		return CPNSCTL_EXIT_FAIL;
+	}
+	m->type = CPNS_WIRE_DELIVERY;
+	m->u.del = out->del;
+	free(out);
+	printf("[1/3] EUKey[%u] of %u (epoch %u) sealed by the kernel for %s\n",
+	       m->u.del.index, m->u.del.n, m->u.del.epoch, o->entity);
+	return 0;
+}
+
+/* Step 2: m sent to the PNE, and replaced by its ACK. */
+static int deliver_exchange(int fd, const struct gw_opts *o,
+			    struct cpns_wire_msg *m)
+{
+	char addr[80];
+	int err;
+
+	err = exchange(fd, o, m, "PNE", NULL, CPNS_WIRE_ACK, addr,
+		       sizeof(addr));
+	if (err)
+		return err;
+	printf("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
+	       cpns_code_str(m->u.ack.code));
+	return 0;
+}
+
+/* Step 3: the kernel checks the Confirm (and records i as delivered). */
+static int deliver_confirm(struct cpns_nl *nl, const struct gw_opts *o,
+			   uint16_t index, const struct cpns_wire_ack *ack)
+{
+	struct cpns_gw_confirm_in in = {
+		.keyring = o->keyring, .entity_id = o->entity, .index = index,
+		.code = ack->code, .confirm = ack->confirm,
+	};
+	struct cpns_gw_confirm_out out;
+	int err = cpns_gw_confirm(nl, &in, &out);
+
+	if (err) {
+		if (err == -EBADMSG)
+			warn("the PNE's Confirm does not verify: EUKey[%u] not recorded as delivered",
+			     index);
+		return cpnsctl_exit_errno(err);
+	}
+	if (ack->code == CPNS_ACCEPTED) {
+		printf("[3/3] Confirm verified by the kernel: the PNE holds EUKey[%u]",
+		       index);
+		if (out.has_delivered)
+			printf("; last confirmed index %u", out.delivered);
+		printf("\n");
+	} else {
+		printf("[3/3] nothing recorded\n");
+	}
+	printf("delivered index %u: %s\n", index, cpns_code_str(ack->code));
+	return ack->code == CPNS_ACCEPTED ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
 }
 
 static int gw_deliver(struct gw_opts *o)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct cpns_wire_msg *m;
+	struct cpns_wire_msg *m = NULL;
 	struct cpns_nl *nl = NULL;
-	struct nl_msg *msg;
-	char addr[80];
-	uint16_t index, n;
-	uint32_t epoch;
-	uint8_t code;
-	int fd = -1, err, ret;
+	uint16_t index = 0;
+	int fd = -1, ret;
 
 	if (need_id("EntityID", "--entity", o->entity))
 		return CPNSCTL_EXIT_USAGE;
@@ -524,116 +614,18 @@ static int gw_deliver(struct gw_opts *o)
 		warn("gw deliver: --pne ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return CPNSCTL_EXIT_FAIL;
-	ret = role_nl_open(&nl);
-	if (ret)
-		goto out;
-
+	ret = gw_begin(o, &m, &nl);
 	/* The PNE first: nothing is sealed for a PNE that cannot be reached. */
-	ret = connect_peer("PNE", o->pne, o->timeout, &fd);
-	if (ret)
-		goto out;
-
-	/* 1. The kernel seals EUKey[i] under KEK_E. */
-	msg = cpns_msg(nl, CPNS_CMD_GW_DELIVER);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_ENTITY_ID, o->entity)) {
-		nlmsg_free(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
+	if (!ret)
+		ret = connect_peer("PNE", o->pne, o->timeout, &fd);
+	if (!ret)
+		ret = deliver_seal(nl, o, m);
+	if (!ret) {
+		index = m->u.del.index;
+		ret = deliver_exchange(fd, o, m);
 	}
-	err = role_request(nl, msg, tb, false, "deliver");
-	if (err) {
-		if (err == -ENOKEY)
-			warn("no chain:%s: run `cpnsctl gw assign' first",
-			     o->entity);
-		ret = role_exit_errno(err);
-		goto out;
-	}
-	if (tb[CPNS_A_STATUS] &&
-	    nla_get_u8(tb[CPNS_A_STATUS]) == CPNS_CHAIN_EXHAUSTED) {
-		printf("status: %s: every EUKey of chain:%s has been delivered; assign a new chain\n",
-		       cpns_status_str(CPNS_CHAIN_EXHAUSTED), o->entity);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	if (!tb[CPNS_A_EPOCH] || !tb[CPNS_A_INDEX] || !tb[CPNS_A_N] ||
-	    !tb[CPNS_A_CHALLENGE] ||
-	    nla_len(tb[CPNS_A_CHALLENGE]) != CPNS_CHALLENGE_LEN ||
-	    !tb[CPNS_A_SEALED] ||
-	    nla_len(tb[CPNS_A_SEALED]) < CPNS_WIRE_SEALED_MIN ||
-	    nla_len(tb[CPNS_A_SEALED]) > CPNS_WIRE_SEALED_MAX) {
-		warn("deliver: incomplete reply from the module");
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	epoch = nla_get_u32(tb[CPNS_A_EPOCH]);
-	index = nla_get_u16(tb[CPNS_A_INDEX]);
-	n = nla_get_u16(tb[CPNS_A_N]);
-	m->type = CPNS_WIRE_DELIVERY;
-	m->u.del.entity_id_len = strlen(o->entity);
-	memcpy(m->u.del.entity_id, o->entity, m->u.del.entity_id_len);
-	m->u.del.epoch = epoch;
-	m->u.del.index = index;
-	m->u.del.n = n;
-	memcpy(m->u.del.challenge, nla_data(tb[CPNS_A_CHALLENGE]),
-	       CPNS_CHALLENGE_LEN);
-	m->u.del.sealed_len = nla_len(tb[CPNS_A_SEALED]);
-	memcpy(m->u.del.sealed, nla_data(tb[CPNS_A_SEALED]),
-	       m->u.del.sealed_len);
-	printf("[1/3] EUKey[%u] of %u (epoch %u) sealed by the kernel for %s\n",
-	       index, n, epoch, o->entity);
-
-	/* 2. To the PNE and back. */
-	cpns_wire_sockname(fd, true, addr, sizeof(addr));
-	err = cpns_wire_send(fd, m, o->timeout);
-	if (err) {
-		warn("send DELIVERY to %s: %s", addr, strerror(-err));
-		ret = CPNSCTL_EXIT_IO;
-		goto out;
-	}
-	ret = recv_answer(fd, m, o->timeout, "PNE", CPNS_WIRE_ACK);
-	if (ret)
-		goto out;
-	code = m->u.ack.code;
-	printf("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
-	       cpns_code_str(code));
-
-	/* 3. The kernel checks the Confirm (and records i as delivered). */
-	msg = cpns_msg(nl, CPNS_CMD_GW_CONFIRM);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, o->keyring) ||
-	    role_put_id(msg, CPNS_A_ENTITY_ID, o->entity) ||
-	    nla_put_u16(msg, CPNS_A_INDEX, index) ||
-	    nla_put_u8(msg, CPNS_A_CODE, code) ||
-	    (code == CPNS_ACCEPTED &&
-	     nla_put(msg, CPNS_A_CONFIRM, CPNS_HASH_LEN, m->u.ack.confirm))) {
-		nlmsg_free(msg);
-		ret = CPNSCTL_EXIT_FAIL;
-		goto out;
-	}
-	err = role_request(nl, msg, tb, false, "confirm");
-	if (err) {
-		if (err == -EBADMSG)
-			warn("the PNE's Confirm does not verify: EUKey[%u] not recorded as delivered",
-			     index);
-		ret = role_exit_errno(err);
-		goto out;
-	}
-	if (code == CPNS_ACCEPTED) {
-		printf("[3/3] Confirm verified by the kernel: the PNE holds EUKey[%u]",
-		       index);
-		if (tb[CPNS_A_DELIVERED])
-			printf("; last confirmed index %u",
-			       nla_get_u16(tb[CPNS_A_DELIVERED]));
-		printf("\n");
-	} else {
-		printf("[3/3] nothing recorded\n");
-	}
-	printf("delivered index %u: %s\n", index, cpns_code_str(code));
-	ret = code == CPNS_ACCEPTED ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
-out:
+	if (!ret)
+		ret = deliver_confirm(nl, o, index, &m->u.ack);
 	if (fd >= 0)
 		cpns_wire_close(fd);
 	cpns_nl_close(nl);
@@ -641,24 +633,31 @@ out:
 	return ret;
 }
 
+static int gw_run_assign(void *o, const char **pos)
+{
+	(void)pos;
+	return gw_assign(o);
+}
+
+static int gw_run_deliver(void *o, const char **pos)
+{
+	(void)pos;
+	return gw_deliver(o);
+}
+
+static const struct opt_sub gw_subs[] = {
+	{ "assign", GW_ASSIGN, 0, NULL, gw_run_assign },
+	{ "deliver", GW_DELIVER, 0, NULL, gw_run_deliver },
+};
+
 int gw_main(int argc, char *argv[])
 {
 	struct gw_opts o = { .keyring = KEY_SPEC_USER_KEYRING };
+	struct opt_cmd c = {
+		.family = "gw", .defs = gw_opt_defs, .set = gw_set_opt,
+		.ctx = &o,
+	};
 
-	if (argc < 2) {
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help"))
-		return usage(stdout);
-	if (strcmp(argv[1], "assign") && strcmp(argv[1], "deliver")) {
-		warn("gw: invalid subcommand: `%s'", argv[1]);
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (parse_opts(argc, argv, &o))
-		return CPNSCTL_EXIT_USAGE;
 	signal(SIGPIPE, SIG_IGN);
-	return !strcmp(argv[1], "assign") ? gw_assign(&o) : gw_deliver(&o);
+	return opts_run(&c, gw_subs, ARRAY_SIZE(gw_subs), usage, argc, argv);
 }

@@ -12,9 +12,11 @@
 #include <unistd.h>
 #include <sys/signalfd.h>
 
+#include "client.h"
 #include "cpnsctl.h"
 #include "names.h"
 #include "nl.h"
+#include "opts.h"
 #include "util.h"
 
 struct monitor {
@@ -22,10 +24,10 @@ struct monitor {
 	uint64_t seen;
 };
 
-static void print_id(FILE *f, const char *label, struct nlattr *a)
+static void print_id(FILE *f, const char *label, const char *id)
 {
-	if (a)
-		fprintf(f, " %s=%.*s", label, nla_len(a), (const char *)nla_data(a));
+	if (id[0])
+		fprintf(f, " %s=%s", label, id);
 }
 
 /*
@@ -34,34 +36,38 @@ static void print_id(FILE *f, const char *label, struct nlattr *a)
  */
 void cpns_event_print(FILE *f, struct nlattr **tb)
 {
-	int ev = tb[CPNS_A_EVENT] ? nla_get_u8(tb[CPNS_A_EVENT]) : 0;
 	char hex[2 * CPNS_CHAIN_ID_LEN + 1];
+	struct cpns_event_info ev;
 
-	fprintf(f, "%s", cpns_event_str(ev));
-	print_id(f, "entity", tb[CPNS_A_ENTITY_ID]);
-	print_id(f, "gw", tb[CPNS_A_GW_ID]);
-	print_id(f, "user", tb[CPNS_A_USER_ID]);
-	if (tb[CPNS_A_EPOCH])
-		fprintf(f, " epoch=%u", nla_get_u32(tb[CPNS_A_EPOCH]));
-	if (tb[CPNS_A_INDEX])
-		fprintf(f, " index=%u", nla_get_u16(tb[CPNS_A_INDEX]));
-	if (tb[CPNS_A_N])
-		fprintf(f, " n=%u", nla_get_u16(tb[CPNS_A_N]));
-	if (tb[CPNS_A_STATUS])
-		fprintf(f, " status=%s", cpns_status_str(nla_get_u8(tb[CPNS_A_STATUS])));
-	if (tb[CPNS_A_VERIFIED])
+	if (cpns_event_parse(tb, &ev)) {
+		fprintf(f, "(malformed event)\n");
+		return;
+	}
+	fprintf(f, "%s", cpns_event_str(ev.event));
+	print_id(f, "entity", ev.entity_id);
+	print_id(f, "gw", ev.gw_id);
+	print_id(f, "user", ev.user_id);
+	if (ev.has_epoch)
+		fprintf(f, " epoch=%u", ev.epoch);
+	if (ev.has_index)
+		fprintf(f, " index=%u", ev.index);
+	if (ev.has_n)
+		fprintf(f, " n=%u", ev.n);
+	if (ev.has_status)
+		fprintf(f, " status=%s", cpns_status_str(ev.status));
+	if (ev.verified)
 		fprintf(f, " verified");
-	else if (ev == CPNS_EVENT_RESPONSE)
+	else if (ev.event == CPNS_EVENT_RESPONSE)
 		fprintf(f, " unverified");
-	if (tb[CPNS_A_CODE])
-		fprintf(f, " code=%s", cpns_code_str(nla_get_u8(tb[CPNS_A_CODE])));
-	if (tb[CPNS_A_ACCEPT_KIND])
-		fprintf(f, " kind=%s", cpns_accept_kind_str(nla_get_u8(tb[CPNS_A_ACCEPT_KIND])));
-	if (tb[CPNS_A_CHAIN_ID])
-		fprintf(f, " chain=%s", hex_encode(hex, nla_data(tb[CPNS_A_CHAIN_ID]),
-					       CPNS_CHAIN_ID_LEN));
-	if (tb[CPNS_A_KEY_SERIAL])
-		fprintf(f, " key=%d", (int32_t)nla_get_u32(tb[CPNS_A_KEY_SERIAL]));
+	if (ev.has_code)
+		fprintf(f, " code=%s", cpns_code_str(ev.code));
+	if (ev.has_kind)
+		fprintf(f, " kind=%s", cpns_accept_kind_str(ev.kind));
+	if (ev.has_chain_id)
+		fprintf(f, " chain=%s",
+			hex_encode(hex, ev.chain_id, CPNS_CHAIN_ID_LEN));
+	if (ev.has_key_serial)
+		fprintf(f, " key=%d", ev.key_serial);
 	fprintf(f, "\n");
 }
 
@@ -83,43 +89,59 @@ static int usage(FILE *f, const char *name)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
+static int monitor_set_opt(void *ctx, int key, const char *name,
+			   const char *val)
+{
+	struct monitor *m = ctx;
+
+	(void)key;
+	(void)name;
+	if (parse_u64(val, 1, UINT64_MAX, &m->count)) {
+		warn("monitor: invalid count: `%s'", val);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct opt_def monitor_opt_defs[] = {
+	{ "count", 'c', true, 1 },
+	{ NULL, 0, false, 0 },
+};
+
+/* The module's event socket, subscribed: 0 or an exit code (told). */
+static int monitor_subscribe(struct cpns_nl **nl)
+{
+	int err = cpns_client_connect(nl);
+
+	if (err)
+		return err;
+	err = cpns_nl_subscribe(*nl);
+	if (err) {
+		cpns_nl_perror(*nl, "subscribe to events", err);
+		cpns_nl_close(*nl);
+		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : cpnsctl_exit_errno(err);
+	}
+	return 0;
+}
+
 int monitor_main(int argc, char *argv[])
 {
 	struct monitor m = { 0 };
+	struct opt_cmd c = {
+		.family = argv[0], .sub_bit = 1, .defs = monitor_opt_defs,
+		.set = monitor_set_opt, .ctx = &m,
+	};
 	struct pollfd pfd[2];
 	struct cpns_nl *nl;
 	sigset_t mask;
-	int i, err, sfd, ret = CPNSCTL_EXIT_OK;
+	int err, sfd, ret = CPNSCTL_EXIT_OK;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			return usage(stdout, argv[0]);
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) &&
-			   i + 1 < argc) {
-			if (parse_u64(argv[++i], 1, UINT64_MAX, &m.count)) {
-				fprintf(stderr, "cpnsctl: %s: invalid count: `%s'\n",
-					argv[0], argv[i]);
-				return usage(stderr, argv[0]);
-			}
-		} else {
-			fprintf(stderr, "cpnsctl: %s: invalid argument: `%s'\n",
-				argv[0], argv[i]);
-			return usage(stderr, argv[0]);
-		}
-	}
-
-	err = cpns_nl_open(&nl);
-	if (err) {
-		warn("cpns module: %s", err == -ENOENT ?
-		     "not loaded and could not be loaded" : strerror(-err));
-		return cpnsctl_exit_open(err);
-	}
-	err = cpns_nl_subscribe(nl);
-	if (err) {
-		cpns_nl_perror(nl, "subscribe to events", err);
-		cpns_nl_close(nl);
-		return err == -ENOENT ? CPNSCTL_EXIT_UNAVAILABLE : cpnsctl_exit_errno(err);
-	}
+	err = opts_parse(&c, argc, argv, NULL);
+	if (err)
+		return usage(err > 0 ? stdout : stderr, argv[0]);
+	ret = monitor_subscribe(&nl);
+	if (ret)
+		return ret;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

@@ -10,61 +10,32 @@
 #include <linux/cpns.h>
 
 #include "names.h"
+#include "cpns_attrs.h"
 
-#define N(x) [CPNS_##x] = #x
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const status_names[] = {
-	N(OK), N(MALFORMED), N(STALE), N(BAD_GW_AUTH), N(REPLAY),
-	N(RATE_LIMITED), N(AUTH_FAILED), N(UNKNOWN_ENTITY), N(NOT_OWNER),
-	N(CLAIM_FAILED), N(INTERNAL), N(CHAIN_EXHAUSTED),
-};
+/* Each table from the spec's (cpns_attrs.h): the name of each value. */
+#define NAME(e, s) [e] = #s,
+static const char *const status_names[] = { CPNS_ENUM_STATUS(NAME) };
+static const char *const code_names[] = { CPNS_ENUM_ACK_CODE(NAME) };
+static const char *const accept_kind_names[] = { CPNS_ENUM_ACCEPT_KIND(NAME) };
+static const char *const event_names[] = { CPNS_ENUM_EVENT(NAME) };
+#undef NAME
 
-static const char *const code_names[] = {
-	N(ACCEPTED), N(REJECT_ENTITY), N(REJECT_RANGE), N(REJECT_OPEN),
-	N(REJECT_LINK), N(REJECT_ROLLBACK),
-};
+#define CMD(e, s, n) [e] = #s,
+static const char *const cmd_names[] = { CPNS_OPS(CMD) };
+#undef CMD
 
-static const char *const accept_kind_names[] = {
-	[CPNS_ACCEPT_FIRST] = "FIRST",
-	[CPNS_ACCEPT_NEW_EPOCH] = "NEW_EPOCH",
-	[CPNS_ACCEPT_RENEWAL] = "RENEWAL",
-	[CPNS_ACCEPT_REPEAT] = "REPEAT",
-};
+#define ATTR(e, s, n, type, check, lo, hi) [e] = #e,
+static const char *const attr_names[] = { CPNS_SET_CPNS(ATTR) };
+#undef ATTR
 
-#define E(x) [CPNS_EVENT_##x] = #x
-static const char *const event_names[] = {
-	E(REQUEST), E(RESPONSE), E(CHAIN), E(DELIVERY), E(CONFIRMED),
-	E(NOT_CONFIRMED), E(ACCEPTED), E(REJECTED), E(ANSWERED),
-};
-
-#define C(x) [CPNS_CMD_##x] = #x
-static const char *const cmd_names[] = {
-	C(GET_INFO), C(GW_REQUEST), C(GW_RESPONSE), C(GW_DELIVER),
-	C(GW_CONFIRM), C(PNE_ACCEPT), C(SRV_SEAL_USER), C(SRV_SEAL_ENTITY),
-	C(SRV_OPEN_REQUEST), C(SRV_RESPOND), C(EVENT), C(PNE_RESET),
-	C(KEY_LOAD),
-};
-
-#define A(x) [CPNS_A_##x] = "CPNS_A_" #x
-static const char *const attr_names[] = {
-	A(PAD), A(VERSION), A(PROFILE), A(COUNTERS), A(KEYRING), A(MASTER),
-	A(GW_ID), A(USER_ID), A(ENTITY_ID), A(HPW), A(PASSWORD),
-	A(CLAIM_CODE), A(TK), A(RAND), A(TIME), A(SEALED), A(STATUS),
-	A(VERIFIED), A(EPOCH), A(INDEX), A(N), A(CHALLENGE), A(CODE),
-	A(CONFIRM), A(CHAIN_ID), A(KEY_SERIAL), A(CLAIM), A(OWNER),
-	A(USER_RECORD), A(ENTITY_RECORD), A(CHAIN_RECORD), A(ACCEPT_KIND),
-	A(DELIVERED), A(EVENT), A(KEY_BLOB),
-};
-
-#define K(x, s) [CPNS_COUNTER_A_##x] = s
-static const char *const counter_names[] = {
-	K(OPS, "ops"), K(ERRORS, "errors"), K(REQUESTS, "requests"),
-	K(CHAINS, "chains"), K(DELIVERIES, "deliveries"),
-	K(CONFIRMED, "confirmed"), K(ACCEPTED, "accepted"),
-	K(REJECTED, "rejected"), K(RESPONSES, "responses"),
-	K(REFUSED, "refused"),
-};
+/* The counters by their names in the spec; the pad is no counter. */
+#define COUNTER(e, s, n, type, check, lo, hi) COUNTER_##type(e, n)
+#define COUNTER_PAD(e, n)
+#define COUNTER_U64(e, n) [e] = n,
+static const char *const counter_names[] = { CPNS_SET_COUNTERS(COUNTER) };
+#undef COUNTER
 
 /* Every table must name every value of its enum. */
 _Static_assert(ARRAY_SIZE(status_names) == CPNS_CHAIN_EXHAUSTED + 1,

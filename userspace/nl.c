@@ -13,6 +13,7 @@
 
 #include "nl.h"
 #include "names.h"
+#include "cpns_attrs.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -28,40 +29,25 @@ struct cpns_nl {
 
 /*
  * What a reply or an event may carry, checked before anyone reads it, so
- * that nla_get_*() never reads past an attribute.  Identifiers and byte
+ * that nla_get_*() never reads past an attribute: every attribute of the
+ * spec with its type and bounds (cpns_attrs.h, generated from it).  Byte
  * strings are NLA_UNSPEC with their bounds; strings must end in a NUL.
  */
+#define REPLY_PAD(lo, hi)	{ .type = NLA_UNSPEC }
+#define REPLY_STRING(lo, hi)	{ .type = NLA_STRING, .minlen = 1, .maxlen = (hi) }
+#define REPLY_NESTED(lo, hi)	{ .type = NLA_NESTED }
+#define REPLY_FLAG(lo, hi)	{ .type = NLA_FLAG }
+#define REPLY_U8(lo, hi)	{ .type = NLA_U8, .maxlen = 1 }
+#define REPLY_U16(lo, hi)	{ .type = NLA_U16, .maxlen = 2 }
+#define REPLY_U32(lo, hi)	{ .type = NLA_U32, .maxlen = 4 }
+#define REPLY_S32(lo, hi)	{ .type = NLA_U32, .maxlen = 4 }
+#define REPLY_U64(lo, hi)	{ .type = NLA_U64, .maxlen = 8 }
+#define REPLY_BINARY(lo, hi)	{ .type = NLA_UNSPEC, .minlen = (lo), .maxlen = (hi) }
+#define REPLY(e, s, n, type, check, lo, hi) [e] = REPLY_##type(lo, hi),
 static struct nla_policy cpns_reply_policy[CPNS_A_MAX + 1] = {
-	[CPNS_A_VERSION]	= { .type = NLA_STRING, .minlen = 1, .maxlen = 64 },
-	[CPNS_A_PROFILE]	= { .type = NLA_STRING, .minlen = 1, .maxlen = 64 },
-	[CPNS_A_COUNTERS]	= { .type = NLA_NESTED },
-	[CPNS_A_KEYRING]	= { .type = NLA_U32, .maxlen = 4 },
-	[CPNS_A_MASTER]		= { .minlen = 1, .maxlen = CPNS_ID_MAX_LEN },
-	[CPNS_A_GW_ID]		= { .minlen = 1, .maxlen = CPNS_ID_MAX_LEN },
-	[CPNS_A_USER_ID]	= { .minlen = 1, .maxlen = CPNS_ID_MAX_LEN },
-	[CPNS_A_ENTITY_ID]	= { .minlen = 1, .maxlen = CPNS_ID_MAX_LEN },
-	[CPNS_A_OWNER]		= { .minlen = 1, .maxlen = CPNS_ID_MAX_LEN },
-	[CPNS_A_RAND]		= { .minlen = CPNS_RAND_LEN, .maxlen = CPNS_RAND_LEN },
-	[CPNS_A_TIME]		= { .type = NLA_U64, .maxlen = 8 },
-	[CPNS_A_SEALED]		= { .minlen = CPNS_SEALED_MIN },
-	[CPNS_A_STATUS]		= { .type = NLA_U8, .maxlen = 1 },
-	[CPNS_A_VERIFIED]	= { .type = NLA_FLAG },
-	[CPNS_A_EPOCH]		= { .type = NLA_U32, .maxlen = 4 },
-	[CPNS_A_INDEX]		= { .type = NLA_U16, .maxlen = 2 },
-	[CPNS_A_N]		= { .type = NLA_U16, .maxlen = 2 },
-	[CPNS_A_CHALLENGE]	= { .minlen = CPNS_CHALLENGE_LEN, .maxlen = CPNS_CHALLENGE_LEN },
-	[CPNS_A_CODE]		= { .type = NLA_U8, .maxlen = 1 },
-	[CPNS_A_CONFIRM]	= { .minlen = CPNS_HASH_LEN, .maxlen = CPNS_HASH_LEN },
-	[CPNS_A_CHAIN_ID]	= { .minlen = CPNS_CHAIN_ID_LEN, .maxlen = CPNS_CHAIN_ID_LEN },
-	[CPNS_A_KEY_SERIAL]	= { .type = NLA_U32, .maxlen = 4 },
-	[CPNS_A_CLAIM]		= { .type = NLA_FLAG },
-	[CPNS_A_USER_RECORD]	= { .minlen = 1 },
-	[CPNS_A_ENTITY_RECORD]	= { .minlen = 1 },
-	[CPNS_A_CHAIN_RECORD]	= { .minlen = 1 },
-	[CPNS_A_ACCEPT_KIND]	= { .type = NLA_U8, .maxlen = 1 },
-	[CPNS_A_DELIVERED]	= { .type = NLA_U16, .maxlen = 2 },
-	[CPNS_A_EVENT]		= { .type = NLA_U8, .maxlen = 1 },
+	CPNS_SET_CPNS(REPLY)
 };
+#undef REPLY
 
 int cpns_nlerr_to_errno(int nlerr)
 {

@@ -24,9 +24,11 @@
 #include <unistd.h>
 #include <linux/keyctl.h>
 
+#include "client.h"
 #include "cpnsctl.h"
 #include "listener.h"
 #include "names.h"
+#include "opts.h"
 #include "role.h"
 #include "util.h"
 #include "wire.h"
@@ -38,14 +40,6 @@
 /* A child's exit status: a DELIVERY was answered, or not. */
 #define PNE_ANSWERED 0
 #define PNE_NOT_ANSWERED 1
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static int usage(FILE *f)
 {
@@ -72,64 +66,46 @@ static int usage(FILE *f)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
-/* Answer one DELIVERY: fills @ack.  0, or a wire ERROR code. */
-static int pne_accept(struct cpns_nl *nl, int32_t keyring,
+/*
+ * Judge one DELIVERY: @ack filled and true, or false when no ACK can be
+ * made (then an ERROR INTERNAL is answered).  @log gets the outcome.
+ */
+static bool pne_judge(struct cpns_nl *nl, int32_t keyring,
 		      const struct cpns_wire_delivery *d,
 		      struct cpns_wire_msg *ack, char *log, size_t loglen)
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
-	struct nl_msg *msg;
+	struct cpns_pne_accept_in in = { .keyring = keyring, .d = d };
+	struct cpns_pne_accept_out out;
 	int err;
 
 	ack->type = CPNS_WIRE_ACK;
 	/* Rule 1: an identifier that is not well-formed is not ours. */
-	if (!cpns_wire_id_valid(d->entity_id, d->entity_id_len)) {
+	if (!cpns_id_valid(d->entity_id, d->entity_id_len)) {
 		ack->u.ack.code = CPNS_REJECT_ENTITY;
 		snprintf(log, loglen, "%s (not an identifier)",
 			 cpns_code_str(CPNS_REJECT_ENTITY));
-		return 0;
+		return true;
 	}
-	msg = cpns_msg(nl, CPNS_CMD_PNE_ACCEPT);
-	if (!msg || nla_put_s32(msg, CPNS_A_KEYRING, keyring) ||
-	    nla_put(msg, CPNS_A_ENTITY_ID, d->entity_id_len, d->entity_id) ||
-	    nla_put_u32(msg, CPNS_A_EPOCH, d->epoch) ||
-	    nla_put_u16(msg, CPNS_A_INDEX, d->index) ||
-	    nla_put_u16(msg, CPNS_A_N, d->n) ||
-	    nla_put(msg, CPNS_A_CHALLENGE, CPNS_CHALLENGE_LEN, d->challenge) ||
-	    nla_put(msg, CPNS_A_SEALED, d->sealed_len, d->sealed)) {
-		nlmsg_free(msg);
-		snprintf(log, loglen, "out of memory");
-		return CPNS_WERR_INTERNAL;
-	}
-	err = role_request(nl, msg, tb, false, "accept");
+	err = cpns_pne_accept(nl, &in, &out);
 	if (err) {
-		snprintf(log, loglen, "module: %s", strerror(-err));
-		return CPNS_WERR_INTERNAL;
+		snprintf(log, loglen, "module: %s", err == -EPROTO ?
+			 "incomplete reply" : strerror(-err));
+		return false;
 	}
-	if (!tb[CPNS_A_CODE]) {
-		snprintf(log, loglen, "module: no code in its reply");
-		return CPNS_WERR_INTERNAL;
+	ack->u.ack.code = out.code;
+	if (out.code != CPNS_ACCEPTED) {
+		snprintf(log, loglen, "%s", cpns_code_str(out.code));
+		return true;
 	}
-	ack->u.ack.code = nla_get_u8(tb[CPNS_A_CODE]);
-	if (ack->u.ack.code == CPNS_ACCEPTED) {
-		if (!tb[CPNS_A_CONFIRM] ||
-		    nla_len(tb[CPNS_A_CONFIRM]) != CPNS_HASH_LEN) {
-			snprintf(log, loglen, "module: no Confirm in its reply");
-			return CPNS_WERR_INTERNAL;
-		}
-		memcpy(ack->u.ack.confirm, nla_data(tb[CPNS_A_CONFIRM]),
-		       CPNS_HASH_LEN);
-		snprintf(log, loglen, "ACCEPTED (%s), euk:%s",
-			 tb[CPNS_A_ACCEPT_KIND] ?
-			 cpns_accept_kind_str(nla_get_u8(tb[CPNS_A_ACCEPT_KIND])) :
-			 "?", d->entity_id);
-		if (tb[CPNS_A_KEY_SERIAL])
-			snprintf(log + strlen(log), loglen - strlen(log),
-				 " key %d", nla_get_s32(tb[CPNS_A_KEY_SERIAL]));
-	} else {
-		snprintf(log, loglen, "%s", cpns_code_str(ack->u.ack.code));
-	}
-	return 0;
+	memcpy(ack->u.ack.confirm, out.confirm, CPNS_HASH_LEN);
+	explicit_bzero(out.confirm, sizeof(out.confirm));
+	snprintf(log, loglen, "ACCEPTED (%s), euk:%s",
+		 out.has_kind ? cpns_accept_kind_str(out.kind) : "?",
+		 d->entity_id);
+	if (out.key_serial)
+		snprintf(log + strlen(log), loglen - strlen(log), " key %d",
+			 out.key_serial);
+	return true;
 }
 
 struct pne_ctx {
@@ -138,6 +114,12 @@ struct pne_ctx {
 	struct cpns_limits limits;
 	long count;		/* 0: no limit */
 	long done;		/* deliveries answered */
+};
+
+struct pne_opts {
+	const char *listen;
+	const char *timeout_str;
+	struct pne_ctx ctx;
 };
 
 /* One connection, in its own process: PNE_ANSWERED or PNE_NOT_ANSWERED. */
@@ -161,30 +143,17 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = cpns_wire_recv_rx(fd, m, &rx, &werr);
-	if (err && werr == CPNS_WERR_UNEXPECTED_TYPE &&
-	    cpns_wire_type_name(m->type)) {
-		/* Refused from its header: its body was not read. */
-		cpns_wire_send_error(fd, werr, "a PNE accepts only DELIVERY", 2);
-		printf("%s: refused frame: %s, ERROR UNEXPECTED_TYPE\n", peer,
-		       cpns_wire_type_name(m->type));
-		goto out;
-	}
-	if (err) {
-		if (werr) {
-			cpns_wire_send_error(fd, werr,
-					     cpns_wire_error_reason(werr), 2);
-			printf("%s: refused frame: ERROR %s\n", peer,
-			       cpns_wire_error_name(werr));
-		}
+	if (!role_recv_frame(fd, peer, &rx, m, "a PNE accepts only DELIVERY",
+			     false)) {
+		err = -EPROTO;
 		goto out;
 	}
 	if (cpns_nl_open(&nl)) {
 		snprintf(log, sizeof(log), "cpns module unavailable");
 		werr = CPNS_WERR_INTERNAL;
 	} else {
-		werr = pne_accept(nl, c->keyring, &m->u.del, ack, log,
-				  sizeof(log));
+		werr = pne_judge(nl, c->keyring, &m->u.del, ack, log,
+				 sizeof(log)) ? 0 : CPNS_WERR_INTERNAL;
 	}
 	printf("%s: DELIVERY entity=", peer);
 	role_print_id(stdout, m->u.del.entity_id, m->u.del.entity_id_len);
@@ -222,28 +191,18 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 	struct cpns_listener l = {
 		.serve = pne_conn, .done = pne_conn_done, .arg = c,
 	};
-	struct sigaction sa = { 0 };
 	struct cpns_nl *nl;
 	char addr[80];
 	int lfd, ret;
 
 	/* Fail early: the module must be there. */
-	ret = role_nl_open(&nl);
+	ret = cpns_client_connect(&nl);
 	if (ret)
 		return ret;
 	cpns_nl_close(nl);
-	lfd = cpns_wire_listen(listen_addr);
-	if (lfd < 0) {
-		warn("pne listen: listen on `%s': %s", listen_addr,
-		     strerror(-lfd));
-		return lfd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
-	}
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = role_daemon_start("pne listen", listen_addr, &lfd);
+	if (ret)
+		return ret;
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
 	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address)\n",
 	       addr, c->timeout,
@@ -253,7 +212,7 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 
 	l.limits = c->limits;
 	ret = CPNSCTL_EXIT_OK;
-	if (cpns_listener_run(lfd, &l, &stop_flag)) {
+	if (cpns_listener_run(lfd, &l, &role_stop)) {
 		warn("pne listen: out of memory");
 		ret = CPNSCTL_EXIT_FAIL;
 	}
@@ -263,107 +222,123 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 }
 
 /* cpnsctl pne reset ENTITY */
-static int pne_reset(int argc, char *argv[])
+static int pne_reset(const char *entity)
 {
 	struct cpns_nl *nl;
-	struct nl_msg *msg;
 	int ret;
 
-	if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
-		return usage(stdout);
-	if (argc != 3) {
-		warn("pne reset: one ENTITY is required");
+	if (!cpns_id_valid(entity, strlen(entity))) {
+		warn("pne reset: `%s' is not an identifier", entity);
 		return CPNSCTL_EXIT_USAGE;
 	}
-	if (!cpns_wire_id_valid(argv[2], strlen(argv[2]))) {
-		warn("pne reset: `%s' is not an identifier", argv[2]);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	ret = role_nl_open(&nl);
+	ret = cpns_client_connect(&nl);
 	if (ret)
 		return ret;
-	msg = cpns_msg(nl, CPNS_CMD_PNE_RESET);
-	if (!msg || role_put_id(msg, CPNS_A_ENTITY_ID, argv[2])) {
-		nlmsg_free(msg);
-		cpns_nl_close(nl);
-		return CPNSCTL_EXIT_FAIL;
-	}
-	ret = role_request(nl, msg, NULL, false, "reset");
+	ret = cpns_pne_reset(nl, entity);
 	cpns_nl_close(nl);
 	if (ret)
-		return role_exit_errno(ret);
+		return cpnsctl_exit_errno(ret);
 	printf("euk:%s dropped: the next delivery is judged as a first one\n",
-	       argv[2]);
+	       entity);
 	return CPNSCTL_EXIT_OK;
 }
 
-int pne_main(int argc, char *argv[])
+static int pne_listen_main(struct pne_opts *o)
 {
-	const char *listen_addr = NULL, *timeout_str = NULL;
-	struct pne_ctx c = {
-		.keyring = KEY_SPEC_USER_KEYRING,
-		.limits = {
-			.max_conns = PNE_MAX_CONNS,
-			.max_per_source = PNE_MAX_PER_SOURCE,
-			.source_prefix6 = PNE_SOURCE_PREFIX6,
-			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
-		},
-	};
-	uint64_t count = 0;
-	int i, rc;
-
-	if (argc < 2) {
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help"))
-		return usage(stdout);
-	if (!strcmp(argv[1], "reset"))
-		return pne_reset(argc, argv);
-	if (strcmp(argv[1], "listen")) {
-		warn("pne: invalid subcommand: `%s'", argv[1]);
-		usage(stderr);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout);
-		if (i + 1 >= argc) {
-			warn("pne: invalid argument: `%s'", a);
-			return CPNSCTL_EXIT_USAGE;
-		}
-		rc = cpns_limits_opt(&c.limits, a, argv[i + 1]);
-		if (rc < 0)
-			return CPNSCTL_EXIT_USAGE;
-		if (rc > 0) {
-			i++;
-		} else if (!strcmp(a, "--listen")) {
-			listen_addr = argv[++i];
-		} else if (!strcmp(a, "--timeout")) {
-			timeout_str = argv[++i];
-		} else if (!strcmp(a, "--keyring")) {
-			if (role_parse_keyring(argv[++i], &c.keyring))
-				return CPNSCTL_EXIT_USAGE;
-		} else if (!strcmp(a, "--count")) {
-			if (parse_u64(argv[++i], 1, 1000000000, &count)) {
-				warn("pne: invalid count: `%s'", argv[i]);
-				return CPNSCTL_EXIT_USAGE;
-			}
-		} else {
-			warn("pne: invalid argument: `%s'", a);
-			return CPNSCTL_EXIT_USAGE;
-		}
-	}
-	if (!listen_addr) {
+	if (!o->listen) {
 		warn("pne listen: --listen ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	if (role_parse_timeout(timeout_str, &c.timeout) ||
-	    cpns_limits_check(&c.limits))
+	if (role_parse_timeout(o->timeout_str, &o->ctx.timeout) ||
+	    cpns_limits_check(&o->ctx.limits))
 		return CPNSCTL_EXIT_USAGE;
-	c.count = (long)count;
-	return pne_listen(listen_addr, &c);
+	return pne_listen(o->listen, &o->ctx);
+}
+
+enum {
+	PNE_LISTEN = 1 << 0,
+	PNE_RESET = 1 << 1,
+};
+
+enum {
+	OPT_LISTEN = 256, OPT_COUNT, OPT_KEYRING, OPT_TIMEOUT, OPT_LIMIT,
+};
+
+static const struct opt_def pne_opt_defs[] = {
+	{ "listen", OPT_LISTEN, true, PNE_LISTEN },
+	{ "count", OPT_COUNT, true, PNE_LISTEN },
+	{ "keyring", OPT_KEYRING, true, PNE_LISTEN },
+	{ "timeout", OPT_TIMEOUT, true, PNE_LISTEN },
+	{ "header-timeout", OPT_LIMIT, true, PNE_LISTEN },
+	{ "max-conns", OPT_LIMIT, true, PNE_LISTEN },
+	{ "max-per-source", OPT_LIMIT, true, PNE_LISTEN },
+	{ "source-prefix6", OPT_LIMIT, true, PNE_LISTEN },
+	{ NULL, 0, false, 0 },
+};
+
+static int pne_set_opt(void *ctx, int key, const char *name, const char *val)
+{
+	struct pne_opts *o = ctx;
+	char opt[32];
+	uint64_t v;
+
+	switch (key) {
+	case OPT_LISTEN:
+		o->listen = val;
+		break;
+	case OPT_TIMEOUT:
+		o->timeout_str = val;
+		break;
+	case OPT_KEYRING:
+		return role_parse_keyring(val, &o->ctx.keyring);
+	case OPT_COUNT:
+		if (parse_u64(val, 1, 1000000000, &v)) {
+			warn("pne: invalid count: `%s'", val);
+			return -1;
+		}
+		o->ctx.count = (long)v;
+		break;
+	case OPT_LIMIT:
+		snprintf(opt, sizeof(opt), "--%s", name);
+		return cpns_limits_opt(&o->ctx.limits, opt, val) < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+static int pne_run_listen(void *o, const char **pos)
+{
+	(void)pos;
+	return pne_listen_main(o);
+}
+
+static int pne_run_reset(void *o, const char **pos)
+{
+	(void)o;
+	return pne_reset(pos[0]);
+}
+
+static const struct opt_sub pne_subs[] = {
+	{ "listen", PNE_LISTEN, 0, NULL, pne_run_listen },
+	{ "reset", PNE_RESET, 1, "one ENTITY", pne_run_reset },
+};
+
+int pne_main(int argc, char *argv[])
+{
+	struct pne_opts o = {
+		.ctx = {
+			.keyring = KEY_SPEC_USER_KEYRING,
+			.limits = {
+				.max_conns = PNE_MAX_CONNS,
+				.max_per_source = PNE_MAX_PER_SOURCE,
+				.source_prefix6 = PNE_SOURCE_PREFIX6,
+				.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+			},
+		},
+	};
+	struct opt_cmd c = {
+		.family = "pne", .defs = pne_opt_defs, .set = pne_set_opt,
+		.ctx = &o,
+	};
+
+	return opts_run(&c, pne_subs, ARRAY_SIZE(pne_subs), usage, argc, argv);
 }

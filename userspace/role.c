@@ -3,6 +3,7 @@
  * Helpers shared by the role subcommands (role.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,45 +69,6 @@ int role_parse_timeout(const char *s, int *out)
 	return 0;
 }
 
-int role_nl_open(struct cpns_nl **nl)
-{
-	int err = cpns_nl_open(nl);
-
-	if (!err)
-		return 0;
-	*nl = NULL;
-	warn("cpns module: %s", err == -ENOENT ?
-	     "not loaded and could not be loaded" : strerror(-err));
-	return cpnsctl_exit_open(err);
-}
-
-int role_request(struct cpns_nl *nl, struct nl_msg *msg, struct nlattr **tb,
-		 bool secret, const char *op)
-{
-	int err;
-
-	if (!msg)
-		return -ENOMEM;
-	err = cpns_nl_request(nl, msg, tb);
-	if (secret)
-		cpns_msg_free_secret(msg);
-	else
-		nlmsg_free(msg);
-	if (err)
-		cpns_nl_perror(nl, op, err);
-	return err;
-}
-
-int role_exit_errno(int err)
-{
-	return cpnsctl_exit_errno(err);
-}
-
-int role_put_id(struct nl_msg *msg, int attr, const char *id)
-{
-	return nla_put(msg, attr, strlen(id), id) ? -EMSGSIZE : 0;
-}
-
 int64_t role_now(void)
 {
 	return (int64_t)time(NULL);
@@ -145,11 +107,59 @@ void role_print_recv_error(const char *who, int err)
 
 void role_print_id(FILE *f, const char *p, size_t len)
 {
-	if (cpns_wire_id_valid(p, len)) {
+	if (cpns_id_valid(p, len)) {
 		fwrite(p, 1, len, f);
 		return;
 	}
 	fputc('`', f);
 	cpns_wire_print_escaped(f, p, len);
 	fputc('\'', f);
+}
+
+volatile sig_atomic_t role_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	role_stop = 1;
+}
+
+int role_daemon_start(const char *who, const char *addr, int *lfd)
+{
+	struct sigaction sa = { 0 };
+
+	*lfd = cpns_wire_listen(addr);
+	if (*lfd < 0) {
+		warn("%s: listen on `%s': %s", who, addr, strerror(-*lfd));
+		return *lfd == -EINVAL ? CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
+	}
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return 0;
+}
+
+bool role_recv_frame(int fd, const char *peer, const struct cpns_wire_rx *rx,
+		     struct cpns_wire_msg *m, const char *only, bool tell_io)
+{
+	int werr, err = cpns_wire_recv_rx(fd, m, rx, &werr);
+
+	if (!err)
+		return true;
+	if (werr == CPNS_WERR_UNEXPECTED_TYPE && cpns_wire_type_name(m->type)) {
+		/* Refused from its header: its body was not read. */
+		cpns_wire_send_error(fd, werr, only, 2);
+		printf("%s: refused frame: %s, ERROR UNEXPECTED_TYPE\n", peer,
+		       cpns_wire_type_name(m->type));
+	} else if (werr) {
+		cpns_wire_send_error(fd, werr, cpns_wire_error_reason(werr), 2);
+		printf("%s: refused frame: ERROR %s\n", peer,
+		       cpns_wire_error_name(werr));
+	} else if (tell_io && err != -ENODATA) {
+		printf("%s: %s\n", peer, strerror(-err));
+	}
+	return false;
 }

@@ -10,7 +10,9 @@
  *	err = secret_read(&pw, path, "Password: ", CPNS_PASSWORD_MAX_LEN,
  *			  SECRET_TEXT);
  *	if (err) ...	// cpnsctl: password `path': <strerror>
- *	nla_put(msg, CPNS_A_PASSWORD, pw.len, pw.buf);
+ *	in.password = pw.buf;	// a client.h input, wiped in the request
+ *	in.password_len = pw.len;
+ *	err = cpns_srv_seal_user(nl, &in, &rec);
  *	secret_free(&pw);
  */
 #ifndef CPNS_SECRET_H

@@ -17,6 +17,7 @@
 
 #include "cpnsctl.h"
 #include "names.h"
+#include "server.h"
 #include "server_store.h"
 #include "store.h"
 #include "util.h"
@@ -27,44 +28,9 @@ static void say_err(const char *uri, struct store *st, int err)
 	     st && *store_errmsg(st) ? ": " : "", st ? store_errmsg(st) : "");
 }
 
-static int opts(int argc, char *argv[], const char **db, const char **from,
-		const char **to, bool *json)
+int server_init(const struct srv_opts *o)
 {
-	int i;
-
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char **dst = NULL;
-
-		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			if (!json)
-				goto bad;
-			*json = true;
-			continue;
-		}
-		if (!strcmp(a, "--db"))
-			dst = db;
-		else if (!strcmp(a, "--from"))
-			dst = from;
-		else if (!strcmp(a, "--to"))
-			dst = to;
-		if (!dst)
-			goto bad;
-		if (i + 1 >= argc) {
-			warn("server %s: option `%s' needs a value", argv[1], a);
-			return -1;
-		}
-		*dst = argv[++i];
-		continue;
-bad:
-		warn("server %s: invalid argument: `%s'", argv[1], a);
-		return -1;
-	}
-	return 0;
-}
-
-static int server_init(const char *db)
-{
+	const char *db = o->db;
 	struct store *st = NULL;
 	int64_t from = 0;
 	int err;
@@ -96,8 +62,9 @@ static void report(const char *table, int64_t rows, void *arg)
 	printf("  %-10s %lld\n", table, (long long)rows);
 }
 
-static int server_migrate(const char *from, const char *to)
+int server_migrate(const struct srv_opts *o)
 {
+	const char *from = o->from, *to = o->to;
 	struct store *src = NULL, *dst = NULL;
 	int err, ret = CPNSCTL_EXIT_IO;
 
@@ -151,8 +118,10 @@ static int stat_one(uint8_t status, int64_t count, int64_t updated, void *arg)
 	return 0;
 }
 
-static int server_stats(const char *db, bool json)
+int server_stats(const struct srv_opts *o)
 {
+	const char *db = o->db;
+	bool json = o->json;
 	struct stats_ctx c = { .json = json };
 	struct store *st = NULL;
 	int err;
@@ -176,29 +145,4 @@ static int server_stats(const char *db, bool json)
 		say_err(db, st, err);
 	store_close(st);
 	return err ? CPNSCTL_EXIT_IO : CPNSCTL_EXIT_OK;
-}
-
-int server_store_main(int argc, char *argv[])
-{
-	const char *db = NULL, *from = NULL, *to = NULL;
-	bool json = false;
-	const char *sub = argv[1];
-
-	if (opts(argc, argv, &db, &from, &to,
-		 !strcmp(sub, "stats") ? &json : NULL))
-		return CPNSCTL_EXIT_USAGE;
-	if (!strcmp(sub, "migrate")) {
-		if (!from || !to || db) {
-			warn("server migrate: --from URI --to URI expected");
-			return CPNSCTL_EXIT_USAGE;
-		}
-		return server_migrate(from, to);
-	}
-	if (!db || from || to) {
-		warn("server %s: --db URI expected", sub);
-		return CPNSCTL_EXIT_USAGE;
-	}
-	if (!strcmp(sub, "init"))
-		return server_init(db);
-	return server_stats(db, json);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpnsctl show: what this node holds.  Every key of type "cpns" reachable
- * from the caller's keyrings (walked with keyctl(KEYCTL_READ)) and the
+ * from the caller's keyrings (walked with libkeyutils' keyctl_read()) and the
  * held keys (chain:, euk:) of the module's store for this network
  * namespace (".cpns:net:[<inode>]", found in /proc/keys), with the
  * public metadata the module's ->describe prints in /proc/keys, and the
@@ -15,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/keyctl.h>
+#include <keyutils.h>
 
+#include "client.h"
 #include "cpnsctl.h"
 #include "names.h"
-#include "nl.h"
+#include "opts.h"
+#include "role.h"
 #include "util.h"
 
 struct key_info {
@@ -49,12 +50,6 @@ static const struct {
 	{ "@u", KEY_SPEC_USER_KEYRING },
 	{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
 };
-
-static long keyctl(int cmd, unsigned long a2, unsigned long a3,
-		   unsigned long a4, unsigned long a5)
-{
-	return syscall(SYS_keyctl, cmd, a2, a3, a4, a5);
-}
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
@@ -91,8 +86,7 @@ static int describe(int32_t serial, char *type, size_t tlen,
 	long n;
 	int i;
 
-	n = keyctl(KEYCTL_DESCRIBE, (unsigned long)serial, (unsigned long)buf,
-		   sizeof(buf), 0);
+	n = keyctl_describe(serial, buf, sizeof(buf));
 	if (n < 0 || (size_t)n > sizeof(buf))
 		return -1;
 	buf[sizeof(buf) - 1] = '\0';
@@ -118,7 +112,7 @@ static void walk_keyring(struct walk *w, int32_t ring, int depth)
 
 	if (depth > 8)
 		return;
-	size = keyctl(KEYCTL_READ, (unsigned long)ring, 0, 0, 0);
+	size = keyctl_read(ring, NULL, 0);
 	if (size <= 0)
 		return;
 	ids = malloc((size_t)size);
@@ -128,8 +122,7 @@ static void walk_keyring(struct walk *w, int32_t ring, int depth)
 	 * The size of the whole keyring, even when it grew since the first
 	 * call and only @size bytes were copied: walk what was copied.
 	 */
-	n = keyctl(KEYCTL_READ, (unsigned long)ring, (unsigned long)ids,
-		   (unsigned long)size, 0);
+	n = keyctl_read(ring, (char *)ids, (size_t)size);
 	if (n > size)
 		n = size;
 	for (i = 0; n > 0 && i < n / (long)sizeof(*ids); i++) {
@@ -208,7 +201,7 @@ static int32_t find_store(void)
 
 static int32_t store_serial;
 
-static const char *keyring_name(int32_t ring, int32_t *roots)
+static const char *keyring_name(int32_t ring, const int32_t *roots)
 {
 	size_t i;
 
@@ -318,166 +311,170 @@ static int usage(FILE *f, const char *name)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
-static int32_t parse_keyring(const char *s)
+enum { OPT_JSON = 'j', OPT_KEYRING = 'k' };
+
+static const struct opt_def show_opt_defs[] = {
+	{ "json", OPT_JSON, false, 1 },
+	{ "keyring", OPT_KEYRING, true, 1 },
+	{ NULL, 0, false, 0 },
+};
+
+struct show_opts {
+	bool json;
+	int32_t only;		/* 0: every keyring */
+};
+
+static int show_set_opt(void *ctx, int key, const char *name, const char *val)
 {
-	uint64_t v;
+	struct show_opts *o = ctx;
+
+	(void)name;
+	if (key == OPT_JSON)
+		o->json = true;
+	else if (role_parse_keyring(val, &o->only))
+		return -1;
+	return 0;
+}
+
+/* The module's info into @info (which also loads it): 0 or an exit code. */
+static int module_info(struct cpns_info *info)
+{
+	struct cpns_nl *nl;
+	int ret = cpns_client_connect(&nl);
+
+	if (ret)
+		return ret;
+	ret = cpns_get_info(nl, info);
+	cpns_nl_close(nl);
+	return ret ? cpnsctl_exit_errno(ret) : 0;
+}
+
+/* Every cpns key reachable (from @only, or from every keyring) into @w. */
+static void collect_keys(struct walk *w, int32_t only, int32_t *roots)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(special_keyrings); k++)
+		roots[k] = keyctl_get_keyring_ID(special_keyrings[k].spec, 0);
+	if (only) {
+		int32_t id = keyctl_get_keyring_ID(only, 0);
+
+		if (id < 0)
+			die(CPNSCTL_EXIT_FAIL, "keyring `%d': %s", only, strerror(errno));
+		seen(w, id);
+		walk_keyring(w, id, 0);
+	} else {
+		for (k = 0; k < ARRAY_SIZE(special_keyrings); k++)
+			if (roots[k] > 0 && !seen(w, roots[k]))
+				walk_keyring(w, roots[k], 0);
+		store_serial = find_store();
+		if (store_serial > 0 && !seen(w, store_serial))
+			walk_keyring(w, store_serial, 0);
+	}
+	read_proc_keys(w);
+}
+
+static void print_module(const struct cpns_info *info, bool json)
+{
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(special_keyrings); i++)
-		if (!strcmp(s, special_keyrings[i].name))
-			return special_keyrings[i].spec;
-	if (parse_u64(s, 1, INT32_MAX, &v))
-		die(CPNSCTL_EXIT_USAGE, "Invalid keyring: `%s'", s);
-	return (int32_t)v;
+	if (!info) {
+		printf(json ? "null" : "module: unavailable\n");
+		return;
+	}
+	if (json) {
+		printf("{\"version\": ");
+		json_str(stdout, info->version);
+		printf(", \"profile\": ");
+		json_str(stdout, info->profile);
+		printf(", \"counters\": {");
+	} else {
+		printf("module: cpns %s, profile %s\n", info->version,
+		       info->profile);
+		printf("counters:");
+	}
+	for (i = 0; i < info->ncounters; i++) {
+		const char *name = cpns_counter_name(info->counters[i].type);
+		unsigned long long v = info->counters[i].value;
+		char unk[24];
+
+		if (!name) {
+			snprintf(unk, sizeof(unk), "counter_%d",
+				 info->counters[i].type);
+			name = unk;
+		}
+		if (json) {
+			printf("%s", i ? ", " : "");
+			json_str(stdout, name);
+			printf(": %llu", v);
+		} else {
+			printf("%s %s %llu", i ? "," : "", name, v);
+		}
+	}
+	printf(json ? "}}" : "\n");
+}
+
+static void print_key(const struct key_info *ki, const int32_t *roots,
+		      bool json, bool first)
+{
+	const char *rn = keyring_name(ki->keyring, roots);
+
+	if (json) {
+		printf("%s{\"serial\": %d, \"keyring\": %d, \"description\": ",
+		       first ? "" : ", ", ki->serial, ki->keyring);
+		json_str(stdout, ki->desc);
+		print_kind_id(ki->desc, true);
+		printf(", \"uid\": %u, \"perm\": \"%08x\"", ki->uid, ki->perm);
+		meta_each(ki->meta, meta_json, NULL);
+		printf(", \"value\": \"(hidden)\"}");
+		return;
+	}
+	printf("\nkey %d: %s\n", ki->serial, ki->desc);
+	if (rn)
+		printf("  keyring: %d (%s)\n", ki->keyring, rn);
+	else
+		printf("  keyring: %d\n", ki->keyring);
+	meta_each(ki->meta, meta_text, NULL);
+	printf("  value: (hidden)\n");
 }
 
 int show_main(int argc, char *argv[])
 {
 	int32_t roots[ARRAY_SIZE(special_keyrings)];
-	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct show_opts o = { 0 };
+	struct opt_cmd c = {
+		.family = argv[0], .sub_bit = 1, .defs = show_opt_defs,
+		.set = show_set_opt, .ctx = &o,
+	};
+	struct cpns_info *info = malloc(sizeof(*info));
 	struct walk w = { 0 };
-	struct cpns_nl *nl = NULL;
-	struct nl_msg *msg;
-	int32_t only = 0;
-	bool json = false;
-	int i, err, ret = CPNSCTL_EXIT_OK;
+	int ret;
 	size_t k;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout, argv[0]);
-		else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json = true;
-		else if ((!strcmp(argv[i], "-k") || !strcmp(argv[i], "--keyring")) &&
-			 i + 1 < argc)
-			only = parse_keyring(argv[++i]);
-		else {
-			fprintf(stderr, "cpnsctl: %s: invalid argument: `%s'\n",
-				argv[0], argv[i]);
-			return usage(stderr, argv[0]);
-		}
+	ret = opts_parse(&c, argc, argv, NULL);
+	if (ret) {
+		free(info);
+		return usage(ret > 0 ? stdout : stderr, argv[0]);
 	}
-
 	/* The module's info first: it also loads the module. */
-	err = cpns_nl_open(&nl);
-	if (err) {
-		warn("cpns module: %s", err == -ENOENT ?
-		     "not loaded and could not be loaded" : strerror(-err));
-		ret = cpnsctl_exit_open(err);
-		nl = NULL;
-	} else {
-		msg = cpns_msg(nl, CPNS_CMD_GET_INFO);
-		err = msg ? cpns_nl_request(nl, msg, tb) : -ENOMEM;
-		nlmsg_free(msg);
-		if (err) {
-			cpns_nl_perror(nl, "get-info", err);
-			ret = cpnsctl_exit_errno(err);
-			cpns_nl_close(nl);
-			nl = NULL;
-		}
-	}
-
-	for (k = 0; k < ARRAY_SIZE(special_keyrings); k++)
-		roots[k] = (int32_t)keyctl(KEYCTL_GET_KEYRING_ID,
-					   (unsigned long)special_keyrings[k].spec,
-					   0, 0, 0);
-	if (only) {
-		int32_t id = (int32_t)keyctl(KEYCTL_GET_KEYRING_ID,
-					     (unsigned long)only, 0, 0, 0);
-
-		if (id < 0)
-			die(CPNSCTL_EXIT_FAIL, "keyring `%d': %s", only, strerror(errno));
-		seen(&w, id);
-		walk_keyring(&w, id, 0);
-	} else {
-		for (k = 0; k < ARRAY_SIZE(special_keyrings); k++)
-			if (roots[k] > 0 && !seen(&w, roots[k]))
-				walk_keyring(&w, roots[k], 0);
-		store_serial = find_store();
-		if (store_serial > 0 && !seen(&w, store_serial))
-			walk_keyring(&w, store_serial, 0);
-	}
-	read_proc_keys(&w);
-
-	if (json) {
+	ret = info ? module_info(info) : CPNSCTL_EXIT_IO;
+	collect_keys(&w, o.only, roots);
+	if (o.json) {
 		printf("{\"cpnsctl\": ");
 		json_str(stdout, CPNSCTL_VERSION);
 		printf(", \"module\": ");
 	}
-	if (nl) {
-		const char *v = tb[CPNS_A_VERSION] ? nla_get_string(tb[CPNS_A_VERSION]) : "";
-		const char *p = tb[CPNS_A_PROFILE] ? nla_get_string(tb[CPNS_A_PROFILE]) : "";
-		struct nlattr *a;
-		int rem, first = 1;
-
-		if (json) {
-			printf("{\"version\": ");
-			json_str(stdout, v);
-			printf(", \"profile\": ");
-			json_str(stdout, p);
-			printf(", \"counters\": {");
-		} else {
-			printf("module: cpns %s, profile %s\n", v, p);
-			printf("counters:");
-		}
-		if (tb[CPNS_A_COUNTERS]) {
-			nla_for_each_nested(a, tb[CPNS_A_COUNTERS], rem) {
-				const char *name = cpns_counter_name(nla_type(a));
-				char unk[24];
-
-				if (nla_len(a) != 8)
-					continue;
-				if (!name) {
-					snprintf(unk, sizeof(unk), "counter_%d", nla_type(a));
-					name = unk;
-				}
-				if (json) {
-					printf("%s", first ? "" : ", ");
-					json_str(stdout, name);
-					printf(": %llu", (unsigned long long)nla_get_u64(a));
-				} else {
-					printf("%s %s %llu", first ? "" : ",", name,
-					       (unsigned long long)nla_get_u64(a));
-				}
-				first = 0;
-			}
-		}
-		printf(json ? "}}" : "\n");
-	} else {
-		printf(json ? "null" : "module: unavailable\n");
-	}
-
-	if (json)
+	print_module(ret ? NULL : info, o.json);
+	if (o.json)
 		printf(", \"keys\": [");
-	for (k = 0; k < w.nkeys; k++) {
-		struct key_info *ki = &w.keys[k];
-		const char *rn = keyring_name(ki->keyring, roots);
-
-		if (json) {
-			printf("%s{\"serial\": %d, \"keyring\": %d, \"description\": ",
-			       k ? ", " : "", ki->serial, ki->keyring);
-			json_str(stdout, ki->desc);
-			print_kind_id(ki->desc, true);
-			printf(", \"uid\": %u, \"perm\": \"%08x\"", ki->uid, ki->perm);
-			meta_each(ki->meta, meta_json, NULL);
-			printf(", \"value\": \"(hidden)\"}");
-		} else {
-			printf("\nkey %d: %s\n", ki->serial, ki->desc);
-			if (rn)
-				printf("  keyring: %d (%s)\n", ki->keyring, rn);
-			else
-				printf("  keyring: %d\n", ki->keyring);
-			meta_each(ki->meta, meta_text, NULL);
-			printf("  value: (hidden)\n");
-		}
-	}
-	if (json)
+	for (k = 0; k < w.nkeys; k++)
+		print_key(&w.keys[k], roots, o.json, k == 0);
+	if (o.json)
 		printf("]}\n");
 	else if (!w.nkeys)
 		printf("\nno cpns keys\n");
-
+	free(info);
 	free(w.keys);
 	free(w.seen);
-	cpns_nl_close(nl);
 	return ret;
 }

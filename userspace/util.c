@@ -11,26 +11,29 @@
 #include "cpnsctl.h"
 #include "util.h"
 
+static void vwarn(const char *fmt, va_list ap)
+{
+	fputs("cpnsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cpnsctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cpnsctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
 
@@ -55,16 +58,16 @@ static bool id_char(char c)
 	       c == '@' || c == '-';
 }
 
-bool cpns_id_valid(const char *s)
+bool cpns_id_valid(const char *p, size_t len)
 {
 	size_t i;
 
-	if (!s)
+	if (!p || len < 1 || len > CPNS_ID_MAX_LEN)
 		return false;
-	for (i = 0; s[i]; i++)
-		if (i >= CPNS_ID_MAX_LEN || !id_char(s[i]))
+	for (i = 0; i < len; i++)
+		if (!id_char(p[i]))
 			return false;
-	return i > 0;
+	return true;
 }
 
 bool cpns_claim_code_valid(const char *s, size_t len)

@@ -19,10 +19,12 @@ void die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
 /*
- * An identifier of the profile (GwID, UserID, EntityID, master name):
- * 1..CPNS_ID_MAX_LEN bytes of [A-Za-z0-9._:@-].
+ * The one identifier check of cpnsctl: @len bytes at @p are an identifier
+ * of the profile (GwID, UserID, EntityID, master name), 1..CPNS_ID_MAX_LEN
+ * bytes of [A-Za-z0-9._:@-] (so no NUL).  NULL is not one.  For a C
+ * string: cpns_id_valid(s, strlen(s)).
  */
-bool cpns_id_valid(const char *s);
+bool cpns_id_valid(const char *p, size_t len);
 /*
  * A claim code: CPNS_CLAIM_CODE_MIN_LEN..CPNS_CLAIM_CODE_MAX_LEN bytes
  * of [A-Za-z0-9-].

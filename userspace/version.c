@@ -5,10 +5,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "cpnsctl.h"
-#include "nl.h"
 
 static int usage(FILE *f, const char *name)
 {
@@ -20,9 +21,8 @@ static int usage(FILE *f, const char *name)
 
 int version_main(int argc, char *argv[])
 {
-	struct nlattr *tb[CPNS_A_MAX + 1];
+	struct cpns_info *info;
 	struct cpns_nl *nl;
-	struct nl_msg *msg;
 	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
@@ -33,32 +33,22 @@ int version_main(int argc, char *argv[])
 	printf("cpnsctl %s\n", CPNSCTL_VERSION);
 	fflush(stdout);
 
-	err = cpns_nl_open(&nl);
+	err = cpns_client_connect(&nl);
+	if (err)
+		return err;
+	info = malloc(sizeof(*info));
+	err = info ? cpns_get_info(nl, info) : -ENOMEM;
+	cpns_nl_close(nl);
 	if (err) {
-		fprintf(stderr, "cpnsctl: cpns module: %s\n",
-			err == -ENOENT ? "not loaded and could not be loaded" :
-					 strerror(-err));
-		return cpnsctl_exit_open(err);
-	}
-	msg = cpns_msg(nl, CPNS_CMD_GET_INFO);
-	if (!msg) {
-		cpns_nl_close(nl);
-		fprintf(stderr, "cpnsctl: %s\n", strerror(ENOMEM));
-		return CPNSCTL_EXIT_IO;
-	}
-	err = cpns_nl_request(nl, msg, tb);
-	nlmsg_free(msg);
-	if (err) {
-		cpns_nl_perror(nl, "get-info", err);
-		cpns_nl_close(nl);
-		return cpnsctl_exit_errno(err);
+		free(info);
+		return err == -ENOMEM ? CPNSCTL_EXIT_IO : cpnsctl_exit_errno(err);
 	}
 	printf("cpns module %s, profile %s\n",
-	       tb[CPNS_A_VERSION] ? nla_get_string(tb[CPNS_A_VERSION]) : "(unknown)",
-	       tb[CPNS_A_PROFILE] ? nla_get_string(tb[CPNS_A_PROFILE]) : "(unknown)");
-	if (tb[CPNS_A_PROFILE] && strcmp(nla_get_string(tb[CPNS_A_PROFILE]), CPNS_PROFILE))
+	       info->version[0] ? info->version : "(unknown)",
+	       info->profile[0] ? info->profile : "(unknown)");
+	if (info->profile[0] && strcmp(info->profile, CPNS_PROFILE))
 		fprintf(stderr, "cpnsctl: warning: module profile `%s', cpnsctl speaks `%s'\n",
-			nla_get_string(tb[CPNS_A_PROFILE]), CPNS_PROFILE);
-	cpns_nl_close(nl);
+			info->profile, CPNS_PROFILE);
+	free(info);
 	return CPNSCTL_EXIT_OK;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The TCP wire protocol of cpns, version 1 (Documentation/protocol.rst):
- * frame encoding and decoding as pure functions over buffers, and the
- * socket helpers every role uses (connect, listen, accept, read a frame
- * within a deadline, write a frame, close without losing the last frame).
+ * frame encoding and decoding as pure functions over buffers (wire.c),
+ * and the socket helpers every role uses (wire_io.c: connect, listen,
+ * read a frame within a deadline, write a frame, close without losing
+ * the last frame).
  *
  * Decoding never trusts a length: every field is checked against the
  * bytes that are really there and against the limits of the document.
@@ -108,9 +109,6 @@ const char *cpns_wire_error_name(unsigned int code);
 /* A short reason to send with an ERROR of @code (never NULL). */
 const char *cpns_wire_error_reason(unsigned int code);
 
-/* An identifier of the profile: 1..64 bytes of [A-Za-z0-9._:@-]. */
-bool cpns_wire_id_valid(const char *p, size_t len);
-
 /*
  * Encode @m as one frame into @buf.  Returns the frame's length, -EINVAL
  * when a field is out of the document's range (the encoder never writes
@@ -196,6 +194,14 @@ int cpns_wire_recv(int fd, struct cpns_wire_msg *m, int timeout_s, int *werr);
  * version 2, not 1", "an ACK body of 5 bytes, ..."); "" after success.
  */
 const char *cpns_wire_last_error(void);
+/*
+ * Building blocks of the above, shared by the codec (wire.c) and the
+ * socket side (wire_io.c): cpns_wire_refuse() records why (printf-style)
+ * and returns @werr; cpns_wire_clear_error() empties the reason.
+ */
+int cpns_wire_refuse(int werr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cpns_wire_clear_error(void);
 
 /* The bit of frame type @t in cpns_wire_rx.accept. */
 #define CPNS_WIRE_ACCEPT(t)	(1u << (t))

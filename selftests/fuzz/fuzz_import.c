@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the manufacturer's list of `cpnsctl server import'
- * (import_parse() of userspace/server.c, static there: this file includes
- * server.c, unchanged, and takes the rest of the tool from libcpnsctl.a).
+ * (import_parse() of userspace/server_import.c, static there: this file includes
+ * server_import.c, unchanged, and takes the rest of the tool from libcpnsctl.a).
  *
  * The input is the file.  Every line the parser keeps must be what the
  * document says (a valid EntityID, a TK of 16..64 bytes in hex that
@@ -32,7 +32,7 @@ static void fuzz_warn(const char *fmt, ...)
 }
 
 #define warn fuzz_warn
-#include "server.c"
+#include "server_import.c"
 #undef warn
 
 static void check_lines(const char *buf, size_t len,
@@ -45,7 +45,7 @@ static void check_lines(const char *buf, size_t len,
 		assert(l[i].entity >= buf && l[i].entity < buf + len);
 		assert(l[i].tk_hex > l[i].entity && l[i].tk_hex < buf + len);
 		assert(l[i].code > l[i].tk_hex && l[i].code < buf + len);
-		assert(cpns_id_valid(l[i].entity));
+		assert(cpns_id_valid(l[i].entity, strlen(l[i].entity)));
 		assert(hex_decode_var(tk, sizeof(tk), &tklen, l[i].tk_hex) == 0);
 		assert(tklen >= CPNS_TK_MIN_LEN && tklen <= CPNS_TK_MAX_LEN);
 		assert(strlen(l[i].tk_hex) == 2 * tklen);

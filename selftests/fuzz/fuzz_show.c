@@ -5,7 +5,9 @@
  * KEYCTL_DESCRIBE, keyring contents (KEYCTL_READ), the lines of
  * /proc/keys, and the metadata text of the type's ->describe it prints
  * as text and as JSON.  This file includes show.c, unchanged, with its
- * keyctl(2) calls and its fopen("/proc/keys") answered from the input.
+ * libkeyutils calls (keyctl_describe(), keyctl_read(),
+ * keyctl_get_keyring_ID()) and its fopen("/proc/keys") answered from the
+ * input.
  *
  * The input is a flags byte, then NUL-separated: descriptions of keys 1,
  * 2, ... k, then the text of /proc/keys.  The root keyring (serial 1000)
@@ -28,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <linux/keyctl.h>
+#include <keyutils.h>
 
 #define ROOT 1000
 #define MAXKEYS 64
@@ -97,10 +99,33 @@ static FILE *fake_fopen(const char *path, const char *mode)
 	return fmemopen((void *)proc, proc_len, "r");
 }
 
-#define syscall fake_keyctl
+static long fake_keyctl_describe(key_serial_t id, char *buf, size_t len)
+{
+	return fake_keyctl(SYS_keyctl, KEYCTL_DESCRIBE, (unsigned long)id,
+			   (unsigned long)buf, (unsigned long)len, 0UL);
+}
+
+static long fake_keyctl_read(key_serial_t id, char *buf, size_t len)
+{
+	return fake_keyctl(SYS_keyctl, KEYCTL_READ, (unsigned long)id,
+			   (unsigned long)buf, (unsigned long)len, 0UL);
+}
+
+static key_serial_t fake_keyctl_get_keyring_ID(key_serial_t id, int create)
+{
+	return (key_serial_t)fake_keyctl(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+					 (unsigned long)id,
+					 (unsigned long)create, 0UL, 0UL);
+}
+
+#define keyctl_describe fake_keyctl_describe
+#define keyctl_read fake_keyctl_read
+#define keyctl_get_keyring_ID fake_keyctl_get_keyring_ID
 #define fopen fake_fopen
 #include "show.c"
-#undef syscall
+#undef keyctl_describe
+#undef keyctl_read
+#undef keyctl_get_keyring_ID
 #undef fopen
 
 static char *out;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the deadline state machine of the wire's stream
- * reader, cpns_wire_recv_rx() and cpns_wire_close() of userspace/wire.c,
- * driven from bytes.  This file includes wire.c, unchanged, with poll(2)
+ * reader, cpns_wire_recv_rx() and cpns_wire_close() of userspace/wire_io.c,
+ * driven from bytes.  This file includes wire_io.c, unchanged, with poll(2)
  * and clock_gettime(2) answered by a schedule the input describes, so
  * that time passes only in the schedule: a peer that sends a frame in
  * pieces, late, interrupted by signals, closes early, or goes silent.
@@ -101,7 +101,7 @@ static int fake_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 #define poll fake_poll
 #define clock_gettime fake_clock_gettime
-#include "wire.c"
+#include "wire_io.c"
 #undef poll
 #undef clock_gettime
 

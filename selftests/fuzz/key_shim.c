@@ -34,11 +34,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sched/task_stack.h>
-#include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <keys/user-type.h>
-#include "../../kmod/netlink.h"
 #include <uapi/linux/cpns.h>
+#include <linux/user_namespace.h>
 #include "key_shim.h"
 
 int kshim_alloc_fail;
@@ -570,10 +569,19 @@ int key_unlink(struct key *ring, struct key *key)
 	return -ENOENT;
 }
 
+struct user_namespace init_user_ns;
+
+/* One network namespace, init_net; a slot of net->gen per subsystem. */
 int register_pernet_subsys(struct pernet_operations *ops)
 {
-	init_net.gen = calloc(1, ops->size);
-	if (!init_net.gen)
+	static unsigned int next;
+
+	if (next == KSHIM_PERNET_MAX)
+		abort();
+	*ops->id = next++;
+	init_net.user_ns = &init_user_ns;
+	init_net.gen[*ops->id] = calloc(1, ops->size);
+	if (!init_net.gen[*ops->id])
 		abort();
 	return ops->init ? ops->init(&init_net) : 0;
 }
@@ -582,8 +590,8 @@ void unregister_pernet_subsys(struct pernet_operations *ops)
 {
 	if (ops->exit)
 		ops->exit(&init_net);
-	free(init_net.gen);
-	init_net.gen = NULL;
+	free(init_net.gen[*ops->id]);
+	init_net.gen[*ops->id] = NULL;
 }
 
 bool object_is_on_stack(const void *p)
@@ -723,61 +731,6 @@ int scnprintf(char *buf, size_t size, const char *fmt, ...)
 	if (n < 0)
 		return 0;
 	return (size_t)n >= size ? (int)(size ? size - 1 : 0) : n;
-}
-
-/* The netlink side of blob.c (cpns_key_load()) is not driven here. */
-bool netlink_capable(const struct sk_buff *skb, int cap)
-{
-	(void)skb; (void)cap;
-	abort();
-}
-
-int nla_put_s32(struct sk_buff *skb, int attrtype, s32 value)
-{
-	(void)skb; (void)attrtype; (void)value;
-	abort();
-}
-
-struct nlattr *nla_reserve(struct sk_buff *skb, int attrtype, int attrlen)
-{
-	(void)skb; (void)attrtype; (void)attrlen;
-	abort();
-}
-
-void nlmsg_free(struct sk_buff *skb)
-{
-	(void)skb;
-	abort();
-}
-
-bool cpns_attr_missing(struct genl_info *info, int attr)
-{
-	(void)info; (void)attr;
-	abort();
-}
-
-key_ref_t cpns_attr_keyring(struct genl_info *info)
-{
-	(void)info;
-	abort();
-}
-
-void cpns_key_err(struct genl_info *info, enum cpns_key_kind kind, long err)
-{
-	(void)info; (void)kind; (void)err;
-	abort();
-}
-
-struct sk_buff *cpns_reply_new(struct genl_info *info, void **hdr)
-{
-	(void)info; (void)hdr;
-	abort();
-}
-
-int cpns_reply_send(struct sk_buff *skb, void *hdr, struct genl_info *info)
-{
-	(void)skb; (void)hdr; (void)info;
-	abort();
 }
 
 void seq_puts(struct seq_file *m, const char *s)

@@ -12,23 +12,9 @@
 #include <linux/string.h>
 #include "../../kmod/record.h"
 #include "ref.h"
+#include "ktest.h"
 
 extern int kshim_gcm_errno;
-
-static int ntests, nfailed;
-
-static void result(int ok, const char *what)
-{
-	ntests++;
-	nfailed += !ok;
-	printf("%sok %d - %s\n", ok ? "" : "not ", ntests, what);
-}
-
-static void set_id(struct cpns_id *id, const char *s)
-{
-	if (cpns_id_set(id, (const u8 *)s, strlen(s)))
-		abort();
-}
 
 static const u8 master[CPNS_MASTER_LEN] = { 1, 2, 3, 4 };
 

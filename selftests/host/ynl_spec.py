@@ -19,14 +19,25 @@
 # equal (the VM test cpns_ynl compares the kernel with that file).
 # The multicast group's flags are compared with kmod/netlink.c.
 #
+# The spec is the one source of each attribute's type and limits and of
+# each command's policy (Documentation/design.rst, "One source for the
+# contract"): this script is also its generator, and checks on every run
+# that what it generates is what the tree holds:
+#   kmod/netlink-policy.h   the kernel's nla_policy of each command
+#   userspace/cpns_attrs.h  X-macro tables (enums, attribute sets,
+#                           commands, each command's request policy) for
+#                           cpnsctl and the selftests
+#   selftests/cpns_ynl.expected
+#
 # Usage: ynl_spec.py [--write] [SPEC]     (KTAP on stdout; exit 1 on failure)
-#   --write  rewrite selftests/cpns_ynl.expected from the spec
+#   --write  rewrite the three generated files from the spec
 
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 import yaml
 
@@ -36,6 +47,9 @@ SPEC = os.path.join(REPO, 'Documentation/netlink/specs/cpns.yaml')
 UAPI = os.path.join(REPO, 'uapi')
 EXPECTED = os.path.join(REPO, 'selftests/cpns_ynl.expected')
 NETLINK_C = os.path.join(REPO, 'kmod/netlink.c')
+# The files generated from the spec (--write), each checked on every run.
+KPOLICY_H = os.path.join(REPO, 'kmod/netlink-policy.h')
+ATTRS_H = os.path.join(REPO, 'userspace/cpns_attrs.h')
 
 # Attribute types as the kernel names them in NL_POLICY_TYPE_ATTR_TYPE.
 NL_TYPE = {'u8': 'u8', 'u16': 'u16', 'u32': 'u32', 'u64': 'u64',
@@ -44,6 +58,32 @@ NL_TYPE = {'u8': 'u8', 'u16': 'u16', 'u32': 'u32', 'u64': 'u64',
            'nest': 'nested'}
 # Multicast group flags: what each YNL flag is in struct genl_multicast_group.
 MCGRP_FLAG = {'uns-admin-perm': 'GENL_MCAST_CAP_NET_ADMIN'}
+# A binary whose doc gives a character set ("of [...]") is checked by a
+# function of kmod/netlink.c: the class the tables name it by, the
+# function, and the uapi limits that function enforces itself.
+CHARSETS = {
+    '[A-Za-z0-9._:@-]': ('ID', 'cpns_validate_id', '1', 'CPNS_ID_MAX_LEN'),
+    '[A-Za-z0-9-]': ('CLAIM', 'cpns_validate_claim_code',
+                     'CPNS_CLAIM_CODE_MIN_LEN', 'CPNS_CLAIM_CODE_MAX_LEN'),
+}
+# The uapi's length macros that C code sizes buffers by: each must be the
+# limit the spec gives the attribute (min, max; None: not named there).
+UAPI_LIMITS = {
+    'master': (None, 'CPNS_ID_MAX_LEN'),
+    'hpw': ('CPNS_HASH_LEN', 'CPNS_HASH_LEN'),
+    'password': (None, 'CPNS_PASSWORD_MAX_LEN'),
+    'claim-code': ('CPNS_CLAIM_CODE_MIN_LEN', 'CPNS_CLAIM_CODE_MAX_LEN'),
+    'tk': ('CPNS_TK_MIN_LEN', 'CPNS_TK_MAX_LEN'),
+    'rand': ('CPNS_RAND_LEN', 'CPNS_RAND_LEN'),
+    'sealed': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'challenge': ('CPNS_CHALLENGE_LEN', 'CPNS_CHALLENGE_LEN'),
+    'confirm': ('CPNS_HASH_LEN', 'CPNS_HASH_LEN'),
+    'chain-id': ('CPNS_CHAIN_ID_LEN', 'CPNS_CHAIN_ID_LEN'),
+    'user-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'entity-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'chain-record': ('CPNS_SEALED_MIN', 'CPNS_SEALED_MAX'),
+    'key-blob': (None, 'CPNS_KEY_BLOB_MAX'),
+}
 
 
 def c_upper(name):
@@ -236,6 +276,67 @@ class Family:
             out += f" maxlen={self.limit(checks['max-len'])}"
         return out
 
+    def classify(self, a):
+        """(TYPE, CHECK, MIN, MAX) of an attribute, as the tables write it.
+
+        TYPE is the netlink type (PAD, STRING, NESTED, FLAG, U8..S64,
+        BINARY); CHECK says what MIN and MAX bound: NONE; MIN, MAX, RANGE
+        an integer's value; EXACT, LEN a length (MAX 0: none); ID, CLAIM a
+        length and the character set CHARSETS gives.
+        """
+        t = a['type']
+        checks = a.get('checks', {})
+        if t == 'pad':
+            return 'PAD', 'NONE', 0, 0
+        if t in ('flag', 'nest'):
+            return {'flag': 'FLAG', 'nest': 'NESTED'}[t], 'NONE', 0, 0
+        if t == 'string':
+            hi = self.limit(checks.get('max-len', 0))
+            return 'STRING', 'LEN' if hi else 'NONE', 0, hi
+        if t[0] in 'us' and t[1:] in ('8', '16', '32', '64'):
+            bits = int(t[1:])
+            full = ((0, (1 << bits) - 1) if t[0] == 'u' else
+                    (-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
+            lo, hi = self.int_range(a)
+            if (lo, hi) == full:
+                return t.upper(), 'NONE', 0, 0
+            if lo == full[0]:
+                return t.upper(), 'MAX', 0, hi
+            if hi == full[1]:
+                return t.upper(), 'MIN', lo, 0
+            return t.upper(), 'RANGE', lo, hi
+        if t != 'binary':
+            raise SpecError(f"{a['name']}: type {t} has no table form")
+        if 'exact-len' in checks:
+            n = self.limit(checks['exact-len'])
+            return 'BINARY', 'EXACT', n, n
+        m = re.search(r'of (\[[^]]*\])', a.get('doc', ''))
+        if m and 'max-len' in checks:
+            if m.group(1) not in CHARSETS:
+                raise SpecError(f"{a['name']}: no function checks {m.group(1)}")
+            return ('BINARY', CHARSETS[m.group(1)][0],
+                    self.limit(checks.get('min-len', 0)), self.limit(checks['max-len']))
+        if 'min-len' in checks:
+            return ('BINARY', 'LEN', self.limit(checks['min-len']),
+                    self.limit(checks.get('max-len', 65535)))
+        if 'max-len' in checks:
+            return 'BINARY', 'LEN', 0, self.limit(checks['max-len'])
+        return 'BINARY', 'NONE', 0, 0
+
+    def request_ops(self):
+        """[(op name, value, [(attr name, attr id, merged yaml)])] of each do."""
+        out = []
+        for name, v, op in self.ops:
+            if 'do' not in op:
+                continue
+            attrs = self.sets[op['attribute-set']][1]
+            req = op['do'].get('request', {}).get('attributes', [])
+            for an in req:
+                if an not in attrs:
+                    raise SpecError(f"{name}: {an} not in {op['attribute-set']}")
+            out.append((name, v, [(an, attrs[an][0], attrs[an][1]) for an in req]))
+        return out
+
     def expected_table(self):
         lines = []
         for name, v, op in self.ops:
@@ -251,6 +352,165 @@ class Family:
                 av, a = attrs[an]
                 lines.append(f'policy {v} {av} {self.policy(a)} # {name} {an}')
         return lines
+
+
+GENERATED = ('Generated by selftests/host/ynl_spec.py --write from',
+             'Documentation/netlink/specs/cpns.yaml: do not edit.')
+
+
+def comment(lines, indent=''):
+    """A kernel-style block comment of the given paragraphs."""
+    out = [indent + '/*']
+    for para in lines:
+        if not para:
+            out.append(indent + ' *')
+            continue
+        for l in textwrap.wrap(para, 76 - len(indent)):
+            out.append(indent + ' * ' + l)
+    return out + [indent + ' */']
+
+
+def kernel_entry(name, a, cls):
+    t, c, lo, hi = cls
+    if t in ('PAD', 'NESTED'):
+        raise SpecError(f'{name}: a {t.lower()} attribute in a request has no policy here')
+    nla = 'NLA_' + t
+    if c in ('MIN', 'MAX', 'RANGE'):
+        if not all(-32768 <= v <= 32767 for v in (lo, hi)):
+            raise SpecError(f'{name}: {lo}..{hi} does not fit the s16 min/max of a '
+                            '6.1 nla_policy (would need NLA_POLICY_FULL_RANGE)')
+        if c == 'MIN':
+            return f'NLA_POLICY_MIN({nla}, {lo})'
+        if c == 'MAX':
+            return f'NLA_POLICY_MAX({nla}, {hi})'
+        return f'NLA_POLICY_RANGE({nla}, {lo}, {hi})'
+    if c == 'EXACT':
+        return f'NLA_POLICY_EXACT_LEN({lo})'
+    if c == 'LEN' and lo == 0:
+        return f'{{ .type = {nla}, .len = {hi} }}'
+    if c == 'LEN':
+        return f'NLA_POLICY_RANGE({nla}, {lo}, {hi})'
+    for fn_class, fn, _, _ in CHARSETS.values():
+        if c == fn_class:
+            return f'NLA_POLICY_VALIDATE_FN(NLA_BINARY, {fn}, {hi})'
+    return f'{{ .type = {nla} }}'
+
+
+def kernel_policy_h(fam):
+    """kmod/netlink-policy.h: the policy of each command."""
+    apfx = c_upper(fam.set_prefix(fam.sets['cpns'][0]))
+    out = ['/* SPDX-License-Identifier: GPL-2.0 */']
+    out += comment([GENERATED[0] + ' ' + GENERATED[1], '',
+                    'The policy of each command: exactly the attributes its request '
+                    'takes, with the checks the spec gives them in its attribute set, '
+                    'or in the command\'s subset (gw-confirm-attrs, ...), which '
+                    'override them.  Included once, by kmod/netlink.c, after the '
+                    'functions that check a character set, each of which enforces '
+                    'the limits asserted here itself.'])
+    out += ['#ifndef _CPNS_NETLINK_POLICY_H', '#define _CPNS_NETLINK_POLICY_H', '']
+    asserts = []
+    ops = fam.request_ops()
+    for _, _, attrs in ops:
+        for an, _, a in attrs:
+            t, c, lo, hi = fam.classify(a)
+            for fn_class, _, dmin, dmax in CHARSETS.values():
+                if c != fn_class:
+                    continue
+                for want, got in ((dmin, lo), (dmax, hi)):
+                    line = f'static_assert({want} == {got});'
+                    if not want.isdigit() and line not in asserts:
+                        asserts.append(line)
+                    elif want.isdigit() and int(want) != got:
+                        raise SpecError(f'{an}: {c} is {dmin}..{dmax}, spec {lo}..{hi}')
+    out += asserts
+    for name, _, attrs in ops:
+        out += ['', f'static const struct nla_policy cpns_{c_lower(name)}_policy'
+                    f'[{apfx}MAX + 1] = {{']
+        op = dict((n, o) for n, _, o in fam.ops)[name]
+        subset = fam.sets[op['attribute-set']][0]
+        sub_docs = {x['name']: x.get('doc') for x in subset['attributes']} \
+            if 'subset-of' in subset else {}
+        for an, _, a in attrs:
+            if sub_docs.get(an):
+                out += comment([sub_docs[an]], '\t')
+            key = f'[{apfx}{c_upper(an)}]'
+            col = 8 + len(key)
+            tabs = max(1, (32 - col + 7) // 8)
+            out.append(f'\t{key}' + '\t' * tabs +
+                       f'= {kernel_entry(name + " " + an, a, fam.classify(a))},')
+        out.append('};')
+    out += ['', '#endif /* _CPNS_NETLINK_POLICY_H */']
+    return '\n'.join(out) + '\n'
+
+
+def macro(name, rows):
+    out = [f'#define {name}(X)' + (' \\' if rows else '')]
+    for i, r in enumerate(rows):
+        out.append(f'\tX({r})' + (' \\' if i + 1 < len(rows) else ''))
+    return out
+
+
+def attrs_h(fam):
+    """userspace/cpns_attrs.h: the same tables as X-macros, for C userspace."""
+    out = ['/* SPDX-License-Identifier: GPL-2.0 */']
+    out += comment([
+        GENERATED[0] + ' ' + GENERATED[1], '',
+        'The contract of uapi/linux/cpns.h as tables, for cpnsctl and the '
+        'selftests: each macro calls X once per row, in order.',
+        'CPNS_ENUM_<ENUM>(X): X(ENUMERATOR, SUFFIX) for each value of an enum '
+        '(an "unspec" entry is not listed).',
+        'CPNS_SET_<SET>(X): X(ENUMERATOR, SUFFIX, "name", TYPE, CHECK, MIN, MAX) '
+        'for each attribute of an attribute set but its unused 0.',
+        'CPNS_OPS(X): X(ENUMERATOR, SUFFIX, "name") for each command.',
+        'CPNS_REQUEST_<OP>(X): as CPNS_SET_*, for the attributes the request of '
+        'a command takes, with that command\'s checks (the kernel\'s policy).',
+        'TYPE: PAD, STRING, NESTED, FLAG, U8 .. U64, S8 .. S64, BINARY.  CHECK: '
+        'NONE; MIN, MAX, RANGE: an integer\'s value; EXACT, LEN: a length '
+        '(MAX 0: no limit); ID, CLAIM: a length and the character set of an '
+        'identifier or a claim code (uapi/linux/cpns.h).'])
+    out += ['#ifndef _CPNS_ATTRS_H', '#define _CPNS_ATTRS_H']
+
+    def row(pfx, an, a, cls):
+        t, c, lo, hi = cls
+        return f'{c_upper(pfx + an)}, {c_upper(an)}, "{an}", {t}, {c}, {lo}, {hi}'
+
+    for d, entries in fam.enums.values():
+        pfx = fam.enum_prefix(d)
+        rows = [f'{c_upper(pfx + n)}, {c_upper(n)}' for n, _ in entries if n != 'unspec']
+        out += [''] + macro(f"CPNS_ENUM_{c_upper(d['name'])}", rows)
+    for s, attrs in fam.sets.values():
+        if 'subset-of' in s:
+            continue
+        pfx = fam.set_prefix(s)
+        rows = [row(pfx, an, a, fam.classify(a)) for an, (_, a) in attrs.items()
+                if a['type'] != 'unused']
+        out += [''] + macro(f"CPNS_SET_{c_upper(s['name'])}", rows)
+    opfx = fam.op_prefix()
+    out += [''] + macro('CPNS_OPS', [f'{c_upper(opfx + n)}, {c_upper(n)}, "{n}"'
+                                     for n, _, _ in fam.ops])
+    for name, _, attrs in fam.request_ops():
+        s = fam.sets[dict((n, o) for n, _, o in fam.ops)[name]['attribute-set']][0]
+        pfx = fam.set_prefix(fam.sets[s.get('subset-of', s['name'])][0])
+        rows = [row(pfx, an, a, fam.classify(a)) for an, _, a in attrs]
+        out += [''] + macro(f'CPNS_REQUEST_{c_upper(name)}', rows)
+    out += ['', '#endif /* _CPNS_ATTRS_H */']
+    return '\n'.join(out) + '\n'
+
+
+def compare(k, path, text, what):
+    """One case: the file at path holds text."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            have = f.read()
+    except OSError:
+        have = ''
+    diag = []
+    if have != text:
+        old, new = set(have.splitlines()), set(text.splitlines())
+        diag = ([f'- {l}' for l in have.splitlines() if l not in new] +
+                [f'+ {l}' for l in text.splitlines() if l not in old])[:40]
+        diag.append('run selftests/host/ynl_spec.py --write')
+    k.result(have == text, f'{os.path.relpath(path, REPO)} is the spec\'s {what}', diag)
 
 
 class Ktap:
@@ -371,6 +631,23 @@ def main(argv):
     k.result(flags == want, 'multicast group flags as kmod/netlink.c sets them',
              [f'spec {want}, kmod/netlink.c {flags}'] if flags != want else [])
 
+    attrs = fam.sets['cpns'][1]
+    macros = sorted({m for pair in UAPI_LIMITS.values() for m in pair if m})
+    vals, lost = header_values(macros, [])
+    diag = [f'{m}: not in the header' for m in lost]
+    if vals is None:
+        diag.append('uapi/linux/cpns.h does not compile')
+    for an, pair in UAPI_LIMITS.items():
+        if an not in attrs:
+            diag.append(f'{an}: not in the spec')
+            continue
+        _, _, lo, hi = fam.classify(attrs[an][1])
+        for m, v in zip(pair, (lo, hi)):
+            if m and vals and m in vals and vals[m] != v:
+                diag.append(f'{an}: spec {v}, header {m} {vals[m]}')
+    k.result(not diag, f'{len(macros)} length macros of the header are the spec\'s limits',
+             diag)
+
     try:
         table = fam.expected_table()
     except (SpecError, KeyError) as e:
@@ -382,22 +659,19 @@ def main(argv):
             '# op CMD flags=F; policy CMD ATTR TYPE [min= max=] [minlen= maxlen=]',
             '# as CTRL_CMD_GETFAMILY and CTRL_CMD_GETPOLICY report them.'] + table
     text = '\n'.join(text) + '\n'
-    if write:
-        with open(EXPECTED, 'w', encoding='utf-8') as f:
-            f.write(text)
     try:
-        with open(EXPECTED, encoding='utf-8') as f:
-            have = f.read()
-    except OSError:
-        have = ''
-    diag = []
-    if have != text:
-        old, new = set(have.splitlines()), set(text.splitlines())
-        diag = ([f'- {l}' for l in have.splitlines() if l not in new] +
-                [f'+ {l}' for l in text.splitlines() if l not in old])[:40]
-        diag.append('run selftests/host/ynl_spec.py --write')
-    k.result(have == text, f'selftests/cpns_ynl.expected is the spec\'s '
-             f'({len(table)} lines)', diag)
+        files = [(EXPECTED, text, f'({len(table)} lines)'),
+                 (KPOLICY_H, kernel_policy_h(fam), 'kernel policy of each command'),
+                 (ATTRS_H, attrs_h(fam), 'tables for userspace')]
+    except (SpecError, KeyError) as e:
+        k.result(False, f'tables by YNL rules: {e}')
+        print(f'1..{k.n}')
+        return 1
+    for path, body, what in files:
+        if write:
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(body)
+        compare(k, path, body, what)
     print(f'1..{k.n}')
     return 1 if k.failed else 0
 

@@ -21,14 +21,6 @@
 #define SOL_NETLINK 270
 #endif
 
-struct tgenl_wait {
-	struct tgenl *t;
-	int done;
-	int err;
-	char *extack;
-	size_t extack_len;
-};
-
 static int tgenl_libnl_errno(int nlerr)
 {
 	switch (nlerr) {
@@ -127,15 +119,23 @@ struct nl_msg *tgenl_msg(struct tgenl *t, uint8_t cmd)
 	return msg;
 }
 
-static int tgenl_valid_cb(struct nl_msg *msg, void *arg)
+struct fx_wait {
+	struct tgenl *t;
+	int done;
+	struct fx_ack *ack;
+	const uint8_t *sent;	/* a copy of the request */
+	size_t sent_len;
+};
+
+static int fx_valid_cb(struct nl_msg *msg, void *arg)
 {
-	struct tgenl_wait *w = arg;
+	struct fx_wait *w = arg;
 	struct tgenl *t = w->t;
 
 	tgenl_drop_reply(t);
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, t->tb, CPNS_A_MAX, NULL)) {
 		memset(t->tb, 0, sizeof(t->tb));
-		w->err = -EBADMSG;
+		w->ack->err = -EBADMSG;
 		return NL_SKIP;
 	}
 	nlmsg_get(msg);
@@ -143,98 +143,134 @@ static int tgenl_valid_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The extended ACK (NLMSGERR_ATTR_MSG) after a capped or full nlmsgerr. */
-static void tgenl_extack(struct nlmsghdr *nlh, struct nlmsgerr *e,
-			 char *out, size_t outlen)
+static void fx_parse_tlvs(struct fx_wait *w, struct nlmsghdr *nlh,
+			  struct nlmsgerr *e)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t off = sizeof(*nlh) + sizeof(*e);
-	struct nlattr *attrs;
-	int len;
 
-	if (!out || !outlen || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
 	if (off >= nlh->nlmsg_len)
 		return;
-	attrs = (struct nlattr *)((char *)nlh + off);
-	len = nlh->nlmsg_len - off;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, len, NULL))
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off),
+		      nlh->nlmsg_len - off, NULL))
 		return;
-	if (tb[NLMSGERR_ATTR_MSG]) {
-		strncpy(out, nla_get_string(tb[NLMSGERR_ATTR_MSG]), outlen - 1);
-		out[outlen - 1] = '\0';
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(w->ack->msg, sizeof(w->ack->msg), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_MISS_TYPE])
+		w->ack->miss_type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (tb[NLMSGERR_ATTR_OFFS]) {
+		uint32_t o = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+
+		if (o + sizeof(struct nlattr) <= w->sent_len) {
+			const struct nlattr *a = (const void *)(w->sent + o);
+
+			w->ack->bad_attr = a->nla_type & NLA_TYPE_MASK;
+		} else {
+			w->ack->bad_attr = -2;	/* out of the message */
+		}
 	}
 }
 
-static int tgenl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+static int fx_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
-	struct tgenl_wait *w = arg;
+	struct fx_wait *w = arg;
 
 	(void)nla;
-	w->err = e->error;
+	w->ack->err = e->error;
 	w->done = 1;
-	tgenl_extack(nlh, e, w->extack, w->extack_len);
+	fx_parse_tlvs(w, nlh, e);
 	return NL_STOP;
 }
 
-static int tgenl_ack_cb(struct nl_msg *msg, void *arg)
+static int fx_ack_cb(struct nl_msg *msg, void *arg)
 {
-	struct tgenl_wait *w = arg;
+	struct fx_wait *w = arg;
 
 	(void)msg;
 	w->done = 1;
 	return NL_STOP;
 }
 
-int tgenl_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
-	       char *extack, size_t extack_len)
+int fx_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
+	    struct fx_ack *ack)
 {
-	struct tgenl_wait w = {
-		.t = t, .extack = extack, .extack_len = extack_len,
-	};
+	struct fx_ack local;
+	struct fx_wait w = { .t = t };
+	struct nlmsghdr *h;
 	struct nl_cb *cb;
+	uint8_t *copy;
 	int err;
 
+	if (!ack)
+		ack = &local;
+	memset(ack, 0, sizeof(*ack));
+	ack->bad_attr = -1;
+	w.ack = ack;
 	tgenl_drop_reply(t);
-	if (extack && extack_len)
-		extack[0] = '\0';
 	if (tb)
 		memset(tb, 0, sizeof(*tb) * (CPNS_A_MAX + 1));
+	if (!msg)
+		return ack->err = -ENOMEM;
 
+	h = nlmsg_hdr(msg);
+	copy = malloc(h->nlmsg_len);
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb) {
+	if (!copy || !cb) {
+		free(copy);
+		if (cb)
+			nl_cb_put(cb);
 		nlmsg_free(msg);
-		return -ENOMEM;
+		return ack->err = -ENOMEM;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tgenl_valid_cb, &w);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, tgenl_ack_cb, &w);
-	nl_cb_err(cb, NL_CB_CUSTOM, tgenl_err_cb, &w);
+	memcpy(copy, h, h->nlmsg_len);
+	w.sent = copy;
+	w.sent_len = h->nlmsg_len;
+
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fx_valid_cb, &w);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, fx_ack_cb, &w);
+	nl_cb_err(cb, NL_CB_CUSTOM, fx_err_cb, &w);
 
 	err = nl_send_auto(t->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {
-		nl_cb_put(cb);
-		return tgenl_libnl_errno(err);
+		ack->err = tgenl_libnl_errno(err);
+		goto out;
 	}
 	while (!w.done) {
 		err = nl_recvmsgs(t->sk, cb);
 		if (err < 0 && !w.done) {
-			w.err = w.err ? w.err : tgenl_libnl_errno(err);
+			if (!ack->err)
+				ack->err = tgenl_libnl_errno(err);
 			break;
 		}
 	}
+out:
 	nl_cb_put(cb);
-
-	if (w.err) {
+	free(copy);
+	if (ack->err) {
 		tgenl_drop_reply(t);
-		return w.err;
+		return ack->err;
 	}
 	if (tb)
 		memcpy(tb, t->tb, sizeof(*tb) * (CPNS_A_MAX + 1));
 	return 0;
+}
+
+int tgenl_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
+	       char *extack, size_t extack_len)
+{
+	struct fx_ack ack;
+	int err = fx_call(t, msg, tb, &ack);
+
+	if (extack && extack_len)
+		snprintf(extack, extack_len, "%s", ack.msg);
+	return err;
 }
 
 int tgenl_cmd(struct tgenl *t, uint8_t cmd, struct nlattr **tb,

@@ -56,7 +56,8 @@ void tgenl_close(struct tgenl *t);
 struct nl_msg *tgenl_msg(struct tgenl *t, uint8_t cmd);
 
 /*
- * Send msg (always freed) with NLM_F_ACK and wait for its answer.
+ * fx_call() with only the extack's text: send msg (always freed; NULL:
+ * -ENOMEM) with NLM_F_ACK and wait for its answer.
  * Returns 0 when the kernel acknowledged it, else the kernel's -errno.
  * If tb is not NULL it receives the attributes of the reply (an array of
  * CPNS_A_MAX + 1, all NULL when there was no reply); they stay valid
@@ -66,6 +67,26 @@ struct nl_msg *tgenl_msg(struct tgenl *t, uint8_t cmd);
  */
 int tgenl_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
 	       char *extack, size_t extack_len);
+
+/* Everything the kernel said about a refused (or accepted) request. */
+struct fx_ack {
+	int err;		/* 0 or the kernel's -errno */
+	char msg[256];		/* NLMSGERR_ATTR_MSG, "" when none */
+	/* type of the attribute NLMSGERR_ATTR_OFFS points at, -1 when no offset */
+	int bad_attr;
+	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, 0 when none */
+};
+
+/*
+ * The request: send msg (always freed; NULL: -ENOMEM) with NLM_F_ACK,
+ * wait for its answer, and decode the extended ACK: its text,
+ * NLMSGERR_ATTR_OFFS (into the type of the attribute of msg it points
+ * at) and NLMSGERR_ATTR_MISS_TYPE.
+ * The reply's attributes go to tb (may be NULL) and t->tb, valid until
+ * the next call on t.  ack may be NULL.  Returns ack->err.
+ */
+int fx_call(struct tgenl *t, struct nl_msg *msg, struct nlattr **tb,
+	    struct fx_ack *ack);
 
 /* tgenl_msg() + tgenl_call() for a command without attributes. */
 int tgenl_cmd(struct tgenl *t, uint8_t cmd, struct nlattr **tb,

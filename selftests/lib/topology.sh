@@ -49,6 +49,9 @@
 #   topo_stop NAME          stop it (SIGTERM, then SIGKILL) and wait
 #   topo_wait_listen NODE PORT   wait until a TCP socket listens on PORT
 #   topo_cleanup            (trap on EXIT) stop everything, remove the nodes
+#   topo_trap_exit          trap EXIT: topo_cleanup, then remove $TOPO_DIR
+#   node_file NODE NAME     stdin into $TOPO_DIR/NODE/NAME, which only
+#                           NODE's root can read; prints its path
 #
 # Settings: TOPO_PREFIX is printed before each "[+]" line (cpns_e2e.sh sets
 # "# " to keep its output KTAP); TOPO_LOG, when set, receives those lines
@@ -254,6 +257,18 @@ topo_cleanup() {
 		modprobe -r cpns && modprobe cpns
 		TOPO_RELOADED=
 	fi
+}
+
+topo_trap_exit() {
+	trap 'topo_cleanup; rm -rf "$TOPO_DIR"' EXIT
+}
+
+node_file() {
+	local f=$TOPO_DIR/$1/$2
+	cat >"$f"
+	chown "${TOPO_UID[$1]}:${TOPO_UID[$1]}" "$f"
+	chmod 0600 "$f"
+	echo "$f"
 }
 
 # ------------------------------------------------------------------ relay

@@ -4,6 +4,20 @@
  * every secret held by the kernel.  This header is the whole contract
  * between the cpns module and userspace.
  *
+ * One source.  Each attribute's netlink type and limits, and which
+ * attributes each command takes, are written once, in
+ * Documentation/netlink/specs/cpns.yaml; `selftests/host/ynl_spec.py
+ * --write` generates from it the kernel's policy of every command
+ * (kmod/netlink-policy.h), the tables of cpnsctl and the selftests
+ * (userspace/cpns_attrs.h: the reply policy, the name tables, the policy
+ * test's expectations) and selftests/cpns_ynl.expected; the host suite
+ * fails when any of them, or this header, differs from the spec.  A new
+ * attribute: its enumerator here (appended before __CPNS_A_MAX) with its
+ * line in the command's documentation below, its entry in the spec's
+ * attribute set "cpns" and in the request (or reply) list of each
+ * operation that takes it, then ynl_spec.py --write.  A command-specific
+ * check goes in that command's subset of the spec (gw-confirm-attrs, ...).
+ *
  * Documentation
  * =============
  *

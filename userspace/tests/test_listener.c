@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the daemons' accept loop (userspace/listener.c),
- * KTAP output: the per-address and total connection limits over TCP on
+ * kselftest_harness.h cases: the per-address and total connection limits over TCP on
  * the loopback, IPv4 (127.0.0.1, 127.0.0.2: two sources), IPv6 (::1) and
  * IPv4-mapped (a listener on [::]).
  */
+#include "kselftest_harness.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,39 +21,35 @@
 
 #include "listener.h"
 #include "wire.h"
-#include "ktap_case.h"
 
 
-static void test_limits_opt(void)
+TEST(limits_options)
 {
 	struct cpns_limits l = {
 		.max_conns = 16, .max_per_source = 4, .source_prefix6 = 64,
 		.header_timeout = 2,
 	};
-	bool ok = true;
 
-	cur = "limits_options";
-	CHECK(cpns_limits_opt(&l, "--listen", "x") == 0);
-	CHECK(cpns_limits_opt(&l, "--max-conns", "0") == -1);
-	CHECK(cpns_limits_opt(&l, "--max-conns", "4097") == -1);
-	CHECK(cpns_limits_opt(&l, "--max-per-source", "2x") == -1);
-	CHECK(cpns_limits_opt(&l, "--header-timeout", "0") == -1);
-	CHECK(cpns_limits_opt(&l, "--header-timeout", "3601") == -1);
-	CHECK(cpns_limits_opt(&l, "--source-prefix6", "0") == -1);
-	CHECK(cpns_limits_opt(&l, "--source-prefix6", "129") == -1);
-	CHECK(cpns_limits_opt(&l, "--source-prefix6", "48") == 1 &&
+	EXPECT_TRUE(cpns_limits_opt(&l, "--listen", "x") == 0);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--max-conns", "0") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--max-conns", "4097") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--max-per-source", "2x") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--header-timeout", "0") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--header-timeout", "3601") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--source-prefix6", "0") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--source-prefix6", "129") == -1);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--source-prefix6", "48") == 1 &&
 	      l.source_prefix6 == 48);
-	CHECK(l.max_conns == 16 && l.max_per_source == 4 &&
+	EXPECT_TRUE(l.max_conns == 16 && l.max_per_source == 4 &&
 	      l.header_timeout == 2);
-	CHECK(cpns_limits_opt(&l, "--max-conns", "8") == 1 && l.max_conns == 8);
-	CHECK(cpns_limits_opt(&l, "--max-per-source", "3") == 1 &&
+	EXPECT_TRUE(cpns_limits_opt(&l, "--max-conns", "8") == 1 && l.max_conns == 8);
+	EXPECT_TRUE(cpns_limits_opt(&l, "--max-per-source", "3") == 1 &&
 	      l.max_per_source == 3);
-	CHECK(cpns_limits_opt(&l, "--header-timeout", "5") == 1 &&
+	EXPECT_TRUE(cpns_limits_opt(&l, "--header-timeout", "5") == 1 &&
 	      l.header_timeout == 5);
-	CHECK(cpns_limits_check(&l) == 0);
+	EXPECT_TRUE(cpns_limits_check(&l) == 0);
 	l.max_per_source = 9;
-	CHECK(cpns_limits_check(&l) == -1);
-	ktap_result(ok, "limits_options");
+	EXPECT_TRUE(cpns_limits_check(&l) == -1);
 }
 
 static const char *src_txt(const char *addr, unsigned int prefix6,
@@ -76,32 +74,29 @@ static const char *src_txt(const char *addr, unsigned int prefix6,
 }
 
 /* Which addresses count as one source. */
-static void test_source(void)
+TEST(source_of_a_peer)
 {
 	struct in6_addr a, b;
-	bool ok = true;
 
-	cur = "source_of_a_peer";
-	CHECK(!strcmp(src_txt("192.0.2.1", 64, &a), "192.0.2.1"));
-	CHECK(!strcmp(src_txt("::ffff:192.0.2.1", 64, &b), "192.0.2.1"));
-	CHECK(!memcmp(&a, &b, sizeof(a)));
-	CHECK(!strcmp(src_txt("192.0.2.2", 64, &b), "192.0.2.2"));
-	CHECK(memcmp(&a, &b, sizeof(a)));
+	EXPECT_TRUE(!strcmp(src_txt("192.0.2.1", 64, &a), "192.0.2.1"));
+	EXPECT_TRUE(!strcmp(src_txt("::ffff:192.0.2.1", 64, &b), "192.0.2.1"));
+	EXPECT_TRUE(!memcmp(&a, &b, sizeof(a)));
+	EXPECT_TRUE(!strcmp(src_txt("192.0.2.2", 64, &b), "192.0.2.2"));
+	EXPECT_TRUE(memcmp(&a, &b, sizeof(a)));
 	/* IPv6: the first 64 bits, or the whole address. */
-	CHECK(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 64, &a),
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 64, &a),
 		      "2001:db8:1:2::/64"));
-	CHECK(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 64, &b),
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 64, &b),
 		      "2001:db8:1:2::/64"));
-	CHECK(!memcmp(&a, &b, sizeof(a)));
-	CHECK(!strcmp(src_txt("2001:db8:1:3::1", 64, &b), "2001:db8:1:3::/64"));
-	CHECK(memcmp(&a, &b, sizeof(a)));
-	CHECK(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 128, &a),
+	EXPECT_TRUE(!memcmp(&a, &b, sizeof(a)));
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:1:3::1", 64, &b), "2001:db8:1:3::/64"));
+	EXPECT_TRUE(memcmp(&a, &b, sizeof(a)));
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:1:2:aaaa::1", 128, &a),
 		      "2001:db8:1:2:aaaa::1"));
-	CHECK(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 128, &b),
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:1:2:bbbb::7", 128, &b),
 		      "2001:db8:1:2:bbbb::7"));
-	CHECK(memcmp(&a, &b, sizeof(a)));
-	CHECK(!strcmp(src_txt("2001:db8:ffff::1", 33, &a), "2001:db8:8000::/33"));
-	ktap_result(ok, "source_of_a_peer");
+	EXPECT_TRUE(memcmp(&a, &b, sizeof(a)));
+	EXPECT_TRUE(!strcmp(src_txt("2001:db8:ffff::1", 33, &a), "2001:db8:8000::/33"));
 }
 
 /* The test's daemon: each connection is held until the peer closes. */
@@ -174,7 +169,7 @@ static const char *answer(int fd, char *buf, size_t len)
 	return "?";
 }
 
-static void test_limits(void)
+TEST(connection_limits)
 {
 	struct cpns_listener l = {
 		.limits = { .max_conns = 6, .max_per_source = 2,
@@ -186,16 +181,10 @@ static void test_limits(void)
 	const char *a;
 	int lfd, fds[8], i, status;
 	unsigned int port;
-	bool ok = true;
 	pid_t pid;
 
-	cur = "connection_limits";
 	lfd = cpns_wire_listen("[::]:0");
-	CHECK(lfd >= 0);
-	if (lfd < 0) {
-		ktap_result(false, "connection_limits");
-		return;
-	}
+	ASSERT_LE(0, lfd);
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
 	port = atoi(strrchr(addr, ':') + 1);
 	fflush(stdout);
@@ -211,28 +200,28 @@ static void test_limits(void)
 	/* Two from 127.0.0.1 (IPv4-mapped) held, the third refused. */
 	fds[0] = connect_from("127.0.0.1", "127.0.0.1", port);
 	fds[1] = connect_from("127.0.0.1", "127.0.0.1", port);
-	CHECK(fds[0] >= 0 && fds[1] >= 0);
+	EXPECT_TRUE(fds[0] >= 0 && fds[1] >= 0);
 	fds[2] = connect_from("127.0.0.1", "127.0.0.1", port);
 	a = answer(fds[2], buf, sizeof(buf));
-	CHECK(!strcmp(a, "too many connections from 127.0.0.1 (at most 2 at once), retry later"));
-	CHECK(!strcmp(answer(fds[0], buf, sizeof(buf)), "held"));
-	CHECK(!strcmp(answer(fds[1], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(a, "too many connections from 127.0.0.1 (at most 2 at once), retry later"));
+	EXPECT_TRUE(!strcmp(answer(fds[0], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(answer(fds[1], buf, sizeof(buf)), "held"));
 	close(fds[2]);
 	/* Another address is not affected: 127.0.0.2, and ::1 up to its 2. */
 	fds[2] = connect_from("127.0.0.2", "127.0.0.1", port);
 	fds[3] = connect_from("::1", "::1", port);
 	fds[4] = connect_from("::1", "::1", port);
-	CHECK(!strcmp(answer(fds[2], buf, sizeof(buf)), "held"));
-	CHECK(!strcmp(answer(fds[4], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(answer(fds[2], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(answer(fds[4], buf, sizeof(buf)), "held"));
 	fds[5] = connect_from("::1", "::1", port);
-	CHECK(!strcmp(answer(fds[5], buf, sizeof(buf)),
+	EXPECT_TRUE(!strcmp(answer(fds[5], buf, sizeof(buf)),
 		      "too many connections from ::1 (at most 2 at once), retry later"));
 	close(fds[5]);
 	/* Six held: the total is full for everyone. */
 	fds[5] = connect_from("127.0.0.3", "127.0.0.1", port);
-	CHECK(!strcmp(answer(fds[5], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(answer(fds[5], buf, sizeof(buf)), "held"));
 	fds[6] = connect_from("127.0.0.4", "127.0.0.1", port);
-	CHECK(!strcmp(answer(fds[6], buf, sizeof(buf)),
+	EXPECT_TRUE(!strcmp(answer(fds[6], buf, sizeof(buf)),
 		      "too many connections (at most 6 at once), retry later"));
 	close(fds[6]);
 	/* Those of 127.0.0.1 closed: it is served again. */
@@ -240,23 +229,17 @@ static void test_limits(void)
 	close(fds[1]);
 	usleep(300000);
 	fds[0] = connect_from("127.0.0.1", "127.0.0.1", port);
-	CHECK(!strcmp(answer(fds[0], buf, sizeof(buf)), "held"));
+	EXPECT_TRUE(!strcmp(answer(fds[0], buf, sizeof(buf)), "held"));
 	for (i = 0; i < 6; i++)
 		close(fds[i]);
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
-	ktap_result(ok, "connection_limits");
 }
 
-int main(void)
+/* A peer that has gone must not kill the test with SIGPIPE. */
+static void __attribute__((constructor)) ignore_sigpipe(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	printf("KTAP version 1\n");
-	printf("# listener: the daemons' connection limits\n");
-	printf("1..3\n");
-	test_limits_opt();
-	test_source();
-	test_limits();
-	printf("# %d failed\n", failed);
-	return failed ? 1 : 0;
 }
+
+TEST_HARNESS_MAIN

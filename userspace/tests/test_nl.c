@@ -154,6 +154,32 @@ static void test_reply_policy(void)
 	KTAP_CHECK(cpns_nl_parse_attrs(nlmsg_hdr(msg), tb) == -EBADMSG,
 		   "a 65-byte identifier is refused");
 	nlmsg_free(msg);
+
+	/* Records and sealed parts: the spec's CPNS_SEALED_MIN..CPNS_SEALED_MAX. */
+	{
+		static uint8_t rec[CPNS_SEALED_MAX + 1];
+
+		msg = genl_new(CPNS_CMD_SRV_SEAL_USER);
+		nla_put(msg, CPNS_A_USER_RECORD, CPNS_SEALED_MIN - 1, rec);
+		KTAP_CHECK(cpns_nl_parse_attrs(nlmsg_hdr(msg), tb) == -EBADMSG,
+			   "a user record shorter than CPNS_SEALED_MIN is refused");
+		nlmsg_free(msg);
+
+		msg = genl_new(CPNS_CMD_SRV_RESPOND);
+		nla_put(msg, CPNS_A_SEALED, CPNS_SEALED_MAX + 1, rec);
+		KTAP_CHECK(cpns_nl_parse_attrs(nlmsg_hdr(msg), tb) == -EBADMSG,
+			   "a sealed part longer than CPNS_SEALED_MAX is refused");
+		nlmsg_free(msg);
+
+		msg = genl_new(CPNS_CMD_SRV_RESPOND);
+		nla_put(msg, CPNS_A_CHAIN_RECORD, CPNS_SEALED_MIN, rec);
+		nla_put(msg, CPNS_A_SEALED, CPNS_SEALED_MAX, rec);
+		KTAP_CHECK(!cpns_nl_parse_attrs(nlmsg_hdr(msg), tb) &&
+			   nla_len(tb[CPNS_A_CHAIN_RECORD]) == CPNS_SEALED_MIN &&
+			   nla_len(tb[CPNS_A_SEALED]) == CPNS_SEALED_MAX,
+			   "a record and a sealed part at their limits parse");
+		nlmsg_free(msg);
+	}
 }
 
 static void test_free_secret(void)
@@ -306,7 +332,7 @@ static void test_live_request(void)
 
 int main(void)
 {
-	KTAP_BEGIN(18);
+	KTAP_BEGIN(21);
 	test_crafted_extack();
 	test_reply_policy();
 	test_free_secret();

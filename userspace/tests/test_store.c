@@ -20,27 +20,12 @@
 
 #include "store.h"
 #include "store_impl.h"
+#include "ktap.h"
 
-static int test_no, failed;
 static char dir[] = "/tmp/cpns-test-store.XXXXXX";
 static char path[256];
 static const char *uri;		/* what store_open() gets: path, or a URI */
 static bool pg;
-
-static void ktap_result(bool ok, const char *name)
-{
-	printf("%sok %d %s\n", ok ? "" : "not ", ++test_no, name);
-	if (!ok)
-		failed++;
-}
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: check failed: %s\n", __FILE__,	\
-		       __LINE__, #cond);				\
-		ok = false;						\
-	}								\
-} while (0)
 
 static struct store *reopen(struct store *st)
 {
@@ -410,8 +395,7 @@ static void test_schema_migration(void)
 	bool ok = true;
 
 	if (pg) {
-		printf("ok %d schema_2_to_3 # SKIP the SQLite steps (PostgreSQL: store_init on an empty database, above)\n",
-		       ++test_no);
+		KTAP_SKIP("schema_2_to_3 (the SQLite steps; PostgreSQL: store_init on an empty database, above)");
 		return;
 	}
 	snprintf(p2, sizeof(p2), "%s/v2.db", dir);
@@ -742,10 +726,8 @@ int main(void)
 	int64_t from;
 	int rc;
 
-	printf("KTAP version 1\n");
-	printf("# store: the CPNS Server's store on %s\n",
-	       env ? "PostgreSQL" : "SQLite");
-	printf("1..18\n");
+	ktap_plan(18, env ? "store: the CPNS Server's store on PostgreSQL" :
+		  "store: the CPNS Server's store on SQLite");
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
@@ -765,10 +747,8 @@ int main(void)
 		store_close(st);
 		st = NULL;
 	} else {
-		printf("ok %d pg_no_schema_until_init # SKIP PostgreSQL only\n",
-		       ++test_no);
-		printf("ok %d pg_init_creates # SKIP PostgreSQL only\n",
-		       ++test_no);
+		KTAP_SKIP("pg_no_schema_until_init (PostgreSQL only)");
+		KTAP_SKIP("pg_init_creates (PostgreSQL only)");
 	}
 	rc = store_open(uri, &st);
 	if (rc) {
@@ -792,10 +772,9 @@ int main(void)
 	test_schema_migration();
 	test_schema_version(&st);
 	/* The last test counts the ones that ran. */
-	ktap_result(test_no == 17, "all_ran");
+	ktap_result(ktap_ran() == 17, "all_ran");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("# could not remove %s\n", dir);
-	printf("# %d failed\n", failed);
-	return failed ? 1 : 0;
+	return ktap_finish();
 }

@@ -22,20 +22,20 @@ int main(void)
 
 	KTAP_BEGIN(14);
 
-	KTAP_CHECK(cpns_id_valid("gw1") && cpns_id_valid("a") &&
-		   cpns_id_valid("Pne-01.example_x:y@z"),
+	KTAP_CHECK(cpns_id_valid("gw1", strlen("gw1")) && cpns_id_valid("a", strlen("a")) &&
+		   cpns_id_valid("Pne-01.example_x:y@z", strlen("Pne-01.example_x:y@z")),
 		   "valid identifiers");
-	KTAP_CHECK(!cpns_id_valid("") && !cpns_id_valid(NULL) &&
-		   !cpns_id_valid("a b") && !cpns_id_valid("a/b") &&
-		   !cpns_id_valid("é") && !cpns_id_valid("a\n") &&
-		   !cpns_id_valid("a;b"),
+	KTAP_CHECK(!cpns_id_valid("", strlen("")) && !cpns_id_valid(NULL, 0) &&
+		   !cpns_id_valid("a b", strlen("a b")) && !cpns_id_valid("a/b", strlen("a/b")) &&
+		   !cpns_id_valid("é", strlen("é")) && !cpns_id_valid("a\n", strlen("a\n")) &&
+		   !cpns_id_valid("a;b", strlen("a;b")),
 		   "invalid identifiers: empty, space, slash, non-ASCII, newline");
 	memset(id64, 'x', CPNS_ID_MAX_LEN);
 	id64[CPNS_ID_MAX_LEN] = '\0';
-	KTAP_CHECK(cpns_id_valid(id64), "64-byte identifier accepted");
+	KTAP_CHECK(cpns_id_valid(id64, strlen(id64)), "64-byte identifier accepted");
 	id64[CPNS_ID_MAX_LEN] = 'x';
 	id64[CPNS_ID_MAX_LEN + 1] = '\0';
-	KTAP_CHECK(!cpns_id_valid(id64), "65-byte identifier refused");
+	KTAP_CHECK(!cpns_id_valid(id64, strlen(id64)), "65-byte identifier refused");
 
 	KTAP_CHECK(cpns_claim_code_valid("ABCD-1234", 9) &&
 		   !cpns_claim_code_valid("ABC-123", 7) &&

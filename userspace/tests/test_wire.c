@@ -19,8 +19,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "util.h"
 #include "wire.h"
-#include "ktap_case.h"
+#include "ktap.h"
 
 
 /* The "main" vector of vectors-v1.json. */
@@ -216,8 +217,7 @@ static void test_doc_agrees(void)
 	cur = "doc_worked_example";
 	nb = doc_blocks(blocks, lens, 16);
 	if (nb < 0) {
-		printf("ok %d doc_worked_example # SKIP protocol.rst not found\n",
-		       ++test_no);
+		ksft_test_result_skip("doc_worked_example: protocol.rst not found\n");
 		return;
 	}
 	if (nb != N_EXAMPLES) {
@@ -508,14 +508,14 @@ static void test_names_ids(void)
 	CHECK(strlen(cpns_wire_error_reason(CPNS_WERR_FRAME_TOO_LARGE)) <=
 	      CPNS_WIRE_REASON_MAX);
 	CHECK(cpns_wire_error_reason(0) != NULL);
-	CHECK(cpns_wire_id_valid("gw-public", 9));
-	CHECK(cpns_wire_id_valid("a.b_c:d@e-F9", 12));
-	CHECK(!cpns_wire_id_valid("", 0));
-	CHECK(!cpns_wire_id_valid("a b", 3));
-	CHECK(!cpns_wire_id_valid("a/b", 3));
-	CHECK(!cpns_wire_id_valid("a\0b", 3));
-	CHECK(cpns_wire_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64));
-	CHECK(!cpns_wire_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 65));
+	CHECK(cpns_id_valid("gw-public", 9));
+	CHECK(cpns_id_valid("a.b_c:d@e-F9", 12));
+	CHECK(!cpns_id_valid("", 0));
+	CHECK(!cpns_id_valid("a b", 3));
+	CHECK(!cpns_id_valid("a/b", 3));
+	CHECK(!cpns_id_valid("a\0b", 3));
+	CHECK(cpns_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64));
+	CHECK(!cpns_id_valid("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 65));
 	ktap_result(ok, "names_and_identifiers");
 }
 
@@ -895,9 +895,7 @@ static void test_tcp(void)
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	printf("KTAP version 1\n");
-	printf("# wire: the TCP framing of Documentation/protocol.rst\n");
-	printf("1..16\n");
+	ktap_plan(16, "wire: the TCP framing of Documentation/protocol.rst");
 	test_encode_examples();
 	test_doc_agrees();
 	test_roundtrip();
@@ -914,6 +912,5 @@ int main(void)
 	test_unaccepted_type();
 	test_header_deadline();
 	test_tcp();
-	printf("# %d failed\n", failed);
-	return failed ? 1 : 0;
+	return ktap_finish();
 }

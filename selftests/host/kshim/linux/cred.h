@@ -13,4 +13,11 @@ struct cred {
 
 const struct cred *current_cred(void);
 
+struct user_namespace;
+#define current_uid() (current_cred()->fsuid)
+static inline unsigned int from_kuid(struct user_namespace *ns, kuid_t uid)
+{
+	return uid.val;
+}
+
 #endif

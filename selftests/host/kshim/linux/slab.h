@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #define GFP_KERNEL 0
+#define GFP_KERNEL_ACCOUNT 0
 
 /* kshim_alloc_fail: the next allocations fail while it is > 0. */
 extern int kshim_alloc_fail;

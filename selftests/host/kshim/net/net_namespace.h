@@ -13,9 +13,14 @@ struct ns_common {
 	unsigned int inum;
 };
 
+#define KSHIM_PERNET_MAX 4
+
+struct user_namespace;
+
 struct net {
 	struct ns_common ns;
-	void *gen;		/* the one pernet subsystem's data */
+	void *gen[KSHIM_PERNET_MAX];	/* each pernet subsystem's data, by id */
+	struct user_namespace *user_ns;
 };
 
 struct pernet_operations {

@@ -7,8 +7,7 @@
 
 static inline void *net_generic(const struct net *net, unsigned int id)
 {
-	(void)id;
-	return net->gen;
+	return net->gen[id];
 }
 
 #endif
