@@ -38,7 +38,7 @@
 #include "store_impl.h"
 
 #define PG_PARAMS_MAX	12
-#define PG_STATEMENT_TIMEOUT_MS "10000"
+#define PG_STATEMENT_TIMEOUT_MS "30000"
 #define PG_INIT_LOCK	"1668312691"	/* 'cpns' */
 
 static const char *const schema_pg_v2 =
