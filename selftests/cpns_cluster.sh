@@ -189,4 +189,4 @@ else
 	fail "server stats: want OK $want_ok, NOT_OWNER $want_no, RATE_LIMITED $want_rl; got $(cat "$D/stats")"
 fi
 
-[ $fails = 0 ]
+ktap_finish "$PLAN"

@@ -145,4 +145,4 @@ else
 	sed 's/^/#   /' "$D/mig"
 fi
 
-[ $fails = 0 ]
+ktap_finish "$PLAN"

@@ -16,28 +16,14 @@
 #   srv_start N, srv_kill N            an instance up, or killed (-9)
 #   mark, since          the lines the instances logged since mark
 #   psql_ SQL            a query on the store
-#   ok, fail             one KTAP result
+#   ok, fail, ktap_finish  KTAP (lib/ktap.sh)
+. ./lib/ktap.sh
 . ./lib/pg.sh
 
-n=0
-fails=0
 D=$(mktemp -d /tmp/cpns-cluster.XXXXXX)
 chmod 0755 "$D"
 SRV_PIDS=()
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-fail() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n $*"
-}
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 4
-}
 cleanup() {
 	local p
 	for p in "${SRV_PIDS[@]}"; do
@@ -197,13 +183,13 @@ since() {
 }
 cluster_begin() {
 	PLAN=$1
-	echo "KTAP version 1"
-	command -v cpnsctl >/dev/null || skip_all "no cpnsctl"
-	modprobe cpns 2>/dev/null || skip_all "no cpns module"
-	pg_available || skip_all "no PostgreSQL in $PG_BIN"
+	ktap_header
+	command -v cpnsctl >/dev/null || ktap_skip_plan "no cpnsctl"
+	modprobe cpns 2>/dev/null || ktap_skip_plan "no cpns module"
+	pg_available || ktap_skip_plan "no PostgreSQL in $PG_BIN"
 	local c
 	for c in ip keyctl nc setsid od; do
-		command -v $c >/dev/null || skip_all "no $c"
+		command -v $c >/dev/null || ktap_skip_plan "no $c"
 	done
 	echo "1..$PLAN"
 	if setup; then
@@ -212,9 +198,7 @@ cluster_begin() {
 		sed 's/^/#   /' "$D/setup.log"
 		[ -e "$PG_DIR/server.log" ] && tail -n 20 "$PG_DIR/server.log" | sed 's/^/#   pg: /'
 		fail "setup"
-		while [ $n -lt $PLAN ]; do
-			fail "skipped: setup failed"
-		done
+		ktap_fail_rest "$PLAN" "skipped: setup failed"
 		exit 1
 	fi
 	elapsed "setup"
