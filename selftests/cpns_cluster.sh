@@ -29,11 +29,12 @@ cluster_begin 7
 
 # -------------------------------------------- check 8: concurrent claims
 # The first claim of c-i by alice and by bob at once, on two instances;
-# five devices at a time (ten claims in flight).
+# two devices at a time (four claims in flight: more only queue on two
+# vCPUs under TCG, past the GW's timeout).
 bad=0
-for b in 0 1 2 3 4 5 6 7 8 9; do
-	for j in 1 2 3 4 5; do
-		i=$((5 * b + j))
+for b in $(seq 0 24); do
+	for j in 1 2; do
+		i=$((2 * b + j))
 		assign 1 $((1 + i % 3)) alice c-$i --claim-code-file "$D/claim" >"$D/ra$i" &
 		assign 2 $((1 + (i + 1) % 3)) bob c-$i --claim-code-file "$D/claim" >"$D/rb$i" &
 	done

@@ -19,7 +19,7 @@ set -u
 umask 022
 cd "$(dirname "$0")"
 . ./lib/cluster.sh
-cluster_begin 7
+cluster_begin 6
 
 # ------------------------------------------------ kill -9 of an instance
 # Alice claims k-1..k-12 through s3 concurrently; s3 is killed (with every
@@ -118,9 +118,14 @@ fi
 # REQUEST goes to s2.
 SRV_EXTRA="--max-per-source 1 --header-timeout 30" srv_start 3 >/dev/null ||
 	echo "# instance 3 did not restart"
-(sleep 20 | ip netns exec g1 nc "$(ADDR g1 s3)" 7000 >/dev/null 2>&1) &
+(sleep 30 | ip netns exec g1 nc "$(ADDR g1 s3)" 7000 >/dev/null 2>&1) &
 silent=$!
-sleep 1
+# Until s3 holds it: an established connection to its port 7000.
+for t in $(seq 200); do
+	ip netns exec s3 awk '$4 == "01" && substr($2, length($2) - 4) == ":1B58" { f = 1 }
+		END { exit !f }' /proc/net/tcp && break
+	sleep 0.1
+done
 mark
 r=$(SERVER="$(ADDR g1 s3):7000,$(ADDR g1 s2):7000" assign 1 0 alice l-1)
 out=$(ls -t "$D"/out.* | head -n 1)

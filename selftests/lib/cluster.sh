@@ -116,7 +116,7 @@ assign() {
 	out=$(mktemp "$D/out.XXXXXX")
 	ip netns exec g$g cpnsctl gw assign --server "${SERVER:-$(ADDR g$g s$s):7000}" \
 		--gw-id "${GWID:-gw$g}" --user "$u" --entity "$e" \
-		--password-file "$D/pw-$u" --timeout 30 "$@" >"$out" 2>&1
+		--password-file "$D/pw-$u" --timeout 60 "$@" >"$out" 2>&1
 	sed -n 's/^status: \([A-Z_]*\).*/\1/p' "$out" | head -n 1 | grep . ||
 		echo "none:$(tail -n 1 "$out" | tr ' ' _)"
 }
