@@ -114,9 +114,10 @@ else
 fi
 
 # s3 again, taking one connection from an address at a time: a silent
-# connection from g1 holds it, so s3 answers g1 ERROR BUSY, and the same
-# REQUEST goes to s2.
-SRV_EXTRA="--max-per-source 1 --header-timeout 30" srv_start 3 >/dev/null ||
+# connection from g1 holds it (a header waited for up to 60 s: the
+# shorter of --header-timeout and --timeout), so s3 answers g1 ERROR BUSY,
+# and the same REQUEST goes to s2.
+SRV_EXTRA="--max-per-source 1 --header-timeout 60 --timeout 60" srv_start 3 >/dev/null ||
 	echo "# instance 3 did not restart"
 (sleep 30 | ip netns exec g1 nc "$(ADDR g1 s3)" 7000 >/dev/null 2>&1) &
 silent=$!
