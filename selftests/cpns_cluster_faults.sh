@@ -113,11 +113,11 @@ else
 	sed 's/^/#   /' "$(ls -t "$D"/out.* | head -n 1)"
 fi
 
-# s3 again, taking one connection from an address at a time: a silent
+# s3 again, taking one connection at a time: a silent
 # connection from g1 holds it (a header waited for up to 60 s: the
 # shorter of --header-timeout and --timeout), so s3 answers g1 ERROR BUSY,
 # and the same REQUEST goes to s2.
-SRV_EXTRA="--max-per-source 1 --header-timeout 60 --timeout 60" srv_start 3 >/dev/null ||
+SRV_EXTRA="--max-conns 1 --max-per-source 1 --header-timeout 60 --timeout 60" srv_start 3 >/dev/null ||
 	echo "# instance 3 did not restart"
 (sleep 30 | ip netns exec g1 nc "$(ADDR g1 s3)" 7000 >/dev/null 2>&1) &
 silent=$!
