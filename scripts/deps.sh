@@ -17,6 +17,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod keyutils iproute2
 	libnl-3-dev libnl-genl-3-dev libnl-utils
 	libkcapi-dev libkcapi1 libsqlite3-dev sqlite3
+	libpq-dev postgresql
 	libkeyutils-dev sparse dkms python3-yaml
 	clang libclang-rt-14-dev llvm
 	e2fsprogs swtpm swtpm-tools

@@ -36,7 +36,9 @@ TOPO_DIR=/tmp/cpns-e2e
 
 PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
-DB=$TOPO_DIR/server/cpns.db
+# The store: an SQLite file of the server node, or CPNS_E2E_DB (a
+# PostgreSQL URI: cpns_e2e_pg.sh).
+DB=${CPNS_E2E_DB:-$TOPO_DIR/server/cpns.db}
 SRV=$SERVER_ADDR:$SERVER_PORT
 PNE=$PNE_ADDR:$PNE_PORT
 RELAY_PORT=7200

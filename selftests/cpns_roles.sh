@@ -15,7 +15,7 @@
 # BAD_GW_AUTH (unverified), REPLAY and a tampered request (raw frames),
 # deliveries and renewals confirmed, REJECT_ENTITY and its retry with the
 # same index, a forged store (owner, epoch, swapped and copied records
-# edited with sqlite3: INTERNAL, nothing changed), wire errors (garbage,
+# edited with sqlite3, or psql on PostgreSQL: INTERNAL, nothing changed), wire errors (garbage,
 # bad version, oversized, silent peer) with a good exchange after them, a
 # server restart keeping owners and epochs, CHAIN_EXHAUSTED, RATE_LIMITED.
 # Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 to skip.
@@ -70,7 +70,9 @@ printf '# the manufacturer\npne-0001 %s CLAIM-PUBLIC\npne-0002 %s CLAIM-TWO-22  
 	$TKHEX ${TKHEX}00 >"$D/list"
 printf 'pne-0003 %s CLAIM-3333\npne-0001 %s CLAIM-PUBLIC\n' $TKHEX $TKHEX >"$D/list2"
 printf 'pne-0004 zz CLAIM-4444\npne bad!x %s CLAIM\n' $TKHEX >"$D/list3"
-DB=$D/server.db
+# The store: an SQLite file, or CPNS_ROLES_DB, a PostgreSQL URI whose
+# schema is made (cpns_roles_pg.sh), edited below with CPNS_ROLES_PSQL.
+DB=${CPNS_ROLES_DB:-$D/server.db}
 
 # ---------------------------------------------------------------- setup
 expect add-gw 0 "recorded" -- cpnsctl server add-gw gw-public --db "$DB" --psk-file "$D/psk"
@@ -116,17 +118,26 @@ expect renewal-2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127
 # owner and E live in the entity record sealed under master:store, each
 # record is bound to its user or entity, and the columns are only checked
 # against the records.  Every edit is answered INTERNAL and changes nothing.
-sq() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
-row() { sq "SELECT owner, epoch, hex(record), hex(chain_record), hex(chain_id), n FROM entities WHERE entity_id = '$1'"; }
+# hx COL: its bytes in upper-case hex; bl HEX: those bytes, in SQL.
+if [ -n "${CPNS_ROLES_DB:-}" ]; then
+	sq() { "$CPNS_ROLES_PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" -c "$@"; }
+	hx() { echo "upper(encode($1, 'hex'))"; }
+	bl() { echo "decode('$1', 'hex')"; }
+else
+	sq() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+	hx() { echo "hex($1)"; }
+	bl() { echo "X'$1'"; }
+fi
+row() { sq "SELECT owner, epoch, $(hx record), $(hx chain_record), $(hx chain_id), n FROM entities WHERE entity_id = '$1'"; }
 ROW1=$(row pne-0001)
 ROW2=$(row pne-0002)
-UREC=$(sq "SELECT hex(record) FROM users WHERE user_id = 'alice'")
-URECB=$(sq "SELECT hex(record) FROM users WHERE user_id = 'bob'")
+UREC=$(sq "SELECT $(hx record) FROM users WHERE user_id = 'alice'")
+URECB=$(sq "SELECT $(hx record) FROM users WHERE user_id = 'bob'")
 FAILS=$(sq "SELECT count(*) FROM failures")
 unchanged() {
 	if [ "$(row pne-0001)" = "$ROW1" ] && [ "$(row pne-0002)" = "$ROW2" ] &&
-		[ "$(sq "SELECT hex(record) FROM users WHERE user_id = 'alice'")" = "$UREC" ] &&
-		[ "$(sq "SELECT hex(record) FROM users WHERE user_id = 'bob'")" = "$URECB" ] &&
+		[ "$(sq "SELECT $(hx record) FROM users WHERE user_id = 'alice'")" = "$UREC" ] &&
+		[ "$(sq "SELECT $(hx record) FROM users WHERE user_id = 'bob'")" = "$URECB" ] &&
 		[ "$(sq "SELECT count(*) FROM failures")" = "$FAILS" ]; then
 		ok "$1: store unchanged"
 	else
@@ -146,14 +157,14 @@ sq "UPDATE entities SET epoch = 0 WHERE entity_id = 'pne-0001'"
 expect epoch-lowered 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
 sq "UPDATE entities SET epoch = 1 WHERE entity_id = 'pne-0001'"
 unchanged epoch-lowered
-sq "UPDATE users SET record = X'$URECB' WHERE user_id = 'alice'"
+sq "UPDATE users SET record = $(bl "$URECB") WHERE user_id = 'alice'"
 expect user-record-swapped 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
-sq "UPDATE users SET record = X'$UREC' WHERE user_id = 'alice'"
+sq "UPDATE users SET record = $(bl "$UREC") WHERE user_id = 'alice'"
 unchanged user-record-swapped
 # pne-0002's whole row (unowned, E 0) over pne-0001's; alice knows its code.
 sq "UPDATE entities SET record = (SELECT record FROM entities WHERE entity_id = 'pne-0002'), owner = NULL, epoch = 0 WHERE entity_id = 'pne-0001'"
 expect entity-record-copied 1 "status: INTERNAL$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim2"
-sq "UPDATE entities SET record = X'$(echo "$ROW1" | cut -d'|' -f3)', owner = 'alice', epoch = 1 WHERE entity_id = 'pne-0001'"
+sq "UPDATE entities SET record = $(bl "$(echo "$ROW1" | cut -d'|' -f3)"), owner = 'alice', epoch = 1 WHERE entity_id = 'pne-0001'"
 unchanged entity-record-copied
 w=$(dmesg | grep -c 'cpns: .*store record.*refused')
 echo "# kernel log: $w warnings"

@@ -49,7 +49,8 @@ struct gw_opts {
 static int usage(FILE *f)
 {
 	fprintf(f,
-"Usage: cpnsctl gw assign --server ADDR:PORT --gw-id ID --user USER --entity ID\n"
+"Usage: cpnsctl gw assign --server ADDR:PORT[,ADDR:PORT...] --gw-id ID --user USER\n"
+"                         --entity ID\n"
 "                         [--claim] [--password-file FILE|-]\n"
 "                         [--claim-code-file FILE|-] [--keyring KEYRING] [--timeout S]\n"
 "       cpnsctl gw deliver --pne ADDR:PORT --entity ID [--keyring KEYRING]\n"
@@ -60,7 +61,9 @@ static int usage(FILE *f)
 "The PN GW.  PSK1 must be the key psk:ID in KEYRING (default @u); the chain\n"
 "received for an entity is kept by the kernel as chain:ENTITY there.\n"
 "\n"
-"  assign   ask the CPNS Server for a chain of EUKeys for the entity.  The\n"
+"  assign   ask the CPNS Server for a chain of EUKeys for the entity; with\n"
+"           several instances of a server cluster, each is tried in turn\n"
+"           when the one before cannot be reached or answers ERROR BUSY.  The\n"
 "           user's password is read from the terminal, from --password-file,\n"
 "           or from stdin with `--password-file -'.  --claim (or\n"
 "           --claim-code-file) adds the device's claim code, needed for a\n"
@@ -230,6 +233,55 @@ static int connect_peer(const char *peer, const char *addrport, int timeout,
 	return CPNSCTL_EXIT_UNREACHABLE;
 }
 
+#define GW_SERVERS_MAX 8
+
+/* --server A[,B...]: instances of one CPNS Server cluster, in order. */
+static int split_servers(const char *list, char buf[][80], int *count)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+
+		if (!len || len >= sizeof(buf[0]) || n == GW_SERVERS_MAX) {
+			warn("gw assign: invalid --server list `%s' (at most %d ADDR:PORT, comma-separated)",
+			     list, GW_SERVERS_MAX);
+			return -1;
+		}
+		memcpy(buf[n], p, len);
+		buf[n++][len] = '\0';
+		p += len;
+		if (*p == ',' && !*++p) {
+			warn("gw assign: invalid --server list `%s'", list);
+			return -1;
+		}
+	}
+	*count = n;
+	return n ? 0 : -1;
+}
+
+/*
+ * Connect to the first instance from *@i on that answers; *@i is then
+ * its index.  The exit code of the last failure when none does.
+ */
+static int connect_any(char srv[][80], int count, int *i, int timeout,
+		       int *fd)
+{
+	int ret = CPNSCTL_EXIT_UNREACHABLE;
+
+	for (; *i < count; ++*i) {
+		ret = connect_peer("server", srv[*i], timeout, fd);
+		if (ret != CPNSCTL_EXIT_UNREACHABLE)
+			return ret;
+		if (*i + 1 < count)
+			printf("server %s unreachable: trying %s\n", srv[*i],
+			       srv[*i + 1]);
+	}
+	return ret;
+}
+
 static int assign_check(const struct gw_opts *o)
 {
 	if (need_id("GwID", "--gw-id", o->gw_id) ||
@@ -370,6 +422,40 @@ static int assign_exchange(int fd, const struct gw_opts *o,
 	return 0;
 }
 
+/*
+ * Steps 2 and 3 over the list of instances: one that answers ERROR BUSY
+ * refused the connection before reading the request, so the same REQUEST
+ * goes to the next one (they share one store, and its replay cache).
+ */
+static int assign_exchange_any(int *fd, const struct gw_opts *o,
+			       struct cpns_wire_msg *m, char srv[][80],
+			       int nsrv, int *si)
+{
+	struct cpns_wire_msg *req = malloc(sizeof(*req));
+	int ret;
+
+	if (!req)
+		return CPNSCTL_EXIT_FAIL;
+	*req = *m;
+	for (;;) {
+		ret = assign_exchange(*fd, o, m);
+		if (!ret || *si + 1 >= nsrv || m->type != CPNS_WIRE_ERROR ||
+		    m->u.err.code != CPNS_WERR_BUSY)
+			break;
+		printf("server %s busy: trying %s\n", srv[*si], srv[*si + 1]);
+		cpns_wire_close(*fd);
+		*fd = -1;
+		++*si;
+		ret = connect_any(srv, nsrv, si, o->timeout, fd);
+		if (ret)
+			break;
+		*m = *req;
+	}
+	explicit_bzero(req, sizeof(*req));
+	free(req);
+	return ret;
+}
+
 /* Step 4: the kernel opens the response and, for OK, keeps the chain. */
 static int assign_take(struct cpns_nl *nl, const struct gw_opts *o,
 		       const uint8_t *rand, uint64_t t,
@@ -420,10 +506,13 @@ static int gw_assign(struct gw_opts *o)
 	struct cpns_wire_msg *m = NULL;
 	struct cpns_nl *nl = NULL;
 	uint8_t rand[CPNS_RAND_LEN] = { 0 };
+	char srv[GW_SERVERS_MAX][80];
 	uint64_t t = 0;
-	int fd = -1, ret;
+	int fd = -1, ret, nsrv = 0, si = 0;
 
 	ret = assign_check(o);
+	if (!ret && split_servers(o->server, srv, &nsrv))
+		ret = CPNSCTL_EXIT_USAGE;
 	if (!ret)
 		ret = gw_begin(o, &m, &nl);
 	if (!ret)
@@ -432,7 +521,7 @@ static int gw_assign(struct gw_opts *o)
 		ret = read_claim_code(o, &code);
 	/* The server first: the kernel keeps a request only for a sent one. */
 	if (!ret)
-		ret = connect_peer("server", o->server, o->timeout, &fd);
+		ret = connect_any(srv, nsrv, &si, o->timeout, &fd);
 	if (!ret)
 		ret = assign_build(nl, o, &hpw, &code, m);
 	secret_free(&hpw);
@@ -440,7 +529,7 @@ static int gw_assign(struct gw_opts *o)
 	if (!ret) {
 		memcpy(rand, m->u.req.rand, CPNS_RAND_LEN);
 		t = m->u.req.t;
-		ret = assign_exchange(fd, o, m);
+		ret = assign_exchange_any(&fd, o, m, srv, nsrv, &si);
 	}
 	if (!ret)
 		ret = assign_take(nl, o, rand, t, &m->u.resp);

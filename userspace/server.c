@@ -29,6 +29,7 @@
 #include "secret.h"
 #include "server.h"
 #include "state.h"
+#include "server_store.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -41,19 +42,24 @@
 static int usage(FILE *f)
 {
 	fprintf(f,
-"Usage: cpnsctl server run --listen ADDR:PORT --db FILE [--master NAME]\n"
+"Usage: cpnsctl server run --listen ADDR:PORT --db URI [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
 "                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
 "                          [--source-prefix6 LEN]\n"
-"       cpnsctl server add-gw GWID --db FILE [--psk-file FILE|-] [--keyring KEYRING]\n"
-"       cpnsctl server add-user USER --db FILE [--password-file FILE|-] [--replace]\n"
+"       cpnsctl server add-gw GWID --db URI [--psk-file FILE|-] [--keyring KEYRING]\n"
+"       cpnsctl server add-user USER --db URI [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
-"       cpnsctl server import FILE --db FILE [--master NAME] [--keyring KEYRING]\n"
-"       cpnsctl server list --db FILE [-j|--json]\n"
-"       cpnsctl server set NAME VALUE --db FILE\n");
+"       cpnsctl server import FILE --db URI [--master NAME] [--keyring KEYRING]\n"
+"       cpnsctl server list --db URI [-j|--json]\n"
+"       cpnsctl server set NAME VALUE --db URI\n"
+"       cpnsctl server init --db URI\n"
+"       cpnsctl server migrate --from URI --to URI\n"
+"       cpnsctl server stats --db URI [-j|--json]\n");
 	server_admin_usage(f);
 	fprintf(f, "\n"
-"The CPNS Server.  Its store (--db, SQLite) holds users, the manufacturer's\n"
+"The CPNS Server.  Its store (--db: an SQLite file, sqlite:FILE, or a\n"
+"PostgreSQL postgresql://... URI or libpq conninfo, without a password:\n"
+"~/.pgpass or PGPASSFILE holds it) holds users, the manufacturer's\n"
 "entities, owners, epochs and chains only as records sealed by the cpns\n"
 "module under the key master:NAME (default NAME `" DEFAULT_MASTER "'), which must be in\n"
 "KEYRING (default @u); PSK1 of each GW is the key psk:GWID there.\n"
@@ -74,6 +80,12 @@ static int usage(FILE *f)
 "  release, transfer, decommission, reinstate, remove-gw, rotate-gw,\n"
 "  set-password, remove-user\n"
 "            a device's, a GW's and a user's life: see their --help\n"
+"  init      create the store's schema (PostgreSQL: needed once), or migrate\n"
+"            an older schema to the current version\n"
+"  migrate   copy a store into an empty one (e.g. SQLite to PostgreSQL);\n"
+"            sealed records are copied unchanged, no key is needed\n"
+"  stats     the number of answers of each status, of every server on the\n"
+"            store\n"
 "\n"
 "Secrets are never taken from the command line and never printed.\n");
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
@@ -88,18 +100,23 @@ enum {
 	SRV_IMPORT = 1 << 3,
 	SRV_LIST = 1 << 4,
 	SRV_SET = 1 << 5,
-	SRV_ALL = (1 << 6) - 1,
+	SRV_INIT = 1 << 6,
+	SRV_MIGRATE = 1 << 7,
+	SRV_STATS = 1 << 8,
+	SRV_ALL = (1 << 9) - 1,
 	SRV_SEALS = SRV_RUN | SRV_ADD_USER | SRV_IMPORT,	/* use master: */
 };
 
 enum {
 	OPT_LISTEN = 256, OPT_DB, OPT_MASTER, OPT_KEYRING, OPT_PSK_FILE,
 	OPT_PASSWORD_FILE, OPT_TIMEOUT, OPT_CHAIN_LENGTH, OPT_REPLACE,
-	OPT_LIMIT, OPT_JSON = 'j',
+	OPT_LIMIT, OPT_FROM, OPT_TO, OPT_JSON = 'j',
 };
 
 static const struct opt_def srv_opt_defs[] = {
-	{ "db", OPT_DB, true, SRV_ALL },
+	{ "db", OPT_DB, true, SRV_ALL & ~SRV_MIGRATE },
+	{ "from", OPT_FROM, true, SRV_MIGRATE },
+	{ "to", OPT_TO, true, SRV_MIGRATE },
 	{ "listen", OPT_LISTEN, true, SRV_RUN },
 	{ "master", OPT_MASTER, true, SRV_SEALS },
 	{ "keyring", OPT_KEYRING, true, SRV_SEALS | SRV_ADD_GW },
@@ -112,7 +129,7 @@ static const struct opt_def srv_opt_defs[] = {
 	{ "psk-file", OPT_PSK_FILE, true, SRV_ADD_GW },
 	{ "password-file", OPT_PASSWORD_FILE, true, SRV_ADD_USER },
 	{ "replace", OPT_REPLACE, false, SRV_ADD_USER },
-	{ "json", OPT_JSON, false, SRV_LIST },
+	{ "json", OPT_JSON, false, SRV_LIST | SRV_STATS },
 	{ NULL, 0, false, 0 },
 };
 
@@ -154,6 +171,12 @@ static int srv_set_opt(void *ctx, int key, const char *name, const char *val)
 	switch (key) {
 	case OPT_DB:
 		o->db = val;
+		break;
+	case OPT_FROM:
+		o->from = val;
+		break;
+	case OPT_TO:
+		o->to = val;
 		break;
 	case OPT_LISTEN:
 		o->listen = val;
@@ -467,7 +490,7 @@ static int srv_ready(struct srv_opts *o)
 	    cpns_limits_check(&o->limits))
 		return CPNSCTL_EXIT_USAGE;
 	if (!o->db) {
-		warn("server: --db FILE is required");
+		warn("server: --db URI is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
 	return 0;
@@ -506,6 +529,30 @@ static int srv_set(void *o, const char **pos)
 	       server_set(o, pos[0], pos[1]);
 }
 
+static int srv_init(void *o, const char **pos)
+{
+	(void)pos;
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_init(o);
+}
+
+static int srv_migrate(void *ctx, const char **pos)
+{
+	struct srv_opts *o = ctx;
+
+	(void)pos;
+	if (!o->from || !o->to) {
+		warn("server migrate: --from URI and --to URI are required");
+		return CPNSCTL_EXIT_USAGE;
+	}
+	return server_migrate(o);
+}
+
+static int srv_stats(void *o, const char **pos)
+{
+	(void)pos;
+	return srv_ready(o) ? CPNSCTL_EXIT_USAGE : server_stats(o);
+}
+
 static const struct opt_sub srv_subs[] = {
 	{ "run", SRV_RUN, 0, NULL, srv_run },
 	{ "add-gw", SRV_ADD_GW, 1, "one argument", srv_add_gw },
@@ -513,6 +560,9 @@ static const struct opt_sub srv_subs[] = {
 	{ "import", SRV_IMPORT, 1, "one argument", srv_import },
 	{ "list", SRV_LIST, 0, NULL, srv_list },
 	{ "set", SRV_SET, 2, "NAME VALUE", srv_set },
+	{ "init", SRV_INIT, 0, NULL, srv_init },
+	{ "migrate", SRV_MIGRATE, 0, NULL, srv_migrate },
+	{ "stats", SRV_STATS, 0, NULL, srv_stats },
 };
 
 int server_main(int argc, char *argv[])

@@ -6,6 +6,7 @@
  *                    add-user, list, set)
  *   server_daemon.c  server run: the daemon and profile 2's checks 1..9
  *   server_import.c  server import: the manufacturer's list
+ *   server_store.c   server init, migrate, stats: the store itself
  */
 #ifndef CPNS_SERVER_H
 #define CPNS_SERVER_H
@@ -20,6 +21,8 @@ struct store;
 struct srv_opts {
 	const char *listen;
 	const char *db;
+	const char *from;	/* server migrate */
+	const char *to;
 	const char *master;
 	const char *psk_file;
 	const char *password_file;

@@ -267,6 +267,10 @@ static bool srv_handle(const struct srv_opts *o,
 		made = !srv_refuse(&h, CPNS_INTERNAL, STORE_DEF_CHAIN_LENGTH);
 		log_append(&h, made ? "INTERNAL" : "no response possible");
 	}
+	/* `server stats': every answer of a request that reached the store. */
+	if (h.st)
+		store_add_stat(h.st, made ? out->resp.status : STORE_STAT_ERROR,
+			       h.now);
 	store_close(h.st);
 	cpns_nl_close(h.nl);
 	return made;

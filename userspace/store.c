@@ -1,86 +1,149 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The CPNS Server's SQLite store (store.h).
+ * The CPNS Server's store (store.h): the store URI, the backend it names,
+ * and what is the same on every backend (settings, the copy of a store).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sqlite3.h>
 
-#include "store.h"
+#include "store_impl.h"
+#include "util.h"
 
-#define BUSY_TIMEOUT_MS 10000
-
-struct store {
-	sqlite3 *db;
-	char err[256];
+/*
+ * The tables and the columns store_migrate() copies, in an order that
+ * keeps every row's meaning: failures keep their times, not their ids.
+ */
+const struct store_table store_tables[] = {
+	{ "settings", "name", 2,
+	  { { "name", STORE_COL_TEXT }, { "value", STORE_COL_INT } } },
+	{ "gws", "gw_id", 2,
+	  { { "gw_id", STORE_COL_TEXT }, { "added", STORE_COL_INT } } },
+	{ "users", "user_id", 3,
+	  { { "user_id", STORE_COL_TEXT }, { "record", STORE_COL_BLOB },
+	    { "updated", STORE_COL_INT } } },
+	{ "entities", "entity_id", 8,
+	  { { "entity_id", STORE_COL_TEXT }, { "record", STORE_COL_BLOB },
+	    { "owner", STORE_COL_TEXT }, { "epoch", STORE_COL_INT },
+	    { "chain_record", STORE_COL_BLOB }, { "chain_id", STORE_COL_BLOB },
+	    { "n", STORE_COL_INT }, { "updated", STORE_COL_INT } } },
+	{ "replay", "gw_id, rand", 3,
+	  { { "gw_id", STORE_COL_TEXT }, { "rand", STORE_COL_BLOB },
+	    { "t", STORE_COL_INT } } },
+	{ "failures", "time, user_id, gw_id", 3,
+	  { { "user_id", STORE_COL_TEXT }, { "gw_id", STORE_COL_TEXT },
+	    { "time", STORE_COL_INT } } },
+	{ "stats", "status", 3,
+	  { { "status", STORE_COL_INT }, { "count", STORE_COL_INT },
+	    { "updated", STORE_COL_INT } } },
 };
+const unsigned int store_ntables = ARRAY_SIZE(store_tables);
 
-static const char schema_v2[] =
-	"CREATE TABLE settings ("
-	"  name TEXT PRIMARY KEY,"
-	"  value INTEGER NOT NULL);"
-	"CREATE TABLE gws ("
-	"  gw_id TEXT PRIMARY KEY,"
-	"  added INTEGER NOT NULL);"
-	"CREATE TABLE users ("
-	"  user_id TEXT PRIMARY KEY,"
-	"  record BLOB NOT NULL,"
-	"  updated INTEGER NOT NULL);"
-	/* owner and epoch: copies of what the sealed record holds */
-	"CREATE TABLE entities ("
-	"  entity_id TEXT PRIMARY KEY,"
-	"  record BLOB NOT NULL,"
-	"  owner TEXT,"
-	"  epoch INTEGER NOT NULL DEFAULT 0,"
-	"  chain_record BLOB,"
-	"  chain_id BLOB,"
-	"  n INTEGER,"
-	"  updated INTEGER NOT NULL);"
-	"CREATE TABLE replay ("
-	"  gw_id TEXT NOT NULL,"
-	"  rand BLOB NOT NULL,"
-	"  t INTEGER NOT NULL,"
-	"  PRIMARY KEY (gw_id, rand));"
-	"CREATE INDEX replay_t ON replay(t);"
-	"CREATE TABLE failures ("
-	"  id INTEGER PRIMARY KEY,"
-	"  user_id TEXT NOT NULL,"
-	"  gw_id TEXT NOT NULL,"
-	"  time INTEGER NOT NULL);"
-	"CREATE INDEX failures_user ON failures(user_id, time);"
-	"CREATE INDEX failures_gw ON failures(gw_id, time);"
-	"INSERT INTO settings VALUES ('user_limit', 5), ('gw_limit', 20),"
-	"  ('window', 900), ('chain_length', 64);"
-	"PRAGMA user_version = 2;";
-
-static int sql_err(struct store *st, int rc)
+bool store_setting_known(const char *name)
 {
-	snprintf(st->err, sizeof(st->err), "%s", sqlite3_errmsg(st->db));
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_CONSTRAINT:
-		return -EEXIST;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_CANTOPEN:
-	case SQLITE_PERM:
-	case SQLITE_READONLY:
-		return -EACCES;
-	default:
-		return -EIO;
+	return !strcmp(name, "user_limit") || !strcmp(name, "gw_limit") ||
+	       !strcmp(name, "window") || !strcmp(name, "chain_length");
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+/*
+ * A libpq conninfo is "keyword = value ..."; it starts with a keyword
+ * made of lower-case letters and '_' followed by '='.  A path never
+ * starts so (a path with '=' in its first component: write sqlite:PATH).
+ */
+static bool is_conninfo(const char *s)
+{
+	const char *p = s;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!(*p >= 'a' && *p <= 'z'))
+		return false;
+	while ((*p >= 'a' && *p <= 'z') || *p == '_')
+		p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '=';
+}
+
+int store_parse_uri(const char *uri, const struct store_ops **ops,
+		    const char **target)
+{
+	if (!uri || !*uri)
+		return -EINVAL;
+	if (has_prefix(uri, "sqlite:")) {
+		*ops = &store_sqlite_ops;
+		*target = uri + strlen("sqlite:");
+		/* sqlite:///abs/path is sqlite:/abs/path */
+		if (has_prefix(*target, "//"))
+			*target += 2;
+		return **target ? 0 : -EINVAL;
 	}
+	if (has_prefix(uri, "postgresql://") || has_prefix(uri, "postgres://") ||
+	    is_conninfo(uri)) {
+		*ops = &store_pg_ops;
+		*target = uri;
+		return 0;
+	}
+	if (strstr(uri, "://"))
+		return -EPROTONOSUPPORT;	/* a scheme we do not know */
+	*ops = &store_sqlite_ops;		/* a plain path: SQLite */
+	*target = uri;
+	return 0;
+}
+
+static int do_open(const char *uri, struct store **stp, bool init,
+		   int64_t *from)
+{
+	const struct store_ops *ops;
+	const char *target;
+	struct store *st;
+	int rc;
+
+	*stp = NULL;
+	rc = store_parse_uri(uri, &ops, &target);
+	if (rc)
+		return rc;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->ops = ops;
+	rc = ops->open(st, target, init);
+	if (!rc && init)
+		rc = ops->init(st, from);
+	if (rc) {
+		/* The caller reads the reason before store_close(). */
+		*stp = st;
+		return rc;
+	}
+	*stp = st;
+	return 0;
+}
+
+int store_open(const char *uri, struct store **stp)
+{
+	return do_open(uri, stp, false, NULL);
+}
+
+int store_init(const char *uri, struct store **stp, int64_t *from)
+{
+	int64_t dummy;
+
+	return do_open(uri, stp, true, from ? from : &dummy);
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->db)
+		st->ops->close(st);
+	free(st);
 }
 
 const char *store_errmsg(const struct store *st)
@@ -88,620 +151,245 @@ const char *store_errmsg(const struct store *st)
 	return st ? st->err : "";
 }
 
-static int exec(struct store *st, const char *sql)
+const char *store_backend(const struct store *st)
 {
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : sql_err(st, rc);
-}
-
-static int prep(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
-
-	return rc == SQLITE_OK ? 0 : sql_err(st, rc);
-}
-
-static int bind_text(sqlite3_stmt *s, int i, const char *t)
-{
-	return sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
-}
-
-/*
- * Step a statement whose first row holds one integer, into *out; finalizes
- * it.  -ENOENT when there is no row.
- */
-static int step_int64(struct store *st, sqlite3_stmt *s, int64_t *out)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* Step a statement that returns no row; finalizes it. */
-static int step_done(struct store *st, sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-
-	rc = rc == SQLITE_DONE ? 0 : sql_err(st, rc);
-	sqlite3_finalize(s);
-	return rc;
+	return st->ops->name;
 }
 
 int store_begin(struct store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE");
+	return st->ops->begin(st);
 }
 
 int store_commit(struct store *st)
 {
-	int rc = exec(st, "COMMIT");
-
-	if (rc)
-		store_rollback(st);
-	return rc;
+	return st->ops->commit(st);
 }
 
 void store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* A transaction of our own unless the caller holds one. */
-static int tx_begin(struct store *st, bool *own)
-{
-	*own = sqlite3_get_autocommit(st->db) != 0;
-	return *own ? store_begin(st) : 0;
-}
-
-static int tx_end(struct store *st, bool own, int rc)
-{
-	if (!own)
-		return rc;
-	if (rc) {
-		store_rollback(st);
-		return rc;
-	}
-	return store_commit(st);
-}
-
-static int user_version(struct store *st, int64_t *v)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "PRAGMA user_version", &s);
-	if (rc)
-		return rc;
-	return step_int64(st, s, v);
-}
-
-int store_open(const char *path, struct store **stp)
-{
-	struct store *st;
-	int64_t v = 0;
-	int rc, fd;
-
-	*stp = NULL;
-	/* The file is created private; SQLite's WAL files inherit this mode. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		rc = st->db ? sql_err(st, rc) : -ENOMEM;
-		goto err;
-	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	rc = exec(st, "PRAGMA journal_mode = WAL");
-	if (!rc)
-		rc = exec(st, "PRAGMA synchronous = FULL");
-	if (!rc)
-		rc = exec(st, "PRAGMA foreign_keys = ON");
-	if (!rc)
-		rc = exec(st, "PRAGMA secure_delete = ON");
-	if (rc)
-		goto err;
-	rc = store_begin(st);
-	if (rc)
-		goto err;
-	rc = user_version(st, &v);
-	if (!rc && v == 0) {
-		rc = exec(st, schema_v2);
-	} else if (!rc && v == 1) {
-		snprintf(st->err, sizeof(st->err),
-			 "database schema version 1 keeps owners and epochs unsealed: "
-			 "create a new store and import the list again");
-		rc = -EPROTONOSUPPORT;
-	} else if (!rc && v != STORE_SCHEMA_VERSION) {
-		snprintf(st->err, sizeof(st->err),
-			 "database schema version %lld, this cpnsctl knows %d",
-			 (long long)v, STORE_SCHEMA_VERSION);
-		rc = -EPROTONOSUPPORT;
-	}
-	rc = tx_end(st, true, rc);
-	if (rc)
-		goto err;
-	*stp = st;
-	return 0;
-err:
-	/* The caller reads the reason before store_close(): keep @st. */
-	if (st->db) {
-		*stp = st;
-		return rc;
-	}
-	free(st);
-	return rc;
-}
-
-void store_close(struct store *st)
-{
-	if (!st)
-		return;
-	store_rollback(st);
-	sqlite3_close_v2(st->db);
-	free(st);
+	st->ops->rollback(st);
 }
 
 int store_get_setting(struct store *st, const char *name, int64_t *value)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "SELECT value FROM settings WHERE name = ?", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, name);
-	return step_int64(st, s, value);
+	return st->ops->get_setting(st, name, value);
 }
 
 int store_set_setting(struct store *st, const char *name, int64_t value)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if (strcmp(name, "user_limit") && strcmp(name, "gw_limit") &&
-	    strcmp(name, "window") && strcmp(name, "chain_length"))
+	if (!store_setting_known(name))
 		return -EINVAL;
-	rc = prep(st, "INSERT OR REPLACE INTO settings VALUES (?, ?)", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, name);
-	sqlite3_bind_int64(s, 2, value);
-	return step_done(st, s);
+	return st->ops->set_setting(st, name, value);
 }
 
 int store_add_gw(struct store *st, const char *gw_id, int64_t now)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "INSERT INTO gws VALUES (?, ?)", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, gw_id);
-	sqlite3_bind_int64(s, 2, now);
-	return step_done(st, s);
+	return st->ops->add_gw(st, gw_id, now);
 }
 
 int store_has_gw(struct store *st, const char *gw_id)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "SELECT 1 FROM gws WHERE gw_id = ?", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, gw_id);
-	rc = sqlite3_step(s);
-	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sql_err(st, rc);
-	sqlite3_finalize(s);
-	return rc;
+	return st->ops->has_gw(st, gw_id);
 }
 
 int store_put_user(struct store *st, const char *user_id, const uint8_t *rec,
 		   size_t len, bool replace, int64_t now)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (!len || len > STORE_RECORD_MAX)
 		return -EINVAL;
-	rc = prep(st, replace ? "INSERT OR REPLACE INTO users VALUES (?, ?, ?)"
-			      : "INSERT INTO users VALUES (?, ?, ?)", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, user_id);
-	sqlite3_bind_blob(s, 2, rec, len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	return step_done(st, s);
-}
-
-static int copy_blob(sqlite3_stmt *s, int col, uint8_t *dst, size_t room,
-		     size_t *len)
-{
-	const void *p = sqlite3_column_blob(s, col);
-	size_t l = sqlite3_column_bytes(s, col);
-
-	if (l > room)
-		return -EOVERFLOW;
-	if (l)
-		memcpy(dst, p, l);
-	*len = l;
-	return 0;
+	return st->ops->put_user(st, user_id, rec, len, replace, now);
 }
 
 int store_get_user(struct store *st, const char *user_id, uint8_t *rec,
 		   size_t *len)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "SELECT record FROM users WHERE user_id = ?", &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, user_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = copy_blob(s, 0, rec, *len, len);
-	else
-		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-#define ENTITY_COLS "entity_id, record, owner, epoch, chain_record, chain_id, n, updated"
-
-static int row_entity(sqlite3_stmt *s, struct store_entity *e)
-{
-	const char *t;
-	size_t l;
-	int rc;
-
-	memset(e, 0, sizeof(*e));
-	t = (const char *)sqlite3_column_text(s, 0);
-	snprintf(e->entity_id, sizeof(e->entity_id), "%s", t ? t : "");
-	rc = copy_blob(s, 1, e->record, sizeof(e->record), &e->record_len);
-	if (rc)
-		return rc;
-	t = (const char *)sqlite3_column_text(s, 2);
-	snprintf(e->owner, sizeof(e->owner), "%s", t ? t : "");
-	e->epoch = (uint32_t)sqlite3_column_int64(s, 3);
-	rc = copy_blob(s, 4, e->chain_record, sizeof(e->chain_record),
-		       &e->chain_record_len);
-	if (rc)
-		return rc;
-	l = sqlite3_column_bytes(s, 5);
-	if (l == CPNS_CHAIN_ID_LEN) {
-		memcpy(e->chain_id, sqlite3_column_blob(s, 5), l);
-		e->has_chain = true;
-	}
-	e->n = (uint16_t)sqlite3_column_int64(s, 6);
-	e->updated = sqlite3_column_int64(s, 7);
-	return 0;
+	return st->ops->get_user(st, user_id, rec, len);
 }
 
 int store_get_entity(struct store *st, const char *entity_id,
 		     struct store_entity *e)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, "SELECT " ENTITY_COLS " FROM entities WHERE entity_id = ?",
-		  &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, entity_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = row_entity(s, e);
-	else
-		rc = rc == SQLITE_DONE ? -ENOENT : sql_err(st, rc);
-	sqlite3_finalize(s);
-	return rc;
+	/* In a transaction, the row is locked until its end. */
+	return st->ops->get_entity(st, entity_id, e, st->ops->in_tx(st));
 }
 
 int store_commit_chain(struct store *st, const struct store_entity *old,
 		       const struct store_chain *ch, int64_t now)
 {
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
 	if (ch->epoch <= old->epoch || !ch->entity_record_len ||
 	    ch->entity_record_len > STORE_RECORD_MAX || !ch->chain_record_len ||
 	    ch->chain_record_len > STORE_RECORD_MAX || !ch->owner ||
 	    !*ch->owner || !ch->n || !ch->chain_id)
 		return -EINVAL;
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	rc = prep(st, "UPDATE entities SET record = ?, epoch = ?, owner = ?, "
-		  "chain_record = ?, chain_id = ?, n = ?, updated = ? "
-		  "WHERE entity_id = ? AND epoch = ? AND record = ?", &s);
-	if (!rc) {
-		sqlite3_bind_blob(s, 1, ch->entity_record, ch->entity_record_len,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ch->epoch);
-		bind_text(s, 3, ch->owner);
-		sqlite3_bind_blob(s, 4, ch->chain_record, ch->chain_record_len,
-				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 5, ch->chain_id, CPNS_CHAIN_ID_LEN,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, ch->n);
-		sqlite3_bind_int64(s, 7, now);
-		bind_text(s, 8, old->entity_id);
-		sqlite3_bind_int64(s, 9, old->epoch);
-		sqlite3_bind_blob(s, 10, old->record, old->record_len,
-				  SQLITE_STATIC);
-		rc = step_done(st, s);
-		if (!rc && sqlite3_changes(st->db) != 1)
-			rc = -ESTALE;
-	}
-	return tx_end(st, own, rc);
+	return st->ops->commit_chain(st, old, ch, now);
 }
 
 int store_update_entity(struct store *st, const struct store_entity *old,
 			const uint8_t *record, size_t len, const char *owner,
 			int64_t now)
 {
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
 	if (!len || len > STORE_RECORD_MAX)
 		return -EINVAL;
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	rc = prep(st, "UPDATE entities SET record = ?, owner = ?, updated = ? "
-		  "WHERE entity_id = ? AND epoch = ? AND record = ?", &s);
-	if (!rc) {
-		sqlite3_bind_blob(s, 1, record, len, SQLITE_STATIC);
-		if (owner && *owner)
-			bind_text(s, 2, owner);
-		else
-			sqlite3_bind_null(s, 2);
-		sqlite3_bind_int64(s, 3, now);
-		bind_text(s, 4, old->entity_id);
-		sqlite3_bind_int64(s, 5, old->epoch);
-		sqlite3_bind_blob(s, 6, old->record, old->record_len,
-				  SQLITE_STATIC);
-		rc = step_done(st, s);
-		if (!rc && sqlite3_changes(st->db) != 1)
-			rc = -ESTALE;
-	}
-	return tx_end(st, own, rc);
-}
-
-static int delete_row(struct store *st, const char *sql, const char *id)
-{
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	rc = prep(st, sql, &s);
-	if (!rc) {
-		bind_text(s, 1, id);
-		rc = step_done(st, s);
-		if (!rc && sqlite3_changes(st->db) != 1)
-			rc = -ENOENT;
-	}
-	return tx_end(st, own, rc);
+	return st->ops->update_entity(st, old, record, len, owner, now);
 }
 
 int store_delete_user(struct store *st, const char *user_id)
 {
-	return delete_row(st, "DELETE FROM users WHERE user_id = ?", user_id);
+	return st->ops->delete_row(st, "users", user_id);
 }
 
 int store_delete_gw(struct store *st, const char *gw_id)
 {
-	return delete_row(st, "DELETE FROM gws WHERE gw_id = ?", gw_id);
+	return st->ops->delete_row(st, "gws", gw_id);
 }
 
 int store_import(struct store *st, const struct store_import_entry *ents,
 		 size_t count, int64_t now, size_t *bad)
 {
-	sqlite3_stmt *s = NULL;
-	size_t i;
-	bool own;
-	int rc;
-
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	rc = prep(st, "INSERT INTO entities (entity_id, record, epoch, updated)"
-		  " VALUES (?, ?, 0, ?)", &s);
-	for (i = 0; !rc && i < count; i++) {
-		if (!ents[i].record_len ||
-		    ents[i].record_len > STORE_RECORD_MAX) {
-			rc = -EINVAL;
-			break;
-		}
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		bind_text(s, 1, ents[i].entity_id);
-		sqlite3_bind_blob(s, 2, ents[i].record, ents[i].record_len,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, now);
-		rc = sqlite3_step(s);
-		rc = rc == SQLITE_DONE ? 0 : sql_err(st, rc);
-		if (rc)
-			break;
-	}
-	if (rc && bad)
-		*bad = i;
-	sqlite3_finalize(s);
-	return tx_end(st, own, rc);
+	return st->ops->import(st, ents, count, now, bad);
 }
 
 int store_list_entities(struct store *st, store_entity_fn fn, void *arg)
 {
-	struct store_entity *e;
-	sqlite3_stmt *s;
-	int rc;
-
-	e = malloc(sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	rc = prep(st, "SELECT " ENTITY_COLS " FROM entities ORDER BY entity_id",
-		  &s);
-	if (rc) {
-		free(e);
-		return rc;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		rc = row_entity(s, e);
-		if (rc || fn(e, arg))
-			break;
-	}
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		rc = 0;
-	else if (rc > 0)
-		rc = sql_err(st, rc);
-	sqlite3_finalize(s);
-	free(e);
-	return rc;
+	return st->ops->list_entities(st, fn, arg);
 }
 
 int store_replay_check_insert(struct store *st, const char *gw_id,
 			      const uint8_t rand[CPNS_RAND_LEN], uint64_t t,
 			      int64_t now)
 {
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
 	if (t > INT64_MAX)
 		return -EINVAL;
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	/* Only entries that check 1 already refuses as STALE may go. */
-	rc = prep(st, "DELETE FROM replay WHERE ? > t + ?", &s);
-	if (!rc) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, CPNS_TIME_WINDOW);
-		rc = step_done(st, s);
-	}
-	if (!rc)
-		rc = prep(st, "SELECT 1 FROM replay WHERE gw_id = ? AND rand = ?",
-			  &s);
-	if (!rc) {
-		bind_text(s, 1, gw_id);
-		sqlite3_bind_blob(s, 2, rand, CPNS_RAND_LEN, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
-		     sql_err(st, rc);
-		sqlite3_finalize(s);
-	}
-	if (rc == 0) {
-		rc = prep(st, "INSERT INTO replay VALUES (?, ?, ?)", &s);
-		if (!rc) {
-			bind_text(s, 1, gw_id);
-			sqlite3_bind_blob(s, 2, rand, CPNS_RAND_LEN,
-					  SQLITE_STATIC);
-			sqlite3_bind_int64(s, 3, (int64_t)t);
-			rc = step_done(st, s);
-			if (rc == -EEXIST)	/* the key says it is there */
-				rc = 1;
-		}
-	}
-	if (rc == 1) {
-		/* A replay changes nothing but the pruning, kept. */
-		rc = tx_end(st, own, 0);
-		return rc ? rc : 1;
-	}
-	return tx_end(st, own, rc);
-}
-
-static int count_since(struct store *st, const char *sql, const char *id,
-		       int64_t since, int64_t *count)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = prep(st, sql, &s);
-	if (rc)
-		return rc;
-	bind_text(s, 1, id);
-	sqlite3_bind_int64(s, 2, since);
-	return step_int64(st, s, count);
+	return st->ops->replay_check_insert(st, gw_id, rand, t, now);
 }
 
 int store_count_failures(struct store *st, const char *user_id,
 			 const char *gw_id, int64_t now, int64_t window,
 			 int64_t *user_count, int64_t *gw_count)
 {
-	int rc;
-
-	rc = count_since(st, "SELECT count(*) FROM failures "
-			 "WHERE user_id = ? AND time > ?", user_id,
-			 now - window, user_count);
-	if (!rc)
-		rc = count_since(st, "SELECT count(*) FROM failures "
-				 "WHERE gw_id = ? AND time > ?", gw_id,
-				 now - window, gw_count);
-	return rc;
+	return st->ops->count_failures(st, user_id, gw_id, now, window,
+				       user_count, gw_count);
 }
 
 int store_add_failure(struct store *st, const char *user_id, const char *gw_id,
 		      int64_t now, int64_t window)
 {
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	rc = tx_begin(st, &own);
-	if (rc)
-		return rc;
-	rc = prep(st, "DELETE FROM failures WHERE time <= ?", &s);
-	if (!rc) {
-		sqlite3_bind_int64(s, 1, now - window);
-		rc = step_done(st, s);
-	}
-	if (!rc)
-		rc = prep(st, "INSERT INTO failures (user_id, gw_id, time) "
-			  "VALUES (?, ?, ?)", &s);
-	if (!rc) {
-		bind_text(s, 1, user_id);
-		bind_text(s, 2, gw_id);
-		sqlite3_bind_int64(s, 3, now);
-		rc = step_done(st, s);
-	}
-	return tx_end(st, own, rc);
+	return st->ops->add_failure(st, user_id, gw_id, now, window);
 }
 
 int store_count(struct store *st, const char *table, int64_t *count)
 {
-	char sql[64];
-	sqlite3_stmt *s;
-	int rc;
-
 	if (strcmp(table, "users") && strcmp(table, "entities") &&
 	    strcmp(table, "gws") && strcmp(table, "replay") &&
 	    strcmp(table, "failures"))
 		return -EINVAL;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	rc = prep(st, sql, &s);
+	return st->ops->count(st, table, count);
+}
+
+int store_add_stat(struct store *st, uint8_t status, int64_t now)
+{
+	return st->ops->add_stat(st, status, now);
+}
+
+static const struct store_table *table(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < store_ntables; i++)
+		if (!strcmp(store_tables[i].name, name))
+			return &store_tables[i];
+	return NULL;
+}
+
+struct stats_ctx {
+	store_stat_fn fn;
+	void *arg;
+};
+
+static int stat_row(const struct store_val *v, void *arg)
+{
+	struct stats_ctx *c = arg;
+
+	if (v[0].null || v[1].null || v[0].i < 0 || v[0].i > 255)
+		return 0;	/* not a row this code wrote */
+	return c->fn((uint8_t)v[0].i, v[1].i, v[2].null ? 0 : v[2].i, c->arg);
+}
+
+int store_stats(struct store *st, store_stat_fn fn, void *arg)
+{
+	struct stats_ctx c = { fn, arg };
+
+	return st->ops->rows(st, table("stats"), stat_row, &c);
+}
+
+/* Migration: every row of every table of @src into the empty @dst. ------ */
+
+struct copy_ctx {
+	struct store *dst;
+	const struct store_table *t;
+	int64_t rows;
+};
+
+static int copy_row(const struct store_val *vals, void *arg)
+{
+	struct copy_ctx *c = arg;
+	int rc;
+
+	if (!strcmp(c->t->name, "settings")) {
+		/* The defaults are there already: a setting replaces one. */
+		if (vals[0].null || vals[1].null ||
+		    !store_setting_known(vals[0].p))
+			return 0;
+		rc = c->dst->ops->set_setting(c->dst, vals[0].p, vals[1].i);
+	} else {
+		rc = c->dst->ops->insert_row(c->dst, c->t, vals);
+	}
 	if (rc)
 		return rc;
-	return step_int64(st, s, count);
+	c->rows++;
+	return 0;
+}
+
+int store_migrate(struct store *src, struct store *dst,
+		  store_migrate_fn report, void *arg)
+{
+	int64_t n;
+	unsigned int i;
+	int rc;
+
+	/* Only into a store without users, GWs or entities. */
+	rc = store_count(dst, "entities", &n);
+	if (!rc && !n)
+		rc = store_count(dst, "users", &n);
+	if (!rc && !n)
+		rc = store_count(dst, "gws", &n);
+	if (rc)
+		return rc;
+	if (n) {
+		snprintf(dst->err, sizeof(dst->err),
+			 "the destination holds users, GWs or entities already");
+		return -ENOTEMPTY;
+	}
+	rc = store_begin(src);
+	if (rc)
+		return rc;
+	rc = store_begin(dst);
+	if (rc) {
+		store_rollback(src);
+		return rc;
+	}
+	for (i = 0; !rc && i < store_ntables; i++) {
+		struct copy_ctx c = { dst, &store_tables[i], 0 };
+
+		rc = src->ops->rows(src, c.t, copy_row, &c);
+		if (!rc && report)
+			report(c.t->name, c.rows, arg);
+	}
+	store_rollback(src);	/* it only read */
+	if (rc) {
+		store_rollback(dst);
+		return rc;
+	}
+	return store_commit(dst);
 }

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The CPNS Server's store: one SQLite database (libsqlite3) holding the
- * users, the manufacturer's entities, owners, epochs and chains, the
- * replay cache, the failure counters behind RATE_LIMITED, the known GWs
- * and the server's settings.
+ * The CPNS Server's store: the users, the manufacturer's entities,
+ * owners, epochs and chains, the replay cache, the failure counters
+ * behind RATE_LIMITED, the known GWs, the server's settings and its
+ * per-status counters.  Two backends hold the same schema with the same
+ * meaning, chosen by the store URI (store_parse_uri()):
+ *
+ *   sqlite:/var/lib/cpns/cpns.db, or a plain path   SQLite (the default)
+ *   postgresql://HOST/DB?..., postgres://...,
+ *   or a libpq conninfo "host=... dbname=..."      PostgreSQL (libpq)
+ *
+ * A password in a PostgreSQL URI is refused (-EINVAL): it comes from a
+ * password file (~/.pgpass, PGPASSFILE, passfile=) only.
  *
  * Secrets are held only as records sealed by the cpns module under the
  * server's master: key (CPNS_A_USER_RECORD, CPNS_A_ENTITY_RECORD,
@@ -17,13 +25,31 @@
  * edited column is noticed, never believed.  Schema version 1 kept them
  * unsealed: such a store is refused (-EPROTONOSUPPORT); re-create it.
  *
- * Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), and the
- * database is opened in WAL mode with a busy timeout, so several server
- * processes may share it.  The schema version is PRAGMA user_version.
+ * Every write is one transaction, so that several server processes, on
+ * one host (SQLite: WAL, BEGIN IMMEDIATE, a busy timeout) or on many
+ * (PostgreSQL), may share one store; the invariants of profile 2 are
+ * held by the database (Documentation/design.rst, "A server cluster"):
+ *  - check 3: the replay cache is one insert against its primary key;
+ *  - checks 5 to 9 run in one transaction opened by store_begin(), in
+ *    which store_count_failures() locks the user's and the GW's failure
+ *    windows and store_get_entity() locks the entity's row, each until
+ *    the end of the transaction (SQLite: the whole database is locked by
+ *    BEGIN IMMEDIATE; PostgreSQL: advisory transaction locks on the user
+ *    and the GW, SELECT ... FOR UPDATE on the entity), so that concurrent
+ *    requests of one user, GW or entity are decided one after the other.
+ *
+ * The schema is versioned (STORE_SCHEMA_VERSION; SQLite: PRAGMA
+ * user_version; PostgreSQL: the table cpns_schema).  store_init() creates
+ * it or migrates an older one; store_open() of an SQLite file that does
+ * not exist yet creates it too (as always), but a PostgreSQL database
+ * must have been made by store_init() (`cpnsctl server init`).
+ *
  * Functions returning int return 0 or a negative errno unless stated:
  *   -ENOENT   no such row          -EEXIST   the row exists already
- *   -EBUSY    the database stayed locked past the busy timeout
- *   -EIO      any other SQLite error (store_errmsg() says which)
+ *   -EBUSY    the database stayed locked past the busy timeout, or a
+ *             serialization failure or deadlock was detected
+ *   -ECONNRESET  the connection to the database server was lost
+ *   -EIO      any other database error (store_errmsg() says which)
  */
 #ifndef CPNS_STORE_H
 #define CPNS_STORE_H
@@ -33,7 +59,7 @@
 #include <stdint.h>
 #include <linux/cpns.h>
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_RECORD_MAX	1024	/* largest sealed record accepted */
 
 /* Settings, with their defaults (profile 2, check 5; profile 3). */
@@ -44,18 +70,36 @@
 
 struct store;
 
-/*
- * Open (creating it, mode 0600, and its schema if needed) the database at
- * @path.  -EPROTONOSUPPORT for a schema version this code does not know.
- * On an error after SQLite opened the file, *stp is still set so that
- * store_errmsg() can say why: store_close() it.
- */
-int store_open(const char *path, struct store **stp);
-void store_close(struct store *st);
-/* The last SQLite error message of @st, "" when none. */
-const char *store_errmsg(const struct store *st);
+struct store_ops;
 
-/* Explicit transactions around several calls (BEGIN IMMEDIATE). */
+/*
+ * The backend and its target (a file name, a conninfo) of @uri.
+ * -EINVAL for an empty one, -EPROTONOSUPPORT for an unknown scheme.
+ */
+int store_parse_uri(const char *uri, const struct store_ops **ops,
+		    const char **target);
+
+/*
+ * Open the store at @uri.  SQLite: creating the file (mode 0600) and its
+ * schema if needed.  -EPROTONOSUPPORT for a schema version other than
+ * STORE_SCHEMA_VERSION (an older one: store_init() migrates it), -ENOENT
+ * for a PostgreSQL database without the schema.  On an error, *stp may
+ * still be set so that store_errmsg() can say why: store_close() it.
+ */
+int store_open(const char *uri, struct store **stp);
+/*
+ * Open the store at @uri, creating its schema or migrating it to
+ * STORE_SCHEMA_VERSION, in one transaction; *from: the version found (0:
+ * none).  Version 1 is refused as by store_open().
+ */
+int store_init(const char *uri, struct store **stp, int64_t *from);
+void store_close(struct store *st);
+/* The last database error message of @st, "" when none. */
+const char *store_errmsg(const struct store *st);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
+
+/* Explicit transactions around several calls (SQLite: BEGIN IMMEDIATE). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
@@ -89,6 +133,7 @@ struct store_entity {
 	int64_t updated;			/* Unix time of the last change */
 };
 
+/* Inside store_begin() ... store_commit(), the row stays locked. */
 int store_get_entity(struct store *st, const char *entity_id,
 		     struct store_entity *e);
 
@@ -159,7 +204,9 @@ int store_replay_check_insert(struct store *st, const char *gw_id,
 
 /*
  * Failures (AUTH_FAILED, CLAIM_FAILED) within the last @window seconds,
- * for @user_id and for @gw_id.
+ * for @user_id and for @gw_id, recorded by any server sharing the store.
+ * Inside store_begin() ... store_commit(), no other transaction counts
+ * or adds failures of this user or this GW until its end.
  */
 int store_count_failures(struct store *st, const char *user_id,
 			 const char *gw_id, int64_t now, int64_t window,
@@ -170,5 +217,27 @@ int store_add_failure(struct store *st, const char *user_id, const char *gw_id,
 
 /* Counts for `server list`. */
 int store_count(struct store *st, const char *table, int64_t *count);
+
+/*
+ * The per-status counters (`server stats`): one more response of
+ * @status (enum cpns_status; STORE_STAT_ERROR: an ERROR frame, no
+ * response), in its own statement; and each counter to @fn, by status.
+ */
+#define STORE_STAT_ERROR	255
+int store_add_stat(struct store *st, uint8_t status, int64_t now);
+typedef int (*store_stat_fn)(uint8_t status, int64_t count, int64_t updated,
+			     void *arg);
+int store_stats(struct store *st, store_stat_fn fn, void *arg);
+
+/*
+ * Copy every row of @src into @dst (store_open()ed, holding no users, GWs
+ * or entities, else -ENOTEMPTY): settings, GWs, users, entities with
+ * their sealed records byte for byte, the replay cache, the failures and
+ * the counters, in one transaction of @dst (all or nothing) read in one
+ * transaction of @src.  @report, if set, gets each table's row count.
+ */
+typedef void (*store_migrate_fn)(const char *table, int64_t rows, void *arg);
+int store_migrate(struct store *src, struct store *dst,
+		  store_migrate_fn report, void *arg);
 
 #endif /* CPNS_STORE_H */

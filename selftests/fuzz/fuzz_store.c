@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: how the server's store (userspace/store.c) reads its
- * rows back: row_entity(), copy_blob() and the getters, over rows of any
- * SQLite type and length, as a damaged or hostile database file holds
- * them.  This file includes store.c, unchanged, for its static parts and
- * its schema; the database is in memory, created once from that schema,
- * and every input runs in a transaction rolled back after it.
+ * libFuzzer target: how the server's SQLite store (userspace/store_sqlite.c,
+ * behind store.c) reads its rows back: row_entity(), copy_blob() and the
+ * getters, over rows of any SQLite type and length, as a damaged or
+ * hostile database file holds them.  This file includes store_sqlite.c,
+ * unchanged, for its static parts and its schema; the database is in
+ * memory, created once from that schema (every step of it), and every
+ * input runs in a transaction rolled back after it.
  *
  * The first byte picks the case:
  *   0  one row of `entities' from eight typed values (see value());
@@ -22,7 +23,7 @@
 #include <assert.h>
 #include <math.h>
 
-#include "store.c"
+#include "store_sqlite.c"
 
 static struct store *st;
 
@@ -298,11 +299,16 @@ static void round_trip(struct in *in)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	sqlite3 *db = NULL;
+
 	(void)argc;
 	(void)argv;
 	st = calloc(1, sizeof(*st));
-	if (!st || sqlite3_open(":memory:", &st->db) != SQLITE_OK ||
-	    exec(st, schema_v2))
+	if (!st || sqlite3_open(":memory:", &db) != SQLITE_OK)
+		abort();
+	st->ops = &store_sqlite_ops;
+	st->db = db;
+	if (upgrade(st, 0))
 		abort();
 	return 0;
 }

@@ -235,6 +235,39 @@ done
 if [ -n "$TOOL" ]; then
 	copy_bin "$TOOL" /usr/sbin/cpnsctl
 fi
+# PostgreSQL's server and client, for the tests that start a cluster of
+# their own (selftests/lib/pg.sh): the binaries, the share files initdb
+# reads, the two libraries it loads, UTC.
+PGV=15
+if [ -x /usr/lib/postgresql/$PGV/bin/postgres ]; then
+	for b in postgres initdb pg_ctl psql; do
+		copy_bin /usr/lib/postgresql/$PGV/bin/$b
+	done
+	for l in plpgsql.so dict_snowball.so; do
+		copy_bin /usr/lib/postgresql/$PGV/lib/$l
+	done
+	mkdir -p "$IMG/usr/share/postgresql/$PGV"
+	(cd /usr/share/postgresql/$PGV && tar -cf - --exclude=./man --exclude=./contrib \
+		--exclude='./extension/[!p]*' .) | tar -C "$IMG/usr/share/postgresql/$PGV" -xf -
+	install -D -m 0644 /usr/share/zoneinfo/UTC "$IMG/usr/share/zoneinfo/UTC"
+	ln -sf UTC "$IMG/usr/share/zoneinfo/GMT"
+	# initdb here, once per image (minutes under TCG): each test copies
+	# this fresh cluster into a directory of its own (lib/pg.sh).
+	if [ "$(id -u)" = 0 ]; then
+		tmpl=$BUILD/pg-template
+		rm -rf "$tmpl"
+		mkdir -p "$tmpl"
+		chown 65534:65534 "$tmpl"
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C TZ=UTC \
+			/usr/lib/postgresql/$PGV/bin/initdb -D "$tmpl/data" -A trust -U cpns \
+			-E UTF8 --no-sync --no-instructions --wal-segsize=1 >"$BUILD/pg-initdb.log" 2>&1 ||
+			die "initdb of the PostgreSQL template failed: see $BUILD/pg-initdb.log"
+		mkdir -p "$IMG/usr/share/cpns/pg-template"
+		cp -a "$tmpl/data" "$IMG/usr/share/cpns/pg-template/data"
+		chown -R 1000:1000 "$IMG/usr/share/cpns/pg-template/data"
+		rm -rf "$tmpl"
+	fi
+fi
 
 # Kernel modules: crypto, crypto libraries, veth and dummy, and cpns in extra/.
 for d in kernel/crypto kernel/arch/x86/crypto kernel/lib; do
@@ -272,6 +305,10 @@ if [ "$MODE" = bench ]; then
 	echo cpns_bench >>"$IMG/selftests/list"
 	install -m 0755 "$ROOT/selftests/bench/cpns_bench_e2e.sh" "$IMG/selftests/"
 	echo cpns_bench_e2e.sh >>"$IMG/selftests/list"
+	if [ -e "$ROOT/selftests/bench/cpns_bench_cluster.sh" ]; then
+		install -m 0755 "$ROOT/selftests/bench/cpns_bench_cluster.sh" "$IMG/selftests/"
+		echo cpns_bench_cluster.sh >>"$IMG/selftests/list"
+	fi
 fi
 # Shell libraries the scripts source (selftests/lib/*.sh).
 for f in "$ROOT"/selftests/lib/*.sh; do

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cpns_e2e.sh, every case of it (every server status over the wire, the
+# bad frames, the restart that keeps users, chains, owners and the
+# replay cache, CHAIN_EXHAUSTED), with the CPNS Server's store on
+# PostgreSQL instead of SQLite: a cluster of this test's own
+# (selftests/lib/pg.sh, a Unix socket in a temporary directory, which the
+# server node reaches from its namespaces), `server init`, then
+# cpns_e2e.sh with CPNS_E2E_DB set to its URI.  Its KTAP is this test's.
+# Exit as cpns_e2e.sh; 4 (skip) without PostgreSQL.
+# TEST_TIMEOUT=1200
+set -u
+cd "$(dirname "$0")"
+. ./lib/pg.sh
+
+if ! pg_available || ! command -v cpnsctl >/dev/null; then
+	echo "KTAP version 1"
+	echo "1..0 # SKIP no PostgreSQL in $PG_BIN or no cpnsctl"
+	exit 4
+fi
+D=$(mktemp -d /tmp/cpns-e2e-pg.XXXXXX)
+chmod 0755 "$D"
+trap 'pg_stop; rm -rf "$D"' EXIT
+if ! pg_start "$D/pg" || ! cpnsctl server init --db "$PG_URI" >"$D/init.log" 2>&1; then
+	echo "KTAP version 1"
+	echo "1..1"
+	sed 's/^/# /' "$D/init.log" 2>/dev/null
+	echo "not ok 1 e2e on PostgreSQL: could not start PostgreSQL and init the store"
+	exit 1
+fi
+CPNS_E2E_DB=$PG_URI ./cpns_e2e.sh

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cpns_roles.sh, every case of it (import validation, every status, the
+# forged store edited with psql, wire errors, restart, CHAIN_EXHAUSTED,
+# RATE_LIMITED), with the CPNS Server's store on PostgreSQL: a cluster of
+# this test's own (selftests/lib/pg.sh), `server init`, then
+# cpns_roles.sh with CPNS_ROLES_DB set to its URI.  Its KTAP is this
+# test's.  Exit as cpns_roles.sh; 4 (skip) without PostgreSQL.
+# TEST_TIMEOUT=1200
+set -u
+cd "$(dirname "$0")"
+. ./lib/pg.sh
+
+if ! pg_available || ! command -v cpnsctl >/dev/null; then
+	echo "KTAP version 1"
+	echo "1..0 # SKIP no PostgreSQL in $PG_BIN or no cpnsctl"
+	exit 4
+fi
+D=$(mktemp -d /tmp/cpns-roles-pg.XXXXXX)
+chmod 0755 "$D"
+trap 'pg_stop; rm -rf "$D"' EXIT
+if ! pg_start "$D/pg" || ! cpnsctl server init --db "$PG_URI" >"$D/init.log" 2>&1; then
+	echo "KTAP version 1"
+	echo "1..1"
+	sed 's/^/# /' "$D/init.log" 2>/dev/null
+	echo "not ok 1 roles on PostgreSQL: could not start PostgreSQL and init the store"
+	exit 1
+fi
+CPNS_ROLES_DB=$PG_URI CPNS_ROLES_PSQL=$PG_BIN/psql ./cpns_roles.sh
