@@ -284,6 +284,42 @@ static void test_chain(struct store *st)
 	ktap_result(ok, "commit_chain");
 }
 
+/* The lifecycle commands' changes: a new sealed record and owner, E kept;
+ * a user's or a GW's row removed. */
+static void test_update_delete(struct store *st)
+{
+	struct store_entity old, e;
+	bool ok = true;
+
+	CHECK(store_get_entity(st, "pne:public-0002", &old) == 0 &&
+	      !old.owner[0]);
+	CHECK(store_update_entity(st, &old, (const uint8_t *)"ER2-OWNED", 9,
+				  "bob", NOW) == 0);
+	/* The row changed under the old copy: compare-and-swap fails. */
+	CHECK(store_update_entity(st, &old, (const uint8_t *)"ER2-X", 5,
+				  NULL, NOW) == -ESTALE);
+	CHECK(store_update_entity(st, &old, (const uint8_t *)"ER2-X", 0,
+				  NULL, NOW) == -EINVAL);
+	CHECK(store_get_entity(st, "pne:public-0002", &e) == 0 &&
+	      e.epoch == 0 && !strcmp(e.owner, "bob") && e.record_len == 9 &&
+	      !memcmp(e.record, "ER2-OWNED", 9));
+	old = e;
+	CHECK(store_update_entity(st, &old, (const uint8_t *)"ER2", 3, NULL,
+				  NOW) == 0);
+	CHECK(store_get_entity(st, "pne:public-0002", &e) == 0 &&
+	      !e.owner[0] && e.record_len == 3 && !memcmp(e.record, "ER2", 3));
+	CHECK(store_add_gw(st, "gw-gone", NOW) == 0);
+	CHECK(store_delete_gw(st, "gw-gone") == 0);
+	CHECK(store_has_gw(st, "gw-gone") == 0);
+	CHECK(store_delete_gw(st, "gw-gone") == -ENOENT);
+	CHECK(store_put_user(st, "gone", (const uint8_t *)"REC-G", 5, false,
+			     NOW) == 0);
+	CHECK(store_delete_user(st, "gone") == 0);
+	CHECK(store_delete_user(st, "gone") == -ENOENT);
+	CHECK(store_has_gw(st, "gw-public") == 1);
+	ktap_result(ok, "update_entity_and_delete_rows");
+}
+
 static int count_cb(const struct store_entity *e, void *arg)
 {
 	(void)e;
@@ -726,7 +762,7 @@ int main(void)
 	int64_t from;
 	int rc;
 
-	ktap_plan(18, env ? "store: the CPNS Server's store on PostgreSQL" :
+	ktap_plan(19, env ? "store: the CPNS Server's store on PostgreSQL" :
 		  "store: the CPNS Server's store on SQLite");
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
@@ -763,6 +799,7 @@ int main(void)
 	test_failures(st);
 	test_import(st);
 	test_chain(st);
+	test_update_delete(st);
 	test_restart(&st);
 	test_epoch_race(st);
 	test_window_race();
@@ -772,7 +809,7 @@ int main(void)
 	test_schema_migration();
 	test_schema_version(&st);
 	/* The last test counts the ones that ran. */
-	ktap_result(ktap_ran() == 17, "all_ran");
+	ktap_result(ktap_ran() == 18, "all_ran");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("# could not remove %s\n", dir);
