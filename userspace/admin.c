@@ -39,6 +39,7 @@
 #include "cpnsctl.h"
 #include "role.h"
 #include "secret.h"
+#include "server.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
@@ -282,16 +283,7 @@ void cpns_audit(bool json, const char *op, const char *fmt, ...)
 
 static int open_store(const struct admin_opts *o, struct store **st)
 {
-	int err = store_open(o->db, st);
-
-	if (err) {
-		warn("store `%s': %s%s%s", o->db, strerror(-err),
-		     *st ? ": " : "", *st ? store_errmsg(*st) : "");
-		store_close(*st);
-		*st = NULL;
-		return CPNSCTL_EXIT_IO;
-	}
-	return 0;
+	return srv_store_open(o->db, st);
 }
 
 static void store_warn(struct store *st, const char *what, int err)
@@ -740,6 +732,25 @@ static int has_gw(const struct admin_opts *o, struct store *st, const char *gw)
 	return CPNSCTL_EXIT_IO;
 }
 
+/*
+ * What remove-gw and rotate-gw start with: @gw valid and in the store, a
+ * client of the module.  On failure @st and @nl may be set: the caller
+ * closes both (NULL-safe).
+ */
+static int gw_cmd_open(const struct admin_opts *o, const char *gw,
+		       struct store **st, struct cpns_nl **nl)
+{
+	int ret = check_id(o, "GwID", gw);
+
+	if (!ret)
+		ret = open_store(o, st);
+	if (!ret)
+		ret = has_gw(o, *st, gw);
+	if (!ret)
+		ret = cpns_client_connect(nl);
+	return ret;
+}
+
 static int cmd_remove_gw(const struct admin_opts *o)
 {
 	const char *gw = o->pos[0];
@@ -748,15 +759,7 @@ static int cmd_remove_gw(const struct admin_opts *o)
 	int32_t serial = 0;
 	int err, ret;
 
-	ret = check_id(o, "GwID", gw);
-	if (ret)
-		return ret;
-	ret = open_store(o, &st);
-	if (ret)
-		return ret;
-	ret = has_gw(o, st, gw);
-	if (!ret)
-		ret = cpns_client_connect(&nl);
+	ret = gw_cmd_open(o, gw, &st, &nl);
 	if (ret)
 		goto out;
 	err = cpns_srv_remove_gw(nl, o->keyring, gw, &serial);
@@ -787,15 +790,7 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 	struct store *st = NULL;
 	int err, ret;
 
-	ret = check_id(o, "GwID", gw);
-	if (ret)
-		return ret;
-	ret = open_store(o, &st);
-	if (ret)
-		return ret;
-	ret = has_gw(o, st, gw);
-	if (!ret)
-		ret = cpns_client_connect(&nl);
+	ret = gw_cmd_open(o, gw, &st, &nl);
 	if (ret)
 		goto out;
 	err = secret_read(&psk, o->psk_file, "New PSK1: ", 4096, 0);

@@ -204,10 +204,15 @@ static int srv_set_opt(void *ctx, int key, const char *name, const char *val)
 
 int srv_store_connect(const struct srv_opts *o, struct store **st)
 {
-	int err = store_open(o->db, st);
+	return srv_store_open(o->db, st);
+}
+
+int srv_store_open(const char *db, struct store **st)
+{
+	int err = store_open(db, st);
 
 	if (err) {
-		warn("store `%s': %s%s%s", o->db, strerror(-err),
+		warn("store `%s': %s%s%s", db, strerror(-err),
 		     *st ? ": " : "", *st ? store_errmsg(*st) : "");
 		store_close(*st);
 		*st = NULL;

@@ -39,17 +39,6 @@ const char *state_kind_name(int kind)
 	return kind >= STATE_PSK && kind <= STATE_EUK ? names[kind] : "?";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Byte @i of the hex string @h (of @n digits); -1 if absent or not hex. */
 static int hexbyte(const char *h, size_t n, size_t i)
 {
@@ -57,8 +46,8 @@ static int hexbyte(const char *h, size_t n, size_t i)
 
 	if (2 * i + 1 >= n)
 		return -1;
-	hi = hexval(h[2 * i]);
-	lo = hexval(h[2 * i + 1]);
+	hi = hex_nibble(h[2 * i]);
+	lo = hex_nibble(h[2 * i + 1]);
 	return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
 }
 

@@ -99,7 +99,7 @@ char *hex_encode(char *out, const uint8_t *in, size_t len)
 	return out;
 }
 
-static int nibble(char c)
+int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -117,12 +117,12 @@ int hex_decode_var(uint8_t *out, size_t max, size_t *outlen, const char *s)
 	if (n % 2)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		if (nibble(s[i]) < 0)
+		if (hex_nibble(s[i]) < 0)
 			return -EINVAL;
 	if (n / 2 > max)
 		return -ERANGE;
 	for (i = 0; i < n / 2; i++)
-		out[i] = (uint8_t)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
+		out[i] = (uint8_t)(hex_nibble(s[2 * i]) << 4 | hex_nibble(s[2 * i + 1]));
 	*outlen = n / 2;
 	return 0;
 }

@@ -36,6 +36,8 @@ bool cpns_claim_code_valid(const char *s, size_t len);
  * Returns @out.
  */
 char *hex_encode(char *out, const uint8_t *in, size_t len);
+/* The value of one hex digit (either case), or -1. */
+int hex_nibble(char c);
 /*
  * Decode exactly @len bytes from the hex string @s (upper or lower case,
  * no separators, exactly 2 * @len digits).  Returns 0 or -EINVAL.
