@@ -225,6 +225,23 @@ int store_commit_chain(struct store *st, const struct store_entity *old,
 	return st->ops->commit_chain(st, old, ch, now);
 }
 
+int store_tx_begin(struct store *st, bool *own)
+{
+	*own = !st->ops->in_tx(st);
+	return *own ? st->ops->begin(st) : 0;
+}
+
+int store_tx_end(struct store *st, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		st->ops->rollback(st);
+		return rc;
+	}
+	return st->ops->commit(st);
+}
+
 int store_update_entity(struct store *st, const struct store_entity *old,
 			const uint8_t *record, size_t len, const char *owner,
 			int64_t now)

@@ -102,4 +102,13 @@ extern const struct store_ops store_pg_ops;
 /* The settings a store knows, with their defaults, in store.c. */
 bool store_setting_known(const char *name);
 
+/*
+ * A transaction of the backend's own unless the caller holds one: *@own
+ * says which; store_tx_end() commits it (or rolls it back when @rc is an
+ * error) only when it is the backend's own, and returns @rc or the
+ * commit's error.
+ */
+int store_tx_begin(struct store *st, bool *own);
+int store_tx_end(struct store *st, bool own, int rc);
+
 #endif /* CPNS_STORE_IMPL_H */

@@ -284,23 +284,6 @@ static int pg_commit(struct store *st)
 	return rc;
 }
 
-static int tx_begin(struct store *st, bool *own)
-{
-	*own = !pg_in_tx(st);
-	return *own ? pg_begin(st) : 0;
-}
-
-static int tx_end(struct store *st, bool own, int rc)
-{
-	if (!own)
-		return rc;
-	if (rc) {
-		pg_rollback(st);
-		return rc;
-	}
-	return pg_commit(st);
-}
-
 /* Open, schema ---------------------------------------------------------- */
 
 /* A password must come from a file, never from the URI (the command line). */
@@ -429,7 +412,7 @@ static int pg_init(struct store *st, int64_t *from)
 		rc = run_script(st, schema_pg_v2);
 	if (!rc && v < 3)
 		rc = run_script(st, migrate_pg_v3);
-	return tx_end(st, true, rc);
+	return store_tx_end(st, true, rc);
 }
 
 /* Rows ----------------------------------------------------------------------- */
@@ -574,7 +557,7 @@ static int pg_commit_chain(struct store *st, const struct store_entity *old,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	p_blob(&p, ch->entity_record, ch->entity_record_len);
@@ -595,7 +578,7 @@ static int pg_commit_chain(struct store *st, const struct store_entity *old,
 			rc = -ESTALE;
 		PQclear(r);
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int pg_import(struct store *st, const struct store_import_entry *ents,
@@ -605,7 +588,7 @@ static int pg_import(struct store *st, const struct store_import_entry *ents,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	for (i = 0; !rc && i < count; i++) {
@@ -626,7 +609,7 @@ static int pg_import(struct store *st, const struct store_import_entry *ents,
 	}
 	if (rc && bad)
 		*bad = i;
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int pg_list_entities(struct store *st, store_entity_fn fn, void *arg)
@@ -659,7 +642,7 @@ static int pg_replay_check_insert(struct store *st, const char *gw_id,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	/*
@@ -686,10 +669,10 @@ static int pg_replay_check_insert(struct store *st, const char *gw_id,
 	}
 	if (rc == 1) {
 		/* A replay changes nothing but the pruning, kept. */
-		rc = tx_end(st, own, 0);
+		rc = store_tx_end(st, own, 0);
 		return rc ? rc : 1;
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 /* Serialize the failure windows of @user_id, then of @gw_id (store.h). */
@@ -742,7 +725,7 @@ static int pg_add_failure(struct store *st, const char *user_id,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	p_int(&p, now - window);
@@ -756,7 +739,7 @@ static int pg_add_failure(struct store *st, const char *user_id,
 		rc = run_done(st, "INSERT INTO failures (user_id, gw_id, time) "
 			      "VALUES ($1, $2, $3)", &p);
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int pg_count(struct store *st, const char *table, int64_t *count)
@@ -867,7 +850,7 @@ static int pg_update_entity(struct store *st, const struct store_entity *old,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	p_blob(&p, record, len);
@@ -883,7 +866,7 @@ static int pg_update_entity(struct store *st, const struct store_entity *old,
 			rc = -ESTALE;
 		PQclear(r);
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 /* The one row of "users" (by user_id) or "gws" (by gw_id); -ENOENT if none. */
@@ -897,7 +880,7 @@ static int pg_delete_row(struct store *st, const char *table, const char *id)
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	p_text(&p, id);
@@ -907,7 +890,7 @@ static int pg_delete_row(struct store *st, const char *table, const char *id)
 			rc = -ENOENT;
 		PQclear(r);
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 const struct store_ops store_pg_ops = {

@@ -156,24 +156,6 @@ static void sq_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* A transaction of our own unless the caller holds one. */
-static int tx_begin(struct store *st, bool *own)
-{
-	*own = sqlite3_get_autocommit(st->db) != 0;
-	return *own ? sq_begin(st) : 0;
-}
-
-static int tx_end(struct store *st, bool own, int rc)
-{
-	if (!own)
-		return rc;
-	if (rc) {
-		sq_rollback(st);
-		return rc;
-	}
-	return sq_commit(st);
-}
-
 static int user_version(struct store *st, int64_t *v)
 {
 	sqlite3_stmt *s;
@@ -258,7 +240,7 @@ static int sq_open(struct store *st, const char *path, bool init)
 	/* A new file gets the schema now, unless store_init() will make it. */
 	if (!rc && v == 0 && !init)
 		rc = upgrade(st, 0);
-	return tx_end(st, true, rc);
+	return store_tx_end(st, true, rc);
 }
 
 static int sq_init(struct store *st, int64_t *from)
@@ -275,7 +257,7 @@ static int sq_init(struct store *st, int64_t *from)
 		rc = check_version(st, v, true);
 	if (!rc && v < STORE_SCHEMA_VERSION)
 		rc = upgrade(st, v);
-	return tx_end(st, true, rc);
+	return store_tx_end(st, true, rc);
 }
 
 static int sq_schema_version(struct store *st, int64_t *v)
@@ -467,7 +449,7 @@ static int sq_commit_chain(struct store *st, const struct store_entity *old,
 	    ch->chain_record_len > STORE_RECORD_MAX || !ch->owner ||
 	    !*ch->owner || !ch->n || !ch->chain_id)
 		return -EINVAL;
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	rc = prep(st, "UPDATE entities SET record = ?, epoch = ?, owner = ?, "
@@ -492,7 +474,7 @@ static int sq_commit_chain(struct store *st, const struct store_entity *old,
 		if (!rc && sqlite3_changes(st->db) != 1)
 			rc = -ESTALE;
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int sq_import(struct store *st, const struct store_import_entry *ents,
@@ -503,7 +485,7 @@ static int sq_import(struct store *st, const struct store_import_entry *ents,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	rc = prep(st, "INSERT INTO entities (entity_id, record, epoch, updated)"
@@ -528,7 +510,7 @@ static int sq_import(struct store *st, const struct store_import_entry *ents,
 	if (rc && bad)
 		*bad = i;
 	sqlite3_finalize(s);
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int sq_list_entities(struct store *st, store_entity_fn fn, void *arg)
@@ -570,7 +552,7 @@ static int sq_replay_check_insert(struct store *st, const char *gw_id,
 
 	if (t > INT64_MAX)
 		return -EINVAL;
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	/* Only entries that check 1 already refuses as STALE may go. */
@@ -605,10 +587,10 @@ static int sq_replay_check_insert(struct store *st, const char *gw_id,
 	}
 	if (rc == 1) {
 		/* A replay changes nothing but the pruning, kept. */
-		rc = tx_end(st, own, 0);
+		rc = store_tx_end(st, own, 0);
 		return rc ? rc : 1;
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int count_since(struct store *st, const char *sql, const char *id,
@@ -648,7 +630,7 @@ static int sq_add_failure(struct store *st, const char *user_id, const char *gw_
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	rc = prep(st, "DELETE FROM failures WHERE time <= ?", &s);
@@ -665,7 +647,7 @@ static int sq_add_failure(struct store *st, const char *user_id, const char *gw_
 		sqlite3_bind_int64(s, 3, now);
 		rc = step_done(st, s);
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 static int sq_count(struct store *st, const char *table, int64_t *count)
@@ -797,7 +779,7 @@ static int sq_update_entity(struct store *st, const struct store_entity *old,
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	rc = prep(st, "UPDATE entities SET record = ?, owner = ?, updated = ? "
@@ -817,7 +799,7 @@ static int sq_update_entity(struct store *st, const struct store_entity *old,
 		if (!rc && sqlite3_changes(st->db) != 1)
 			rc = -ESTALE;
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 /* The one row of "users" (by user_id) or "gws" (by gw_id); -ENOENT if none. */
@@ -830,7 +812,7 @@ static int sq_delete_row(struct store *st, const char *table, const char *id)
 	bool own;
 	int rc;
 
-	rc = tx_begin(st, &own);
+	rc = store_tx_begin(st, &own);
 	if (rc)
 		return rc;
 	rc = prep(st, sql, &s);
@@ -840,7 +822,7 @@ static int sq_delete_row(struct store *st, const char *table, const char *id)
 		if (!rc && sqlite3_changes(st->db) != 1)
 			rc = -ENOENT;
 	}
-	return tx_end(st, own, rc);
+	return store_tx_end(st, own, rc);
 }
 
 const struct store_ops store_sqlite_ops = {
