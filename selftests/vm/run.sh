@@ -28,7 +28,7 @@
 #   KSFT        kselftest headers (default: the extracted linux-source)
 #   T           only these test programs (space/comma separated, with or
 #               without extension), e.g. T=cpns_basic
-#   VM_TIMEOUT  seconds before the VM is killed (default 1800)
+#   VM_TIMEOUT  seconds before the VM is killed (default 3600)
 #   TEST_TIMEOUT seconds for one test program inside the VM (default 300)
 #   DEBUG=1     shell-free debug boot: full kernel log streamed, init
 #               traced, diagnostics dumped after the suite
@@ -67,7 +67,7 @@ esac
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build/vm}
-VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 DEBUG=${DEBUG:-0}
 T=${T:-}
