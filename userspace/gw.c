@@ -284,6 +284,9 @@ static int connect_any(char srv[][80], int count, int *i, int timeout,
 
 static int assign_check(const struct gw_opts *o)
 {
+	char srv[GW_SERVERS_MAX][80];
+	int nsrv, i;
+
 	if (need_id("GwID", "--gw-id", o->gw_id) ||
 	    need_id("UserID", "--user", o->user) ||
 	    need_id("EntityID", "--entity", o->entity))
@@ -292,10 +295,14 @@ static int assign_check(const struct gw_opts *o)
 		warn("gw assign: --server ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
 	}
-	if (cpns_wire_addr_problem(o->server)) {
-		warn("gw assign: --server `%s': %s", o->server,
-		     cpns_wire_addr_problem(o->server));
+	if (split_servers(o->server, srv, &nsrv))
 		return CPNSCTL_EXIT_USAGE;
+	for (i = 0; i < nsrv; i++) {
+		if (cpns_wire_addr_problem(srv[i])) {
+			warn("gw assign: --server `%s': %s", srv[i],
+			     cpns_wire_addr_problem(srv[i]));
+			return CPNSCTL_EXIT_USAGE;
+		}
 	}
 	if (o->password_file && o->claim_code_file &&
 	    !strcmp(o->password_file, "-") && !strcmp(o->claim_code_file, "-")) {
