@@ -14,19 +14,5 @@ set -u
 cd "$(dirname "$0")"
 . ./lib/pg.sh
 
-if ! pg_available || ! command -v cpnsctl >/dev/null; then
-	echo "KTAP version 1"
-	echo "1..0 # SKIP no PostgreSQL in $PG_BIN or no cpnsctl"
-	exit 4
-fi
-D=$(mktemp -d /tmp/cpns-e2e-pg.XXXXXX)
-chmod 0755 "$D"
-trap 'pg_stop; rm -rf "$D"' EXIT
-if ! pg_start "$D/pg" || ! cpnsctl server init --db "$PG_URI" >"$D/init.log" 2>&1; then
-	echo "KTAP version 1"
-	echo "1..1"
-	sed 's/^/# /' "$D/init.log" 2>/dev/null
-	echo "not ok 1 e2e on PostgreSQL: could not start PostgreSQL and init the store"
-	exit 1
-fi
+pg_suite_setup e2e
 CPNS_E2E_DB=$PG_URI ./cpns_e2e.sh

@@ -12,21 +12,7 @@ set -u
 cd "$(dirname "$0")"
 . ./lib/pg.sh
 
-if ! pg_available || ! command -v cpnsctl >/dev/null; then
-	echo "KTAP version 1"
-	echo "1..0 # SKIP no PostgreSQL in $PG_BIN or no cpnsctl"
-	exit 4
-fi
-D=$(mktemp -d /tmp/cpns-roles-pg.XXXXXX)
-chmod 0755 "$D"
-trap 'pg_stop; rm -rf "$D"' EXIT
-if ! pg_start "$D/pg" || ! cpnsctl server init --db "$PG_URI" >"$D/init.log" 2>&1; then
-	echo "KTAP version 1"
-	echo "1..1"
-	sed 's/^/# /' "$D/init.log" 2>/dev/null
-	echo "not ok 1 roles on PostgreSQL: could not start PostgreSQL and init the store"
-	exit 1
-fi
+pg_suite_setup roles
 # A network namespace of its own: the PNE's held euk:pne-0001 of an
 # earlier cpns_roles.sh in this boot lives in the root namespace's store
 # (held keys survive their test), and would judge this run's first

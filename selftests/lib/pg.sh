@@ -104,3 +104,29 @@ pg_stop() {
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
+
+# The prologue of a test that runs another suite (cpns_$1.sh) on a
+# PostgreSQL store of its own: exit 4 (skip) without PostgreSQL or
+# cpnsctl; a cluster in a temporary directory $PG_SUITE_DIR (stopped and
+# removed at exit) with `server init` run on $PG_URI; if that fails, one
+# KTAP failure "$1 on PostgreSQL" and exit 1.
+pg_suite_setup() {
+	local name=$1
+
+	if ! pg_available || ! command -v cpnsctl >/dev/null; then
+		echo "KTAP version 1"
+		echo "1..0 # SKIP no PostgreSQL in $PG_BIN or no cpnsctl"
+		exit 4
+	fi
+	PG_SUITE_DIR=$(mktemp -d "/tmp/cpns-$name-pg.XXXXXX")
+	chmod 0755 "$PG_SUITE_DIR"
+	trap 'pg_stop; rm -rf "$PG_SUITE_DIR"' EXIT
+	if ! pg_start "$PG_SUITE_DIR/pg" ||
+	   ! cpnsctl server init --db "$PG_URI" >"$PG_SUITE_DIR/init.log" 2>&1; then
+		echo "KTAP version 1"
+		echo "1..1"
+		sed 's/^/# /' "$PG_SUITE_DIR/init.log" 2>/dev/null
+		echo "not ok 1 $name on PostgreSQL: could not start PostgreSQL and init the store"
+		exit 1
+	fi
+}
