@@ -41,7 +41,23 @@ held_meta() {
 	}
 	awk -v k="$(printf '%08x' "$s")" '$1 == k { for (i = 10; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : ""); print "" }' /proc/keys
 }
-cpns_key_count() { awk '$8 == "cpns"' /proc/keys | wc -l; }
+# The live cpns keys: /proc/keys also lists a key whose last reference
+# went (usage 0, column 3) until the kernel's key garbage collector, a
+# work item, frees it; so wait for the collector (10 s at most) and count
+# only keys still referenced.
+keys_settled() {
+	local i
+	for i in $(seq 100); do
+		awk '$3 == 0 { z = 1 } END { exit !z }' /proc/keys || return 0
+		sleep 0.1
+	done
+	echo "# keys of usage 0 still in /proc/keys after 10 s" >&2
+	return 1
+}
+cpns_key_count() {
+	keys_settled
+	awk '$8 == "cpns" && $3 > 0' /proc/keys | wc -l
+}
 
 mount_disk() {
 	local i

@@ -61,7 +61,24 @@ function flush_prog() {
 	leaves++
 	if (skip) { printf "SKIP\t%s: %s\n", prog, name; skipped++ }
 	else if (ok) { printf "PASS\t%s: %s\n", prog, name; passed++ }
-	else { printf "FAIL\t%s: %s\n", prog, name; failed++; leaf_failed++ }
+	else {
+		printf "FAIL\t%s: %s\n", prog, name; failed++; leaf_failed++
+		recap = recap sprintf("RECAP\t%s: %s\n", prog, name)
+		for (i = 1; i <= nwhy; i++) {
+			printf "WHY\t%s\n", why[i]
+			recap = recap sprintf("WHY\t%s\n", why[i])
+		}
+	}
+	nwhy = 0
+	next
+}
+# A case'"'"'s diagnostics ("# ..." lines before its result), kept for a FAIL.
+/^ +# / {
+	if (nwhy < 40) {
+		line = $0
+		sub(/^ +/, "", line)
+		why[++nwhy] = line
+	}
 	next
 }
 /^(not )?ok [0-9]+/ {
@@ -80,13 +97,19 @@ END {
 		printf "FAIL\tsuite: planned %s programs, ran %d\n", plan, progs
 		failed++
 	}
+	printf "%s", recap
 	printf "COUNT\t%d\t%d\t%d\n", passed, failed, skipped
 }')
 
 passed=$(printf '%s\n' "$summary" | awk -F'\t' '/^COUNT/{print $2}')
 failed=$(printf '%s\n' "$summary" | awk -F'\t' '/^COUNT/{print $3}')
 skipped=$(printf '%s\n' "$summary" | awk -F'\t' '/^COUNT/{print $4}')
-printf '%s\n' "$summary" | grep -v '^COUNT' | awk -F'\t' '{ printf "%-4s  %s\n", $1, $2 }'
+# Each FAIL with its diagnostics; the failed cases again at the end (the
+# part of a long log that is seen first).
+printf '%s\n' "$summary" | awk -F'\t' '
+	$1 == "RECAP" || $1 == "COUNT" { exit }
+	$1 == "WHY" { printf "      %s\n", $2; next }
+	{ printf "%-4s  %s\n", $1, $2 }'
 
 # The kernel's log.
 pattern='Oops|BUG:|WARNING:|general protection fault|Kernel panic|KASAN|KFENCE|UBSAN|kmemleak|unreferenced object|possible recursive locking|circular locking dependency|inconsistent lock state|suspicious RCU usage|lockdep|blocked for more than|rcu_.*detected stall|Call Trace:|stack-protector|double free|refcount_t:|list_(add|del) corruption'
@@ -126,6 +149,12 @@ up=$(sed -n 's/^CPNS-VM-UP [^ ]* //p' "$RESULTS" | head -n 1)
 times=$(printf '%s\n' "$ktap" | sed -n 's/^# time: \([^ ]*\) \([0-9.]*\) s$/\1 \2s/p' | paste -sd ' ')
 echo "VM timing: /init at ${up:-?}s of uptime; ${times:-no program timed}"
 echo "VM boot-to-results: ${ELAPSED} s ($MODE)"
+if printf '%s\n' "$summary" | grep -q '^RECAP'; then
+	echo "Failed cases and their diagnostics:"
+	printf '%s\n' "$summary" | sed -n '/^RECAP/,$p' | awk -F'\t' '
+		$1 == "RECAP" { printf "FAIL  %s\n", $2 }
+		$1 == "WHY" { printf "      %s\n", $2 }'
+fi
 [ "$skipped" -gt 0 ] && echo "$skipped skipped"
 echo "${SUMMARY_PREFIX:-}$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
