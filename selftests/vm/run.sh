@@ -42,6 +42,10 @@
 #   KMEMLEAK=1  scan kmemleak before the suite (baseline, then clear) and
 #               after it, and send its report with the kernel log
 #   DISK_MB     size of the VM's disk (default 32)
+#   VM_APPEND   more kernel command line (e.g. acpi=noirq: a KASAN kernel
+#               under TCG on a loaded host can run out ACPI's 30 s AML
+#               loop timeout evaluating the PCI routing table)
+#   QEMU_EXTRA  more QEMU arguments (e.g. -smp 1)
 #
 # The disk.  Every boot has a virtio disk, /dev/vda: a raw image on the
 # host ($BUILD/disk.img, made afresh with an empty ext4 file system for
@@ -356,7 +360,7 @@ CONSOLE=$BUILD/console.log
 RESULTS=$BUILD/results.log
 : >"$CONSOLE"
 : >"$RESULTS"
-APPEND="console=ttyS0 panic=-1 mitigations=off no_timer_check"
+APPEND="console=ttyS0 panic=-1 mitigations=off no_timer_check${VM_APPEND:+ $VM_APPEND}"
 if [ "$DEBUG" = 1 ]; then
 	APPEND="$APPEND ignore_loglevel"
 else
