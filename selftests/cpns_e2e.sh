@@ -33,6 +33,7 @@ TOPO_PREFIX="# "
 TOPO_DIR=/tmp/cpns-e2e
 . ./lib/topology.sh
 . ./lib/ktap.sh
+. ./lib/snapshot.sh
 
 PLAN=$(grep -cE '^(case_end|ktap_setup_case \$PLAN) "' "$0")
 TLOG=$TOPO_DIR.case.log
@@ -88,61 +89,9 @@ deliver() {
 	printf '%s\n' "$OUT" | sed 's/^/# /' >>"$TLOG"
 }
 
-# The public metadata of NODE's cpns key DESC, from /proc/keys as NODE
-# sees it ("E=1 n=64 delivered=0 id=..."), or "none".
-kmeta() {
-	local m
-	m=$(on_q "$1" cat /proc/keys | awk -v d="$2:" '
-		$8 == "cpns" && $9 == d { for (i = 10; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : ""); f = 1; print "" }
-		END { if (!f) print "none" }')
-	echo "$m"
-}
-# Fields of it, space-separated: kfield NODE DESC FIELD... (E n i delivered id)
-kfield() {
-	local m f out=
-	m=$(kmeta "$1" "$2")
-	shift 2
-	for f in "$@"; do
-		out="$out $(printf '%s\n' $m | sed -n "s/^$f=//p")"
-	done
-	echo "${out# }"
-}
 # The server's record of ENTITY: "owner epoch chainid n".
 srec() {
 	on_q server cpnsctl server list --db "$DB" | awk -v e="$1" '$1 == e { print $2, $3, $4, $5 }'
-}
-
-# Everything every node holds that a refusal must leave alone.
-snapshot() {
-	local node
-	for node in gw pne server; do
-		echo "== $node keys"
-		on_q "$node" cat /proc/keys | awk '$8 == "cpns" { $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print }' | sort
-	done
-	echo "== server list"
-	on_q server cpnsctl server list --db "$DB"
-}
-SNAP=
-snap() { SNAP=$(snapshot); }
-expect_unchanged() {
-	local now
-	now=$(snapshot)
-	[ "$now" = "$SNAP" ] && return 0
-	why "something was stored; before vs after:"
-	printf '%s\n' "$SNAP" >"$TOPO_DIR/snap.before"
-	printf '%s\n' "$now" >"$TOPO_DIR/snap.after"
-	why "$(diff "$TOPO_DIR/snap.before" "$TOPO_DIR/snap.after" | sed 's/^/    /')"
-	return 1
-}
-
-# expect_status STATUS [unverified]: the GW's output ends with that status.
-expect_status() {
-	local want="status: $1"
-	[ "${2:-}" = unverified ] && want="$want (unverified)"
-	expect_line "gw assign" "$(printf '%s' "$want" | sed 's/[()]/\\&/g')" "$OUT" || return 1
-	[ "$1" = OK ] && [ "$RC" != 0 ] && why "exit code $RC for OK"
-	[ "$1" != OK ] && [ "$RC" != 1 ] && why "exit code: expected 1, actual $RC"
-	return 0
 }
 
 # Send raw bytes (printf format) from the GW node to ADDR PORT; the answer's

@@ -23,6 +23,8 @@ TOPO_PREFIX="# "
 TOPO_DIR=${TOPO_DIR:-/tmp/cpns-lifecycle}
 . ./lib/ktap.sh
 . ./lib/topology.sh
+. ./lib/snapshot.sh
+SNAP_NODES="gw ${LC_GW2:+gw2} pne server"
 
 PLAN=$(($(grep -c "^case_end \"" "$0") + 1))	# + lc_setup_case
 n=0
@@ -94,52 +96,9 @@ srv() {
 	printf '%s\n' "$OUT" | sed 's/^/# /' >>"$TLOG"
 }
 
-kmeta() {
-	on_q "$1" cat /proc/keys | awk -v d="$2:" '
-		$8 == "cpns" && $9 == d { for (i = 10; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : ""); f = 1; print "" }
-		END { if (!f) print "none" }'
-}
-kfield() {
-	local m f out=
-	m=$(kmeta "$1" "$2")
-	shift 2
-	for f in "$@"; do
-		out="$out $(printf '%s\n' $m | sed -n "s/^$f=//p")"
-	done
-	echo "${out# }"
-}
 # The server's record of ENTITY: "owner epoch".
 srec() {
 	on_q server cpnsctl server list --db "$DB" | awk -v e="$1" '$1 == e { print $2, $3 }'
-}
-snapshot() {
-	local node
-	for node in gw ${LC_GW2:+gw2} pne server; do
-		echo "== $node keys"
-		on_q "$node" cat /proc/keys | awk '$8 == "cpns" { $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print }' | sort
-	done
-	echo "== server list"
-	on_q server cpnsctl server list --db "$DB"
-}
-SNAP=
-snap() { SNAP=$(snapshot); }
-expect_unchanged() {
-	local now
-	now=$(snapshot)
-	[ "$now" = "$SNAP" ] && return 0
-	why "something changed; before vs after:"
-	printf '%s\n' "$SNAP" >"$TOPO_DIR/snap.before"
-	printf '%s\n' "$now" >"$TOPO_DIR/snap.after"
-	why "$(diff "$TOPO_DIR/snap.before" "$TOPO_DIR/snap.after" | sed 's/^/    /')"
-	return 1
-}
-expect_status() {
-	local want="status: $1"
-	[ "${2:-}" = unverified ] && want="$want (unverified)"
-	expect_line "gw assign" "$(printf '%s' "$want" | sed 's/[()]/\\&/g')" "$OUT" || return 1
-	[ "$1" = OK ] && [ "$RC" != 0 ] && why "exit code $RC for OK"
-	[ "$1" != OK ] && [ "$RC" != 1 ] && why "exit code: expected 1, actual $RC"
-	return 0
 }
 # expect_refused EXIT REGEX: the last command exited EXIT with that message
 expect_refused() {
