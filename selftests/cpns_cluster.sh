@@ -15,7 +15,9 @@
 #     instances: E ends at exactly start + k;
 #   - check 5: five AUTH_FAILED for one user over two instances, the
 #     sixth RATE_LIMITED wherever it lands; 20 for one GW likewise;
-#   - server stats: the per-status counters of all the instances.
+#   - server stats (-j and text): the per-status counts of all the
+#     instances' answers, exactly; server list -j: each entity's owner,
+#     E, n and ChainID as the instance that served it logged.
 #
 # Faults (kill -9, a PostgreSQL restart) and --server lists are
 # cpns_cluster_faults.sh.  Prints KTAP; exit 0 when every case passed, 1
@@ -25,7 +27,7 @@ set -u
 umask 022
 cd "$(dirname "$0")"
 . ./lib/cluster.sh
-cluster_begin 7
+cluster_begin 8
 
 # -------------------------------------------- check 8: concurrent claims
 # The first claim of c-i by alice and by bob at once, on two instances;
@@ -178,16 +180,74 @@ fi
 elapsed "rate limits"
 
 # ------------------------------------------------------------ server stats
-# The counters of all the instances against the logs of all of them.
+# Every answer of every instance to a request that reached the store (the
+# unverified ones do not), counted by status from the three logs, in the
+# order of the status codes: `server stats' of the shared store, exactly.
+cat "$D"/s?.log | grep -- ' -> ' | grep -v '(unverified)' >"$D/answers"
+want_j=
+want_t=
+total=0
+for st in OK MALFORMED STALE BAD_GW_AUTH REPLAY RATE_LIMITED AUTH_FAILED \
+	UNKNOWN_ENTITY NOT_OWNER CLAIM_FAILED INTERNAL; do
+	c=$(grep -c -- " -> \(.*: \)\?$st\( \|$\)" "$D/answers")
+	[ "$c" = 0 ] && continue
+	want_j="$want_j${want_j:+, }\"$st\": $c"
+	want_t="$want_t$st $c
+"
+	total=$((total + c))
+done
+want_j="{\"backend\": \"postgresql\", \"responses\": {$want_j}, \"total\": $total}"
+want_t="${want_t}total $total"
 cpnsctl server stats --db "$PG_URI" -j >"$D/stats" 2>&1
-want_ok=$(cat "$D"/s?.log | grep -c -- ' -> OK ')
-want_no=$(cat "$D"/s?.log | grep -c -- ' -> NOT_OWNER ')
-want_rl=$(cat "$D"/s?.log | grep -c -- ' -> RATE_LIMITED ')
-if grep -q "\"OK\": $want_ok[,}]" "$D/stats" && grep -q "\"NOT_OWNER\": $want_no[,}]" "$D/stats" &&
-	grep -q "\"RATE_LIMITED\": $want_rl[,}]" "$D/stats"; then
-	ok "server stats -j: per-status counters of all instances (OK $want_ok, NOT_OWNER $want_no, RATE_LIMITED $want_rl)"
+rc_j=$?
+cpnsctl server stats --db "$PG_URI" >"$D/stats.txt" 2>&1
+rc_t=$?
+got_t=$(tail -n +2 "$D/stats.txt" | awk '{ print $1, $2 }')
+if [ "$rc_j" = 0 ] && [ "$rc_t" = 0 ] && [ "$(cat "$D/stats")" = "$want_j" ] &&
+	[ "$got_t" = "$want_t" ] &&
+	[ "$(head -n 1 "$D/stats.txt")" = "STATUS                COUNT  LAST (Unix time)" ]; then
+	ok "server stats (-j and text) of the shared store: the per-status counts of all 3 instances' logs, exactly ($total answers)"
 else
-	fail "server stats: want OK $want_ok, NOT_OWNER $want_no, RATE_LIMITED $want_rl; got $(cat "$D/stats")"
+	fail "server stats: exit $rc_j/$rc_t"
+	echo "# want: $want_j"
+	sed 's/^/# got:  /' "$D/stats"
+	sed 's/^/# text: /' "$D/stats.txt"
+fi
+
+# ------------------------------------------------------------ server list
+# `server list -j' of the shared store against what the instances logged:
+# each entity's owner, E, n and ChainID those of its last OK on whichever
+# instance served it; the entities never assigned unowned at E 0.
+psql_ "SELECT entity_id || ' ' || updated FROM entities" >"$D/updated"
+grep -h -- ' -> OK user=' "$D"/s?.log |
+	sed 's/.* -> OK user=\([^ ]*\) entity=\([^ ]*\) E=\([0-9]*\) n=\([0-9]*\) chain=\([0-9a-f]*\).*/\2 \1 \3 \4 \5/' |
+	awk '!($1 in e) || $3 > e[$1] { e[$1] = $3; l[$1] = $0 } END { for (k in l) print l[k] }' >"$D/last-ok"
+{
+	echo '{"users": 8, "gws": 4, "entities": ['
+	sep=
+	for ent in $(awk '{ print $1 }' "$D/list" | LC_ALL=C sort); do
+		upd=$(awk -v e="$ent" '$1 == e { print $2 }' "$D/updated")
+		set -- $(awk -v e="$ent" '$1 == e { print $2, $3, $4, $5 }' "$D/last-ok")
+		if [ $# = 4 ]; then
+			printf '%s    {"entity": "%s", "owner": "%s", "epoch": %s, "chain_id": "%s", "n": %s, "updated": %s}' \
+				"$sep" "$ent" "$1" "$2" "$4" "$3" "$upd"
+		else
+			printf '%s    {"entity": "%s", "owner": null, "epoch": 0, "chain_id": null, "n": null, "updated": %s}' \
+				"$sep" "$ent" "$upd"
+		fi
+		sep=",
+"
+	done
+	printf '\n  ]}\n'
+} >"$D/list.want"
+cpnsctl server list --db "$PG_URI" -j >"$D/list.json" 2>&1
+rc=$?
+assigned=$(wc -l <"$D/last-ok")
+if [ "$rc" = 0 ] && diff -u "$D/list.want" "$D/list.json" >"$D/list.diff"; then
+	ok "server list -j of the shared store: every entity (users 8, GWs 4; $assigned assigned) with the owner, E, n and ChainID its serving instance logged"
+else
+	fail "server list -j: exit $rc, not what the instances logged"
+	head -n 20 "$D/list.diff" | sed 's/^/#   /'
 fi
 
 ktap_finish "$PLAN"

@@ -9,9 +9,9 @@
 #     at E + 1;
 #   - a restart of PostgreSQL while requests are in flight: they get
 #     INTERNAL, and the instances serve again by themselves;
-#   - the GW's --server list: the next instance when one is down (its
-#     ERROR BUSY path has no case here yet: a silent connection did not
-#     make the instance refuse the next one reliably in the VM);
+#   - the GW's --server list: the next instance when one is down, or
+#     answers ERROR BUSY (--max-conns 1, its one connection held); both
+#     busy: the ERROR BUSY told, exit 5, each tried once in order;
 #   - server migrate from PostgreSQL to SQLite.
 #
 # Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 to skip.
@@ -20,7 +20,7 @@ set -u
 umask 022
 cd "$(dirname "$0")"
 . ./lib/cluster.sh
-cluster_begin 5
+cluster_begin 8
 
 # ------------------------------------------------ kill -9 of an instance
 # Alice claims k-1..k-12 through s3 concurrently; s3 is killed (with every
@@ -112,6 +112,119 @@ if [ "$r" = OK ] && printf '%s\n' "$last" | grep -q -- '-> OK user=alice entity=
 else
 	fail "gw assign --server A,B with A down: $r; s2 last: $last"
 	sed 's/^/#   /' "$(ls -t "$D"/out.* | head -n 1)"
+fi
+
+# ------------------------------------------- --server list, ERROR BUSY
+# An instance taking one connection at a time, its one slot held by a
+# connection from g2 that sends nothing, until release: the instance waits
+# for its header up to the longest --header-timeout and --timeout (an
+# hour), and the holder keeps it open, so that no clock frees the slot
+# however slowly the VM gets to the GW's connection.  It is held once the
+# instance has forked the connection's process (srv_conns).  (Until
+# opts.c found long options by their place, --max-conns was read as
+# --header-timeout: the instance had 256 slots, and served.)
+busy_start() { # N: instance N again, at most one connection at once
+	srv_kill "$1"
+	SRV_EXTRA="--max-conns 1 --max-per-source 1 --header-timeout 3600 --timeout 3600" \
+		srv_start "$1" >/dev/null
+}
+hold() { # N: instance N's one slot taken by a silent connection from g2
+	ip netns exec g2 bash -c 'exec 3<>"/dev/tcp/$0/7000" && exec sleep 3600' \
+		"$(ADDR g2 s$1)" 2>/dev/null &
+	HOLDER[$1]=$!
+	local t
+	for t in $(seq 200); do
+		[ "$(srv_conns "$1")" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "# instance $1: the silent connection not taken ($(srv_conns "$1") connection processes)"
+	return 1
+}
+release() { # N: the silent connection closed, and reaped by instance N
+	kill "${HOLDER[$1]}" 2>/dev/null
+	wait "${HOLDER[$1]}" 2>/dev/null
+	local t
+	for t in $(seq 200); do
+		[ "$(srv_conns "$1")" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+declare -A HOLDER=()
+A=$(ADDR g1 s3):7000
+B=$(ADDR g1 s2):7000
+C=$(ADDR g1 s1):7000
+BUSY_WHY="too many connections (at most 1 at once), retry later"
+BUSY_GW="cpnsctl: CPNS Server answered ERROR BUSY (7): $BUSY_WHY"
+
+# A busy, B free: the same REQUEST goes to B.
+held=
+busy_start 3 && hold 3 && held=1
+t_held=$(date +%s)
+mark
+r=$(SERVER="$A,$B" assign 1 0 alice l-1)
+echo "# A held $(($(date +%s) - t_held)) s before the GW's assign ended; $(srv_conns 3) connection process(es) of A after it"
+out=$(ls -t "$D"/out.* | head -n 1)
+new=$(since)
+if [ -n "$held" ] && [ "$r" = OK ] &&
+	grep -qxF "server $A busy: trying $B" "$out" && grep -qxF "$BUSY_GW" "$out" &&
+	[ "$(printf '%s\n' "$new" | sed 's/.* -> //')" = "OK user=alice entity=l-1 E=2 n=8 chain=$(psql_ "SELECT encode(chain_id, 'hex') FROM entities WHERE entity_id = 'l-1'")" ] &&
+	[ "$new" = "$(grep ' -> ' "$D/s2.log" | tail -n 1)" ] &&
+	grep -qF "refused: ERROR BUSY: $BUSY_WHY" "$D/s3.log" && [ "$(srv_conns 3)" = 1 ]; then
+	ok "gw assign --server A,B with A answering ERROR BUSY (its one connection held): the same REQUEST served by B"
+else
+	fail "gw assign --server A,B with A busy: held=${held:-no}, $r"
+	sed 's/^/#   /' "$out"
+	printf '%s\n' "$new" | sed 's/^/#   new: /'
+	tail -n 3 "$D/s3.log" | sed 's/^/#   s3: /'
+fi
+
+# Both busy: the GW's refusal is the last instance's ERROR BUSY, exit 5,
+# each tried once in the order listed; nothing reaches a store.
+held=
+busy_start 2 && hold 2 && held=1
+replay0=$(psql_ "SELECT count(*) FROM replay")
+e0=$(psql_ "SELECT epoch FROM entities WHERE entity_id = 'l-1'")
+got=
+for list in "$A,$B" "$B,$A"; do
+	mark
+	r=$(SERVER="$list" assign 1 0 alice l-1)
+	out=$(ls -t "$D"/out.* | head -n 1)
+	rc=$(cat "$D/rc.${out##*/out.}")
+	first=${list%%,*}
+	second=${list##*,}
+	if [ "${r%%:*}" = none ] && ! grep -q '^status:' "$out" && [ "$rc" = 5 ] &&
+		[ "$(grep -c 'busy: trying' "$out")" = 1 ] &&
+		grep -qxF "server $first busy: trying $second" "$out" &&
+		[ "$(grep -cxF "$BUSY_GW" "$out")" = 2 ] && ! grep -q '^\[3/4\]' "$out" &&
+		[ -z "$(since)" ]; then
+		got="$got ok"
+	else
+		got="$got no"
+		echo "# --server $list, both busy: $r, exit $rc"
+		sed 's/^/#   /' "$out"
+		since | sed 's/^/#   new: /'
+	fi
+done
+if [ -n "$held" ] && [ "$got" = " ok ok" ] &&
+	[ "$(psql_ "SELECT count(*) FROM replay")" = "$replay0" ] &&
+	[ "$(psql_ "SELECT epoch FROM entities WHERE entity_id = 'l-1'")" = "$e0" ]; then
+	ok "gw assign --server A,B and B,A with both answering ERROR BUSY: tried in the order listed, then the ERROR BUSY told, exit 5; no REQUEST stored"
+else
+	fail "gw assign with both instances busy: held=${held:-no},$got"
+fi
+
+# A freed again: the first listed serves.
+release 3 && release 2
+r=$(SERVER="$A,$B" assign 1 0 alice l-1)
+out=$(ls -t "$D"/out.* | head -n 1)
+last=$(grep ' -> ' "$D/s3.log" | tail -n 1)
+if [ "$r" = OK ] && ! grep -q 'busy: trying' "$out" &&
+	printf '%s\n' "$last" | grep -q -- "-> OK user=alice entity=l-1 E=$((e0 + 1)) "; then
+	ok "gw assign --server A,B once A's connection is closed: served by A"
+else
+	fail "gw assign --server A,B with A free again: $r; s3 last: $last"
+	sed 's/^/#   /' "$out"
 fi
 
 # ------------------------------------------------------------- migrate

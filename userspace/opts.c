@@ -80,7 +80,7 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 	const struct opt_def *d;
 	unsigned int npos;
 	char cmd[64];
-	int ch, i;
+	int ch, i, li;
 
 	if (build(c->defs, lo, shorts, sizeof(shorts)))
 		return -1;
@@ -88,12 +88,17 @@ int opts_parse(const struct opt_cmd *c, int argc, char *argv[],
 		 c->sub ? c->sub : "");
 	optind = 0;		/* a fresh scan (GNU), also when called again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+	while ((li = -1, ch = getopt_long(argc, argv, shorts, lo, &li)) != -1) {
 		if (ch == 'h')
 			return 1;
 		if (ch == '?' || ch == ':')
 			return bad_option(c, ch, argv);
-		d = find(c->defs, ch);
+		/*
+		 * A long option by its place in the table: several may share
+		 * one key (the limits of a daemon), and the first of them is
+		 * not the one written.
+		 */
+		d = li >= 0 ? &c->defs[li] : find(c->defs, ch);
 		if (!d)
 			return bad_option(c, '?', argv);
 		if (!(d->subs & c->sub_bit)) {

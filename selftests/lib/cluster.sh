@@ -14,6 +14,9 @@
 #   assign G S USER ENTITY [ARGS...]   one `gw assign` from gG to sS (or
 #                        to $SERVER), its status word on stdout
 #   srv_start N, srv_kill N            an instance up, or killed (-9)
+#   srv_conns N          the connection processes instance N has forked
+#                        and not yet reaped: the slots of --max-conns it
+#                        counts as taken
 #   mark, since          the lines the instances logged since mark
 #   psql_ SQL            a query on the store
 #   ok, fail, ktap_finish  KTAP (lib/ktap.sh)
@@ -28,6 +31,10 @@ cleanup() {
 	local p
 	for p in "${SRV_PIDS[@]}"; do
 		[ -n "$p" ] && kill -KILL -- -"$p" 2>/dev/null
+	done
+	# The test's own background processes (a connection held open).
+	for p in $(jobs -p); do
+		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	for ns in s1 s2 s3 g1 g2; do
@@ -107,9 +114,22 @@ srv_kill() { # N: the instance and every connection process it forked
 	SRV_PIDS[$1]=
 }
 
+# The processes of instance N's process group named cpnsctl, less the
+# daemon itself: each connection it accepted and has not reaped (a zombie
+# too: its slot is freed when the daemon reaps it).  The daemon records a
+# slot before its next accept(), so a connection process seen here is
+# counted for every connection accepted after.
+srv_conns() {
+	local p=${SRV_PIDS[$1]}
+	[ -n "$p" ] || { echo 0; return; }
+	cat /proc/[0-9]*/stat 2>/dev/null |
+		awk -v g="$p" '$2 == "(cpnsctl)" && $5 == g { n++ } END { print n - 1 }'
+}
+
 # assign G S USER ENTITY [--claim-code-file F] ...: one `gw assign` from
 # GW namespace gG (GW id gwG unless GWID is set) to instance sS; its
-# output in $D/out.*, its status word on stdout.
+# output in $D/out.XXXXXX (its exit code in $D/rc.XXXXXX), its status
+# word on stdout.
 assign() {
 	local g=$1 s=$2 u=$3 e=$4 out
 	shift 4
@@ -117,6 +137,7 @@ assign() {
 	ip netns exec g$g cpnsctl gw assign --server "${SERVER:-$(ADDR g$g s$s):7000}" \
 		--gw-id "${GWID:-gw$g}" --user "$u" --entity "$e" \
 		--password-file "$D/pw-$u" --timeout 60 "$@" >"$out" 2>&1
+	echo $? >"$D/rc.${out##*/out.}"
 	sed -n 's/^status: \([A-Z_]*\).*/\1/p' "$out" | head -n 1 | grep . ||
 		echo "none:$(tail -n 1 "$out" | tr ' ' _)"
 }
