@@ -75,6 +75,11 @@ printf 'pne-0004 zz CLAIM-4444\npne bad!x %s CLAIM\n' $TKHEX >"$D/list3"
 DB=${CPNS_ROLES_DB:-$D/server.db}
 
 # ---------------------------------------------------------------- setup
+# Only `server init' creates a store: a mistyped --db is refused, not made.
+expect run-missing-store 2 "^cpnsctl: store \`$D/typo.db': no such file: create it with: cpnsctl server init --db $D/typo.db\$" -- \
+	cpnsctl server run --listen 127.0.0.1:7001 --db "$D/typo.db"
+expect missing-store-not-created 0 "^absent$" -- sh -c "test ! -e '$D/typo.db' && echo absent"
+expect init 0 "schema version 3" -- cpnsctl server init --db "$DB"
 expect add-gw 0 "recorded" -- cpnsctl server add-gw gw-public --db "$DB" --psk-file "$D/psk"
 expect add-user 0 "registered" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"
 expect add-user-again 1 "exists already" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"

@@ -4,7 +4,9 @@
  * gw and pne): `--opt=VALUE' is `--opt VALUE', options and arguments in
  * any order, and every usage error refused with its message and exit
  * code 2 (cpnsctl.8, EXIT STATUS) before anything is done.  Only the
- * paths that need no module run here: `server list' on a fresh store.
+ * paths that need no module run here: a store that `server init' has not
+ * created refused by `server list' and `server run', then `server list'
+ * on a fresh store.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cpnsctl.h"
 #include "ktap.h"
@@ -70,10 +73,31 @@ int main(void)
 	char db[] = "/tmp/cpns-test-opts-XXXXXX", dbopt[64];
 	int fd = mkstemp(db), rc;
 
-	KTAP_BEGIN(12);
+	char want[256];
+	struct stat sb;
+
+	KTAP_BEGIN(15);
 	close(fd);
-	unlink(db);	/* the store creates it */
+	unlink(db);	/* `server init' creates it, nothing else */
 	snprintf(dbopt, sizeof(dbopt), "--db=%s", db);
+	snprintf(want, sizeof(want),
+		 "cpnsctl: store `%s': no such file: create it with: cpnsctl server init --db %s\n",
+		 db, db);
+
+	rc = run(server_main, "server", "list", dbopt, NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE && !strcmp(err_text, want) &&
+		   stat(db, &sb) == -1 && errno == ENOENT,
+		   "server list --db MISSING: refused, exit %d, nothing created: %s",
+		   rc, err_line);
+	rc = run(server_main, "server", "run", "--listen", "127.0.0.1:1", dbopt,
+		 NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE && !strcmp(err_text, want) &&
+		   stat(db, &sb) == -1 && errno == ENOENT,
+		   "server run --db MISSING: refused, exit %d, nothing created: %s",
+		   rc, err_line);
+	rc = run(server_main, "server", "init", dbopt, NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_OK && !err_text[0] && stat(db, &sb) == 0,
+		   "server init --db FILE: created, exit %d: %s", rc, err_line);
 
 	rc = run(server_main, "server", "list", dbopt, NULL);
 	KTAP_CHECK(rc == CPNSCTL_EXIT_OK && !err_text[0],
