@@ -580,14 +580,11 @@ static int cmd_set_password(const struct admin_opts *o)
 	if (ret)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
-	err = secret_read(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  SECRET_TEXT);
-	if (err) {
-		warn("password: %s", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
+	if (ret)
 		goto out;
-	}
 	in.keyring = o->keyring;
 	in.master = o->master;
 	in.user_id = user;
@@ -793,13 +790,10 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 	ret = gw_cmd_open(o, gw, &st, &nl);
 	if (ret)
 		goto out;
-	err = secret_read(&psk, o->psk_file, "New PSK1: ", 4096, 0);
-	if (err) {
-		warn("PSK1: %s", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
+	ret = secret_read_told(&psk, o->psk_file, "New PSK1: ", 4096, 0,
+			       "PSK1", "--psk-file");
+	if (ret)
 		goto out;
-	}
 	if (psk.len != CPNS_PSK_LEN) {
 		warn("PSK1: %zu bytes, must be exactly %d raw bytes", psk.len,
 		     CPNS_PSK_LEN);

@@ -168,21 +168,6 @@ static void print_hex(const char *label, const uint8_t *p, size_t len)
 		printf("%02x", p[i]);
 }
 
-static int read_secret(struct cpns_secret *s, const char *path,
-		       const char *prompt, size_t max, const char *what)
-{
-	int err = secret_read(s, path, prompt, max, SECRET_TEXT);
-
-	if (!err)
-		return 0;
-	if (path)
-		warn("%s `%s': %s", what, path, strerror(-err));
-	else
-		warn("%s: %s", what, strerror(-err));
-	return err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-	       CPNSCTL_EXIT_IO;
-}
-
 /*
  * The peer's answer into m: 0 when it is a frame of type want, else the
  * exit code, the failure (an ERROR frame, a timeout, another type) told.
@@ -321,8 +306,9 @@ static int read_hpw(const struct gw_opts *o, struct cpns_secret *hpw)
 	int ret;
 
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", o->user);
-	ret = read_secret(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  "password");
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
 	if (ret)
 		return ret;
 	if (secret_alloc(hpw, CPNS_HASH_LEN)) {
@@ -346,8 +332,9 @@ static int read_claim_code(const struct gw_opts *o, struct cpns_secret *code)
 	int ret;
 
 	snprintf(prompt, sizeof(prompt), "Claim code of %s: ", o->entity);
-	ret = read_secret(code, o->claim_code_file, prompt,
-			  CPNS_CLAIM_CODE_MAX_LEN, "claim code");
+	ret = secret_read_told(code, o->claim_code_file, prompt,
+			       CPNS_CLAIM_CODE_MAX_LEN, SECRET_TEXT, "claim code",
+			       "--claim-code-file");
 	if (ret)
 		return ret;
 	if (!cpns_claim_code_valid((const char *)code->buf, code->len)) {

@@ -333,15 +333,10 @@ static int seal_user(const struct srv_opts *o, const char *user,
 	if (ret)
 		return ret;
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-	err = secret_read(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  SECRET_TEXT);
-	if (err) {
-		warn("password%s%s%s: %s", o->password_file ? " `" : "",
-		     o->password_file ? o->password_file : "",
-		     o->password_file ? "'" : "", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
-	} else {
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
+	if (!ret) {
 		struct cpns_srv_seal_user_in in = {
 			.keyring = o->keyring, .master = o->master,
 			.user_id = user, .password = pw.buf,
