@@ -103,6 +103,14 @@ expect no-claim-code 1 "status: CLAIM_FAILED$" -- $A --entity pne-0001 --user al
 expect wrong-password 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user alice --password-file "$D/badpw" --claim-code-file "$D/claim"
 expect unknown-user 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user carol --password-file "$D/pw" --claim-code-file "$D/claim"
 expect first-claim 0 "status: OK$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim"
+expect no-psk-names-key-and-keyring 1 "^cpnsctl: no key psk:gw-nopsk in keyring @s: add it (keyctl padd cpns psk:gw-nopsk @s <PSKFILE, or cpnsctl keys load), or name the keyring that holds it with --keyring$" -- \
+	cpnsctl gw assign --server 127.0.0.1:7001 --gw-id gw-nopsk --keyring @s --entity pne-0001 --user alice --password-file "$D/pw"
+# show without CAP_NET_ADMIN: the module is loaded, the capability missing.
+NOCAP="setpriv --inh-caps=-net_admin --bounding-set=-net_admin --"
+expect show-without-cap-net-admin 4 "^module: loaded; the module's version and counters need CAP_NET_ADMIN$" -- \
+	$NOCAP cpnsctl show
+expect show-json-without-cap-net-admin 4 '"module": {"error": "the module'"'"'s version and counters need CAP_NET_ADMIN"}, "keys": \[' -- \
+	$NOCAP cpnsctl show -j
 # cpnsctl monitor sees the three events of a delivery, in order.
 timeout 20 cpnsctl monitor --count 3 >"$D/mon" 2>&1 &
 MON=$!

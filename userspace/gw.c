@@ -357,7 +357,12 @@ static int assign_build(struct cpns_nl *nl, const struct gw_opts *o,
 		.claim_code_len = code->len,
 	};
 	int err = cpns_gw_request(nl, &in, &m->u.req);
+	char ring[16];
 
+	if (err == -ENOKEY)
+		warn("no key psk:%s in keyring %s: add it (keyctl padd cpns psk:%s %s <PSKFILE, or cpnsctl keys load), or name the keyring that holds it with --keyring",
+		     o->gw_id, role_keyring_str(o->keyring, ring, sizeof(ring)),
+		     o->gw_id, role_keyring_str(o->keyring, ring, sizeof(ring)));
 	if (err)
 		return cpnsctl_exit_errno(err);
 	m->type = CPNS_WIRE_REQUEST;
