@@ -169,6 +169,15 @@ phase1() {
 	check "cpns-pne.service is active" active cpns-pne.service
 	check "the server listens on its default port 4710, the PNE on 4711" \
 		sh -c 'ss -Hltn | grep -q ":4710 " && ss -Hltn | grep -q ":4711 "'
+	check "cpns-server@b.service (/etc/cpns/b.conf: the same store, port 4712) is active and listens on 4712" sh -ec '
+		printf "[server]\ndb = /var/lib/cpns/server.db\n[server run]\nlisten = [::]:4712\n" >/etc/cpns/b.conf
+		systemctl start cpns-server@b.service
+		sleep 2
+		systemctl status --no-pager cpns-server@b.service
+		[ "$(systemctl is-active cpns-server@b.service)" = active ]
+		ss -Hltn | grep -q ":4712 "
+		systemctl stop cpns-server@b.service
+		rm /etc/cpns/b.conf'
 
 	check "gw assign $ENTITY from the server at $ADDR:4710" sh -ec "
 		printf '%s' '$CLAIM' >$STATE/claim
