@@ -244,10 +244,24 @@ SRV=
 cpnsctl server run --listen 127.0.0.1:7001 --db "$DB" --chain-length 2 >>"$D/srv.log" 2>&1 &
 SRV=$!
 sleep 1
-expect after-restart 0 "E 4, n 2" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+# -j: one JSON object (cpnsctl.8, JSON OUTPUT), and no step lines.
+expect after-restart-json 0 '^{"op": "gw assign", "server": "127.0.0.1:7001", "gw": "gw-public", "user": "alice", "entity": "pne-0001", "status": "OK", "verified": true, "stored": true, "chain": "chain:pne-0001", "key": [0-9][0-9]*, "chain_id": "[0-9a-f]\{32\}", "epoch": 4, "n": 2}$' -- \
+	$A --entity pne-0001 --user alice --password-file "$D/pw" -j
+if grep -q '^\[' "$D/out"; then fail "gw assign -j: no step lines"; else ok "gw assign -j: no step lines"; fi
+timeout 20 cpnsctl monitor --count 1 -j >"$D/mon" 2>&1 &
+MON=$!
+sleep 1
 expect d1 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
-expect d2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
-expect chain-exhausted 1 "CHAIN_EXHAUSTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+if wait $MON && grep -q '^{"event": "DELIVERY", "entity": "pne-0001", "epoch": 4, "index": 1, "n": 2' "$D/mon"; then
+	ok "monitor -j: the DELIVERY event as one JSON object"
+else
+	comment <"$D/mon"
+	fail "monitor -j: the DELIVERY event as one JSON object"
+fi
+expect d2-json 0 '^{"op": "gw deliver", "pne": "127.0.0.1:7002", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "confirmed": true, "delivered": 2}$' -- \
+	cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -j
+expect chain-exhausted-pretty 1 '^    "status": "CHAIN_EXHAUSTED",$' -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -p
+expect version-json 0 '^{"cpnsctl": "[^"]*", "module": "[^"]*", "profile": "CPNS-KA v1"}$' -- cpnsctl version -j
 s4=$(status_of "$D/req.bin")
 [ "$s4" = 4 ] || [ "$s4" = 2 ] && ok "replay cache or STALE after restart ($s4)" || fail "replay after restart ($s4)"
 for i in 1 2 3 4 5; do
