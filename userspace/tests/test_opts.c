@@ -23,13 +23,14 @@
 #include "ktap.h"
 
 static char err_text[1024];
+static char out_text[1024];	/* its stdout */
 static char err_line[1024];	/* the same on one line, for a test's name */
 
-/* Run @main on the NULL-terminated words; its stderr into err_text, its stdout dropped. */
+/* Run @main on the NULL-terminated words; its stderr into err_text, its stdout into out_text. */
 static int run(int (*main_fn)(int, char **), ...)
 {
 	char *argv[16];
-	int argc = 0, rc, saved, saved_out, fd, null;
+	int argc = 0, rc, saved, saved_out, fd, out;
 	va_list ap;
 	ssize_t n;
 
@@ -41,11 +42,11 @@ static int run(int (*main_fn)(int, char **), ...)
 	fflush(stdout);
 	fflush(stderr);
 	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
-	null = open("/dev/null", O_WRONLY);
+	out = open("/tmp", O_TMPFILE | O_RDWR, 0600);
 	saved = dup(2);
 	saved_out = dup(1);
 	dup2(fd, 2);
-	dup2(null, 1);
+	dup2(out, 1);
 	rc = main_fn(argc, argv);
 	fflush(stderr);
 	fflush(stdout);
@@ -53,7 +54,9 @@ static int run(int (*main_fn)(int, char **), ...)
 	dup2(saved_out, 1);
 	close(saved);
 	close(saved_out);
-	close(null);
+	n = pread(out, out_text, sizeof(out_text) - 1, 0);
+	out_text[n > 0 ? n : 0] = '\0';
+	close(out);
 	n = pread(fd, err_text, sizeof(err_text) - 1, 0);
 	err_text[n > 0 ? n : 0] = '\0';
 	close(fd);
@@ -76,7 +79,7 @@ int main(void)
 	char want[256];
 	struct stat sb;
 
-	KTAP_BEGIN(15);
+	KTAP_BEGIN(17);
 	close(fd);
 	unlink(db);	/* `server init' creates it, nothing else */
 	snprintf(dbopt, sizeof(dbopt), "--db=%s", db);
@@ -147,6 +150,15 @@ int main(void)
 	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
 		   said("cpnsctl: pne reset: one ENTITY expected\n"),
 		   "pne reset (no ENTITY): exit %d: %s", rc, err_line);
+	/* No module on this host: -j still says which version this is. */
+	rc = run(version_main, "version", "-j", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_UNAVAILABLE &&
+		   !strcmp(out_text, "{\"cpnsctl\": \"" CPNSCTL_VERSION "\", \"module\": null, \"profile\": null}\n"),
+		   "version -j without the module: exit %d", rc);
+	rc = run(version_main, "version", "-p", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_UNAVAILABLE &&
+		   !strcmp(out_text, "{\n    \"cpnsctl\": \"" CPNSCTL_VERSION "\",\n    \"module\": null,\n    \"profile\": null\n}\n"),
+		   "version -p without the module: exit %d", rc);
 	unlink(db);
 	return KTAP_END();
 }
