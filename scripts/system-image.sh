@@ -27,7 +27,7 @@ SUITE=${SUITE:-bookworm}
 PACKAGES=(
 	systemd systemd-sysv udev dbus linux-image-amd64 linux-headers-amd64
 	initramfs-tools dkms build-essential kmod keyutils iproute2
-	libnl-3-200 libnl-genl-3-200 libkcapi1 libsqlite3-0 sqlite3
+	libnl-3-200 libnl-genl-3-200 libkcapi1 libsqlite3-0 sqlite3 libpq5
 	bash-completion man-db procps
 )
 

@@ -418,6 +418,7 @@ TEST_F(atrest, no_secret_on_the_disk_or_in_the_state_directory)
 		snprintf(line, sizeof(line), ENT " %s CLAIM-PUBLIC\n", tk);
 		ASSERT_EQ(0, write_tmp(list_path, line, strlen(line)));
 	}
+	ASSERT_EQ(0, sh("cpnsctl server init --db " DIRNAME "/cpns.db >/dev/null"));
 	ASSERT_EQ(0, sh("CPNS_STATE_DIR=" KEYS " cpnsctl server import %s --db "
 			DIRNAME "/cpns.db --keyring %d >/dev/null", list_path, self->ring));
 	ASSERT_EQ(0, sh("CPNS_STATE_DIR=" KEYS " cpnsctl server add-gw " GW

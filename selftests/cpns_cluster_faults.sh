@@ -230,7 +230,8 @@ fi
 # ------------------------------------------------------------- migrate
 # The whole store copied to SQLite, sealed records unchanged: a server on
 # the copy serves the same owners (alice's next chain of e-1 is E + 1).
-cpnsctl server migrate --from "$PG_URI" --to "sqlite:$D/copy.db" >"$D/mig" 2>&1
+cpnsctl server init --db "sqlite:$D/copy.db" >"$D/mig" 2>&1
+cpnsctl server migrate --from "$PG_URI" --to "sqlite:$D/copy.db" >>"$D/mig" 2>&1
 e=$(psql_ "SELECT epoch FROM entities WHERE entity_id = 'r-1'")
 list=$(cpnsctl server list --db "$D/copy.db" | awk '$1 == "r-1" { print $2, $3 }')
 if [ "$list" = "alice $e" ] && [ "$e" = 3 ] && grep -q '^done$' "$D/mig"; then

@@ -139,6 +139,7 @@ setup() {
 	f=$(for e in 1 2 3 4; do
 		echo "pne-$e $(od -An -tx1 -v "$TOPO_DIR/tk$e.bin" | tr -d ' \n') CLAIM-CODE-000$e"
 	done | node_file server list)
+	on server cpnsctl server init --db "$DB" >/dev/null || return 1
 	on server cpnsctl server import "$f" --db "$DB" || return 1
 	rm -f "$f"
 	# The PNE holds tk:pne-1 and tk:pne-2 (two devices behind one

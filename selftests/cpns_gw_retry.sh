@@ -41,7 +41,8 @@ echo CLAIM-RETRY-1 >"$D/claim"
 printf 'pne-retry %s CLAIM-RETRY-1\n' a097f8fbc351e5687df242db55ccc05aed6354e8 >"$D/list"
 keyctl padd cpns master:retry @u <"$D/master" >/dev/null
 DB=$D/server.db
-if cpnsctl server add-gw gw-retry --db "$DB" --psk-file "$D/psk" >"$D/out" 2>&1 &&
+if cpnsctl server init --db "$DB" >"$D/out" 2>&1 &&
+	cpnsctl server add-gw gw-retry --db "$DB" --psk-file "$D/psk" >>"$D/out" 2>&1 &&
 	cpnsctl server add-user alice --db "$DB" --master retry --password-file "$D/pw" >>"$D/out" 2>&1 &&
 	cpnsctl server import "$D/list" --db "$DB" --master retry >>"$D/out" 2>&1; then
 	ok "server store set up"

@@ -75,6 +75,11 @@ printf 'pne-0004 zz CLAIM-4444\npne bad!x %s CLAIM\n' $TKHEX >"$D/list3"
 DB=${CPNS_ROLES_DB:-$D/server.db}
 
 # ---------------------------------------------------------------- setup
+# Only `server init' creates a store: a mistyped --db is refused, not made.
+expect run-missing-store 2 "^cpnsctl: store \`$D/typo.db': no such file: create it with: cpnsctl server init --db $D/typo.db\$" -- \
+	cpnsctl server run --listen 127.0.0.1:7001 --db "$D/typo.db"
+expect missing-store-not-created 0 "^absent$" -- sh -c "test ! -e '$D/typo.db' && echo absent"
+expect init 0 "schema version 3" -- cpnsctl server init --db "$DB"
 expect add-gw 0 "recorded" -- cpnsctl server add-gw gw-public --db "$DB" --psk-file "$D/psk"
 expect add-user 0 "registered" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"
 expect add-user-again 1 "exists already" -- cpnsctl server add-user alice --db "$DB" --password-file "$D/pw"
@@ -98,6 +103,14 @@ expect no-claim-code 1 "status: CLAIM_FAILED$" -- $A --entity pne-0001 --user al
 expect wrong-password 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user alice --password-file "$D/badpw" --claim-code-file "$D/claim"
 expect unknown-user 1 "status: AUTH_FAILED$" -- $A --entity pne-0001 --user carol --password-file "$D/pw" --claim-code-file "$D/claim"
 expect first-claim 0 "status: OK$" -- $A --entity pne-0001 --user alice --password-file "$D/pw" --claim-code-file "$D/claim"
+expect no-psk-names-key-and-keyring 1 "^cpnsctl: no key psk:gw-nopsk in keyring @s: add it (keyctl padd cpns psk:gw-nopsk @s <PSKFILE, or cpnsctl keys load), or name the keyring that holds it with --keyring$" -- \
+	cpnsctl gw assign --server 127.0.0.1:7001 --gw-id gw-nopsk --keyring @s --entity pne-0001 --user alice --password-file "$D/pw"
+# show without CAP_NET_ADMIN: the module is loaded, the capability missing.
+NOCAP="setpriv --inh-caps=-net_admin --bounding-set=-net_admin --"
+expect show-without-cap-net-admin 4 "^module: loaded; the module's version and counters need CAP_NET_ADMIN$" -- \
+	$NOCAP cpnsctl show
+expect show-json-without-cap-net-admin 4 '"module": {"error": "the module'"'"'s version and counters need CAP_NET_ADMIN"}, "keys": \[' -- \
+	$NOCAP cpnsctl show -j
 # cpnsctl monitor sees the three events of a delivery, in order.
 timeout 20 cpnsctl monitor --count 3 >"$D/mon" 2>&1 &
 MON=$!
@@ -231,10 +244,24 @@ SRV=
 cpnsctl server run --listen 127.0.0.1:7001 --db "$DB" --chain-length 2 >>"$D/srv.log" 2>&1 &
 SRV=$!
 sleep 1
-expect after-restart 0 "E 4, n 2" -- $A --entity pne-0001 --user alice --password-file "$D/pw"
+# -j: one JSON object (cpnsctl.8, JSON OUTPUT), and no step lines.
+expect after-restart-json 0 '^{"op": "gw assign", "server": "127.0.0.1:7001", "gw": "gw-public", "user": "alice", "entity": "pne-0001", "status": "OK", "verified": true, "stored": true, "chain": "chain:pne-0001", "key": [0-9][0-9]*, "chain_id": "[0-9a-f]\{32\}", "epoch": 4, "n": 2}$' -- \
+	$A --entity pne-0001 --user alice --password-file "$D/pw" -j
+if grep -q '^\[' "$D/out"; then fail "gw assign -j: no step lines"; else ok "gw assign -j: no step lines"; fi
+timeout 20 cpnsctl monitor --count 1 -j >"$D/mon" 2>&1 &
+MON=$!
+sleep 1
 expect d1 0 "delivered index 1: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
-expect d2 0 "delivered index 2: ACCEPTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
-expect chain-exhausted 1 "CHAIN_EXHAUSTED" -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001
+if wait $MON && grep -q '^{"event": "DELIVERY", "entity": "pne-0001", "epoch": 4, "index": 1, "n": 2' "$D/mon"; then
+	ok "monitor -j: the DELIVERY event as one JSON object"
+else
+	comment <"$D/mon"
+	fail "monitor -j: the DELIVERY event as one JSON object"
+fi
+expect d2-json 0 '^{"op": "gw deliver", "pne": "127.0.0.1:7002", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "confirmed": true, "delivered": 2}$' -- \
+	cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -j
+expect chain-exhausted-pretty 1 '^    "status": "CHAIN_EXHAUSTED",$' -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -p
+expect version-json 0 '^{"cpnsctl": "[^"]*", "module": "[^"]*", "profile": "CPNS-KA v1"}$' -- cpnsctl version -j
 s4=$(status_of "$D/req.bin")
 [ "$s4" = 4 ] || [ "$s4" = 2 ] && ok "replay cache or STALE after restart ($s4)" || fail "replay after restart ($s4)"
 for i in 1 2 3 4 5; do

@@ -200,6 +200,7 @@ setup() {
 	head -c 32 /dev/urandom >"$TOPO_DIR/tk1.bin"
 	f=$(echo "pne-1 $(od -An -tx1 -v "$TOPO_DIR/tk1.bin" | tr -d ' \n') CLAIM-CODE-0001" |
 		node_file server list)
+	on server cpnsctl server init --db "$DB" >/dev/null || return 1
 	on server cpnsctl server import "$f" --db "$DB" || return 1
 	on pne keyctl padd cpns tk:pne-1 @u <"$TOPO_DIR/tk1.bin" >/dev/null || return 1
 	rm -f "$f" "$TOPO_DIR/tk1.bin"

@@ -102,6 +102,7 @@ head -c 32 /dev/urandom | on server keyctl padd cpns master:store @u
 LIST=$(printf '# EntityID TK ClaimCode\n%s %s %s\n' "$ENTITY" "$TK_HEX" "$CLAIM_CODE" |
 	node_file server manufacturer.list)
 rm -f "$TK_BIN"
+on server cpnsctl server init --db "$DB"
 on server cpnsctl server import "$LIST" --db "$DB"
 rm -f "$LIST"
 

@@ -233,7 +233,7 @@ void cpns_audit(bool json, const char *op, const char *fmt, ...)
 	char what[512], when[32], who[96];
 	struct passwd *pw = getpwuid(getuid());
 	time_t now = time(NULL);
-	char *save = NULL, *kv;
+	bool first = true;
 	struct tm tm;
 	va_list ap;
 
@@ -252,29 +252,16 @@ void cpns_audit(bool json, const char *op, const char *fmt, ...)
 		fflush(stdout);
 		return;
 	}
-	printf("{\"time\": \"%s\", \"uid\": %u, \"user\": ", when,
-	       (unsigned int)getuid());
+	json_key(stdout, false, &first, "time");
+	json_str(stdout, when);
+	json_key(stdout, false, &first, "uid");
+	printf("%u", (unsigned int)getuid());
+	json_key(stdout, false, &first, "user");
 	json_str(stdout, pw ? pw->pw_name : "?");
-	printf(", \"op\": ");
+	json_key(stdout, false, &first, "op");
 	json_str(stdout, op);
-	for (kv = strtok_r(what, " ", &save); kv; kv = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		printf(", ");
-		json_str(stdout, kv);
-		printf(": ");
-		if (*eq && strspn(eq, "0123456789") == strlen(eq))
-			printf("%s", eq);
-		else if (!strcmp(eq, "-"))
-			printf("null");
-		else
-			json_str(stdout, eq);
-	}
-	printf("}\n");
-	fflush(stdout);
+	json_kv(stdout, false, &first, what);
+	json_end(stdout, false, first);
 }
 
 #define audit(o, ...) cpns_audit((o)->json, (o)->op, __VA_ARGS__)
@@ -580,14 +567,11 @@ static int cmd_set_password(const struct admin_opts *o)
 	if (ret)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
-	err = secret_read(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  SECRET_TEXT);
-	if (err) {
-		warn("password: %s", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
+	if (ret)
 		goto out;
-	}
 	in.keyring = o->keyring;
 	in.master = o->master;
 	in.user_id = user;
@@ -793,13 +777,10 @@ static int cmd_rotate_gw(const struct admin_opts *o)
 	ret = gw_cmd_open(o, gw, &st, &nl);
 	if (ret)
 		goto out;
-	err = secret_read(&psk, o->psk_file, "New PSK1: ", 4096, 0);
-	if (err) {
-		warn("PSK1: %s", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
+	ret = secret_read_told(&psk, o->psk_file, "New PSK1: ", 4096, 0,
+			       "PSK1", "--psk-file");
+	if (ret)
 		goto out;
-	}
 	if (psk.len != CPNS_PSK_LEN) {
 		warn("PSK1: %zu bytes, must be exactly %d raw bytes", psk.len,
 		     CPNS_PSK_LEN);

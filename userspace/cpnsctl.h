@@ -9,6 +9,7 @@
 #ifndef CPNSCTL_H
 #define CPNSCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #ifndef CPNSCTL_VERSION
@@ -49,6 +50,8 @@ int cpnsctl_exit_open(int err);
  */
 struct nlattr;
 void cpns_event_print(FILE *f, struct nlattr **tb);
+/* The same event as one JSON object (-j; @pretty: -p). */
+void cpns_event_json(FILE *f, struct nlattr **tb, bool pretty);
 
 /* Subcommands, in cpnsctl.c's table order. */
 int version_main(int argc, char *argv[]);

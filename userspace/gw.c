@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,24 @@ struct gw_opts {
 	int32_t keyring;
 	int timeout;
 	bool claim;
+	bool json;		/* -j: one JSON object at the end, no steps */
+	bool pretty;		/* -p: that object pretty-printed */
 };
+
+/* -j of this run: the steps' lines are not printed (say()). */
+static bool gw_json;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gw_json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
 
 static int usage(FILE *f)
 {
@@ -53,8 +71,9 @@ static int usage(FILE *f)
 "                         --entity ID\n"
 "                         [--claim] [--password-file FILE|-]\n"
 "                         [--claim-code-file FILE|-] [--keyring KEYRING] [--timeout S]\n"
+"                         [-j|--json] [-p|--pretty]\n"
 "       cpnsctl gw deliver --pne ADDR:PORT --entity ID [--keyring KEYRING]\n"
-"                         [--timeout S]\n"
+"                         [--timeout S] [-j|--json] [-p|--pretty]\n"
 "       cpnsctl gw list [-j]\n"
 "       cpnsctl gw forget ENTITY [-j]\n"
 "\n"
@@ -90,6 +109,7 @@ enum {
 enum {
 	OPT_SERVER = 256, OPT_PNE, OPT_GW_ID, OPT_USER, OPT_ENTITY, OPT_CLAIM,
 	OPT_PASSWORD_FILE, OPT_CLAIM_CODE_FILE, OPT_KEYRING, OPT_TIMEOUT,
+	OPT_JSON = 'j', OPT_PRETTY = 'p',
 };
 
 static const struct opt_def gw_opt_defs[] = {
@@ -103,6 +123,8 @@ static const struct opt_def gw_opt_defs[] = {
 	{ "entity", OPT_ENTITY, true, GW_ASSIGN | GW_DELIVER },
 	{ "keyring", OPT_KEYRING, true, GW_ASSIGN | GW_DELIVER },
 	{ "timeout", OPT_TIMEOUT, true, GW_ASSIGN | GW_DELIVER },
+	{ "json", OPT_JSON, false, GW_ASSIGN | GW_DELIVER },
+	{ "pretty", OPT_PRETTY, false, GW_ASSIGN | GW_DELIVER },
 	{ NULL, 0, false, 0 },
 };
 
@@ -142,6 +164,12 @@ static int gw_set_opt(void *ctx, int key, const char *name, const char *val)
 	case OPT_TIMEOUT:
 		o->timeout_str = val;
 		break;
+	case OPT_PRETTY:	/* -p is -j, pretty-printed */
+	case OPT_JSON:
+		o->pretty = o->pretty || key == OPT_PRETTY;
+		o->json = true;
+		gw_json = true;
+		break;
 	}
 	return 0;
 }
@@ -163,24 +191,9 @@ static void print_hex(const char *label, const uint8_t *p, size_t len)
 {
 	size_t i;
 
-	printf("%s", label);
+	say("%s", label);
 	for (i = 0; i < len; i++)
-		printf("%02x", p[i]);
-}
-
-static int read_secret(struct cpns_secret *s, const char *path,
-		       const char *prompt, size_t max, const char *what)
-{
-	int err = secret_read(s, path, prompt, max, SECRET_TEXT);
-
-	if (!err)
-		return 0;
-	if (path)
-		warn("%s `%s': %s", what, path, strerror(-err));
-	else
-		warn("%s: %s", what, strerror(-err));
-	return err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-	       CPNSCTL_EXIT_IO;
+		say("%02x", p[i]);
 }
 
 /*
@@ -276,7 +289,7 @@ static int connect_any(char srv[][80], int count, int *i, int timeout,
 		if (ret != CPNSCTL_EXIT_UNREACHABLE)
 			return ret;
 		if (*i + 1 < count)
-			printf("server %s unreachable: trying %s\n", srv[*i],
+			say("server %s unreachable: trying %s\n", srv[*i],
 			       srv[*i + 1]);
 	}
 	return ret;
@@ -321,8 +334,9 @@ static int read_hpw(const struct gw_opts *o, struct cpns_secret *hpw)
 	int ret;
 
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", o->user);
-	ret = read_secret(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  "password");
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
 	if (ret)
 		return ret;
 	if (secret_alloc(hpw, CPNS_HASH_LEN)) {
@@ -346,8 +360,9 @@ static int read_claim_code(const struct gw_opts *o, struct cpns_secret *code)
 	int ret;
 
 	snprintf(prompt, sizeof(prompt), "Claim code of %s: ", o->entity);
-	ret = read_secret(code, o->claim_code_file, prompt,
-			  CPNS_CLAIM_CODE_MAX_LEN, "claim code");
+	ret = secret_read_told(code, o->claim_code_file, prompt,
+			       CPNS_CLAIM_CODE_MAX_LEN, SECRET_TEXT, "claim code",
+			       "--claim-code-file");
 	if (ret)
 		return ret;
 	if (!cpns_claim_code_valid((const char *)code->buf, code->len)) {
@@ -370,13 +385,18 @@ static int assign_build(struct cpns_nl *nl, const struct gw_opts *o,
 		.claim_code_len = code->len,
 	};
 	int err = cpns_gw_request(nl, &in, &m->u.req);
+	char ring[16];
 
+	if (err == -ENOKEY)
+		warn("no key psk:%s in keyring %s: add it (keyctl padd cpns psk:%s %s <PSKFILE, or cpnsctl keys load), or name the keyring that holds it with --keyring",
+		     o->gw_id, role_keyring_str(o->keyring, ring, sizeof(ring)),
+		     o->gw_id, role_keyring_str(o->keyring, ring, sizeof(ring)));
 	if (err)
 		return cpnsctl_exit_errno(err);
 	m->type = CPNS_WIRE_REQUEST;
 	print_hex("[1/4] request built by the kernel: RAND_PNGW ",
 		  m->u.req.rand, CPNS_RAND_LEN);
-	printf(", T %llu, sealed body %u bytes%s\n",
+	say(", T %llu, sealed body %u bytes%s\n",
 	       (unsigned long long)m->u.req.t, m->u.req.sealed_len,
 	       o->claim ? ", with a claim proof" : "");
 	return 0;
@@ -401,7 +421,7 @@ static int exchange(int fd, const struct gw_opts *o, struct cpns_wire_msg *m,
 		return CPNSCTL_EXIT_IO;
 	}
 	if (sent)
-		printf("%s%s\n", sent, addr);
+		say("%s%s\n", sent, addr);
 	return recv_answer(fd, m, o->timeout, peer, want);
 }
 
@@ -417,7 +437,7 @@ static int assign_exchange(int fd, const struct gw_opts *o,
 		       CPNS_WIRE_RESPONSE, addr, sizeof(addr));
 	if (err)
 		return err;
-	printf("[3/4] RESPONSE received: status %s, %s\n",
+	say("[3/4] RESPONSE received: status %s, %s\n",
 	       cpns_status_str(m->u.resp.status),
 	       m->u.resp.sealed_len ? "sealed part present" :
 	       "no sealed part");
@@ -449,7 +469,7 @@ static int assign_exchange_any(int *fd, const struct gw_opts *o,
 		if (!ret || *si + 1 >= nsrv || m->type != CPNS_WIRE_ERROR ||
 		    m->u.err.code != CPNS_WERR_BUSY)
 			break;
-		printf("server %s busy: trying %s\n", srv[*si], srv[*si + 1]);
+		say("server %s busy: trying %s\n", srv[*si], srv[*si + 1]);
 		cpns_wire_close(*fd);
 		*fd = -1;
 		++*si;
@@ -464,8 +484,34 @@ static int assign_exchange_any(int *fd, const struct gw_opts *o,
 }
 
 /* Step 4: the kernel opens the response and, for OK, keeps the chain. */
+/* -j of gw assign: the outcome of @o's request answered by @server. */
+static void assign_json(const struct gw_opts *o, const char *server,
+			const struct cpns_gw_response_out *out)
+{
+	char kv[512], id[2 * CPNS_CHAIN_ID_LEN + 1];
+	bool first = true;
+	int len;
+
+	json_key(stdout, o->pretty, &first, "op");
+	json_str(stdout, "gw assign");
+	len = snprintf(kv, sizeof(kv),
+		       "server=%s gw=%s user=%s entity=%s status=%s verified=%s stored=%s",
+		       server, o->gw_id, o->user, o->entity,
+		       cpns_status_str(out->status),
+		       out->verified ? "true" : "false",
+		       out->stored ? "true" : "false");
+	if (out->stored && len > 0 && (size_t)len < sizeof(kv))
+		snprintf(kv + len, sizeof(kv) - (size_t)len,
+			 " chain=chain:%s key=%d chain_id=%s epoch=%u n=%u",
+			 o->entity, out->key_serial,
+			 hex_encode(id, out->chain_id, CPNS_CHAIN_ID_LEN),
+			 out->epoch, out->n);
+	json_kv(stdout, o->pretty, &first, kv);
+	json_end(stdout, o->pretty, first);
+}
+
 static int assign_take(struct cpns_nl *nl, const struct gw_opts *o,
-		       const uint8_t *rand, uint64_t t,
+		       const char *server, const uint8_t *rand, uint64_t t,
 		       const struct cpns_wire_response *resp)
 {
 	struct cpns_gw_response_in in = {
@@ -481,17 +527,20 @@ static int assign_take(struct cpns_nl *nl, const struct gw_opts *o,
 		return cpnsctl_exit_errno(err);
 	}
 	if (out.stored) {
-		printf("[4/4] chain stored by the kernel as chain:%s", o->entity);
+		say("[4/4] chain stored by the kernel as chain:%s", o->entity);
 		if (out.key_serial)
-			printf(" (key %d)", out.key_serial);
+			say(" (key %d)", out.key_serial);
 		print_hex(": ChainID ", out.chain_id, CPNS_CHAIN_ID_LEN);
-		printf(", E %u, n %u\n", out.epoch, out.n);
+		say(", E %u, n %u\n", out.epoch, out.n);
 		state_save(out.key_serial, "chain:", o->entity, strlen(o->entity));
 	} else {
-		printf("[4/4] nothing stored\n");
+		say("[4/4] nothing stored\n");
 	}
-	printf("status: %s%s\n", cpns_status_str(out.status),
-	       out.verified ? "" : " (unverified)");
+	if (o->json)
+		assign_json(o, server, &out);
+	else
+		printf("status: %s%s\n", cpns_status_str(out.status),
+		       out.verified ? "" : " (unverified)");
 	return out.status == CPNS_OK ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
 }
 
@@ -539,7 +588,7 @@ static int gw_assign(struct gw_opts *o)
 		ret = assign_exchange_any(&fd, o, m, srv, nsrv, &si);
 	}
 	if (!ret)
-		ret = assign_take(nl, o, rand, t, &m->u.resp);
+		ret = assign_take(nl, o, srv[si], rand, t, &m->u.resp);
 	if (fd >= 0)
 		cpns_wire_close(fd);
 	cpns_nl_close(nl);
@@ -547,6 +596,26 @@ static int gw_assign(struct gw_opts *o)
 		explicit_bzero(m, sizeof(*m));
 	free(m);
 	return ret;
+}
+
+/* -j of gw deliver: one object of "op": "gw deliver" and @fmt's words. */
+static void deliver_json(const struct gw_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void deliver_json(const struct gw_opts *o, const char *fmt, ...)
+{
+	bool first = true;
+	char kv[512];
+	va_list ap;
+
+	if (!o->json)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(kv, sizeof(kv), fmt, ap);
+	va_end(ap);
+	json_key(stdout, o->pretty, &first, "op");
+	json_str(stdout, "gw deliver");
+	json_kv(stdout, o->pretty, &first, kv);
+	json_end(stdout, o->pretty, first);
 }
 
 /* Step 1 of a delivery: the kernel seals EUKey[i] under KEK_E, into m. */
@@ -567,15 +636,17 @@ static int deliver_seal(struct cpns_nl *nl, const struct gw_opts *o,
 		return cpnsctl_exit_errno(err);
 	}
 	if (out->exhausted) {
-		printf("status: %s: every EUKey of chain:%s has been delivered; assign a new chain\n",
-		       cpns_status_str(CPNS_CHAIN_EXHAUSTED), o->entity);
+		deliver_json(o, "status=%s entity=%s",
+			     cpns_status_str(CPNS_CHAIN_EXHAUSTED), o->entity);
+		say("status: %s: every EUKey of chain:%s has been delivered; assign a new chain\n",
+		    cpns_status_str(CPNS_CHAIN_EXHAUSTED), o->entity);
 		free(out);
 		return CPNSCTL_EXIT_FAIL;
 	}
 	m->type = CPNS_WIRE_DELIVERY;
 	m->u.del = out->del;
 	free(out);
-	printf("[1/3] EUKey[%u] of %u (epoch %u) sealed by the kernel for %s\n",
+	say("[1/3] EUKey[%u] of %u (epoch %u) sealed by the kernel for %s\n",
 	       m->u.del.index, m->u.del.n, m->u.del.epoch, o->entity);
 	return 0;
 }
@@ -591,15 +662,17 @@ static int deliver_exchange(int fd, const struct gw_opts *o,
 		       sizeof(addr));
 	if (err)
 		return err;
-	printf("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
+	say("[2/3] DELIVERY sent to the PNE at %s; ACK: %s\n", addr,
 	       cpns_code_str(m->u.ack.code));
 	return 0;
 }
 
 /* Step 3: the kernel checks the Confirm (and records i as delivered). */
 static int deliver_confirm(struct cpns_nl *nl, const struct gw_opts *o,
-			   uint16_t index, const struct cpns_wire_ack *ack)
+			   uint32_t epoch, uint16_t index, uint16_t n,
+			   const struct cpns_wire_ack *ack)
 {
+	char delivered[8] = "-";
 	struct cpns_gw_confirm_in in = {
 		.keyring = o->keyring, .entity_id = o->entity, .index = index,
 		.code = ack->code, .confirm = ack->confirm,
@@ -614,16 +687,22 @@ static int deliver_confirm(struct cpns_nl *nl, const struct gw_opts *o,
 		return cpnsctl_exit_errno(err);
 	}
 	if (ack->code == CPNS_ACCEPTED) {
-		printf("[3/3] Confirm verified by the kernel: the PNE holds EUKey[%u]",
-		       index);
-		if (out.has_delivered)
-			printf("; last confirmed index %u", out.delivered);
-		printf("\n");
+		say("[3/3] Confirm verified by the kernel: the PNE holds EUKey[%u]",
+		    index);
+		if (out.has_delivered) {
+			say("; last confirmed index %u", out.delivered);
+			snprintf(delivered, sizeof(delivered), "%u",
+				 out.delivered);
+		}
+		say("\n");
 		state_save(0, "chain:", o->entity, strlen(o->entity));
 	} else {
-		printf("[3/3] nothing recorded\n");
+		say("[3/3] nothing recorded\n");
 	}
-	printf("delivered index %u: %s\n", index, cpns_code_str(ack->code));
+	say("delivered index %u: %s\n", index, cpns_code_str(ack->code));
+	deliver_json(o, "pne=%s entity=%s epoch=%u index=%u n=%u code=%s confirmed=%s delivered=%s",
+		     o->pne, o->entity, epoch, index, n, cpns_code_str(ack->code),
+		     ack->code == CPNS_ACCEPTED ? "true" : "false", delivered);
 	return ack->code == CPNS_ACCEPTED ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_FAIL;
 }
 
@@ -631,7 +710,8 @@ static int gw_deliver(struct gw_opts *o)
 {
 	struct cpns_wire_msg *m = NULL;
 	struct cpns_nl *nl = NULL;
-	uint16_t index = 0;
+	uint16_t index = 0, n = 0;
+	uint32_t epoch = 0;
 	int fd = -1, ret;
 
 	if (need_id("EntityID", "--entity", o->entity))
@@ -653,10 +733,12 @@ static int gw_deliver(struct gw_opts *o)
 		ret = deliver_seal(nl, o, m);
 	if (!ret) {
 		index = m->u.del.index;
+		epoch = m->u.del.epoch;
+		n = m->u.del.n;
 		ret = deliver_exchange(fd, o, m);
 	}
 	if (!ret)
-		ret = deliver_confirm(nl, o, index, &m->u.ack);
+		ret = deliver_confirm(nl, o, epoch, index, n, &m->u.ack);
 	if (fd >= 0)
 		cpns_wire_close(fd);
 	cpns_nl_close(nl);

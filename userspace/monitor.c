@@ -22,6 +22,8 @@
 struct monitor {
 	uint64_t count;		/* 0: unlimited */
 	uint64_t seen;
+	bool json;		/* -j: each event a JSON object */
+	bool pretty;		/* -p: pretty-printed */
 };
 
 static void print_id(FILE *f, const char *label, const char *id)
@@ -71,21 +73,55 @@ void cpns_event_print(FILE *f, struct nlattr **tb)
 	fprintf(f, "\n");
 }
 
+/*
+ * The same event as one JSON object: "event" and the words of its line
+ * (json_kv()): {"event": "ACCEPTED", "entity": "pne-1", "epoch": 2, ...}.
+ */
+void cpns_event_json(FILE *f, struct nlattr **tb, bool pretty)
+{
+	char line[512] = "", *rest;
+	bool first = true;
+	FILE *mf = fmemopen(line, sizeof(line) - 1, "w");
+
+	if (mf) {
+		cpns_event_print(mf, tb);
+		fclose(mf);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (!line[0] || line[0] == '(') {
+		json_key(f, pretty, &first, "error");
+		json_str(f, "malformed event");
+		json_end(f, pretty, first);
+		return;
+	}
+	rest = line + strcspn(line, " ");
+	if (*rest)
+		*rest++ = '\0';
+	json_key(f, pretty, &first, "event");
+	json_str(f, line);
+	json_kv(f, pretty, &first, rest);
+	json_end(f, pretty, first);
+}
+
 static int on_event(struct nlattr **tb, void *arg)
 {
 	struct monitor *m = arg;
 
-	cpns_event_print(stdout, tb);
+	if (m->json)
+		cpns_event_json(stdout, tb, m->pretty);
+	else
+		cpns_event_print(stdout, tb);
 	m->seen++;
 	return m->count && m->seen >= m->count;
 }
 
 static int usage(FILE *f, const char *name)
 {
-	fprintf(f, "Usage: cpnsctl %s [-c|--count N]\n\n"
+	fprintf(f, "Usage: cpnsctl %s [-c|--count N] [-j|--json] [-p|--pretty]\n\n"
 		"Prints each event of the cpns module as one line, until interrupted\n"
 		"(SIGINT, SIGTERM) or, with --count, after N events.  Events are those of\n"
-		"this network namespace.\n", name);
+		"this network namespace.  -j: one JSON object per event; -p: the same,\n"
+		"pretty-printed.\n", name);
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
@@ -94,8 +130,12 @@ static int monitor_set_opt(void *ctx, int key, const char *name,
 {
 	struct monitor *m = ctx;
 
-	(void)key;
 	(void)name;
+	if (key == 'j' || key == 'p') {
+		m->json = true;
+		m->pretty = m->pretty || key == 'p';
+		return 0;
+	}
 	if (parse_u64(val, 1, UINT64_MAX, &m->count)) {
 		warn("monitor: invalid count: `%s'", val);
 		return -1;
@@ -105,6 +145,8 @@ static int monitor_set_opt(void *ctx, int key, const char *name,
 
 static const struct opt_def monitor_opt_defs[] = {
 	{ "count", 'c', true, 1 },
+	{ "json", 'j', false, 1 },
+	{ "pretty", 'p', false, 1 },
 	{ NULL, 0, false, 0 },
 };
 

@@ -27,6 +27,17 @@ static const struct {
 	{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
 };
 
+const char *role_keyring_str(int32_t spec, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keyrings); i++)
+		if (keyrings[i].spec == spec)
+			return keyrings[i].name;
+	snprintf(buf, len, "%d", spec);
+	return buf;
+}
+
 int role_parse_keyring(const char *s, int32_t *out)
 {
 	uint64_t v;

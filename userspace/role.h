@@ -12,6 +12,8 @@
 
 /* "@u", "@s", "@p", "@t", "@us" or a serial number; -1 (and a message) if bad. */
 int role_parse_keyring(const char *s, int32_t *out);
+/* The name role_parse_keyring() reads for @spec ("@u"), or its serial. */
+const char *role_keyring_str(int32_t spec, char *buf, size_t len);
 /* The wire timeout, from an option string (NULL: $CPNS_TIMEOUT or 10). */
 int role_parse_timeout(const char *s, int *out);
 /* The wall clock, Unix seconds. */

@@ -12,7 +12,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "cpnsctl.h"
 #include "secret.h"
+#include "util.h"
 
 int secret_alloc(struct cpns_secret *s, size_t cap)
 {
@@ -137,7 +139,8 @@ int secret_read(struct cpns_secret *s, const char *path, const char *prompt,
 		return err;
 
 	if (!path) {
-		err = read_tty(s, prompt, max);
+		/* Piped in, it would be ignored for the terminal's: refused. */
+		err = isatty(STDIN_FILENO) ? read_tty(s, prompt, max) : -ENOTTY;
 	} else if (!strcmp(path, "-")) {
 		err = read_all(STDIN_FILENO, s, limit);
 	} else {
@@ -172,4 +175,23 @@ out:
 	if (err)
 		secret_free(s);
 	return err;
+}
+
+int secret_read_told(struct cpns_secret *s, const char *path,
+		     const char *prompt, size_t max, unsigned int flags,
+		     const char *what, const char *opt)
+{
+	int err = secret_read(s, path, prompt, max, flags);
+
+	if (!err)
+		return 0;
+	if (path)
+		warn("%s `%s': %s", what, path, strerror(-err));
+	else if (err == -ENOTTY)
+		warn("%s: standard input is not a terminal: to read the %s from it (a pipe), give %s -",
+		     what, what, opt);
+	else
+		warn("%s: %s", what, strerror(-err));
+	return err == -EMSGSIZE || err == -ENODATA || err == -ENOTTY ?
+	       CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
 }

@@ -45,13 +45,26 @@ int secret_alloc(struct cpns_secret *s, size_t cap);
  *         file is readable by group or others);
  *   @path "-": the whole of stdin;
  *   @path NULL: a line typed on the controlling terminal after @prompt,
- *         with echo off (Ctrl-C cancels).
+ *         with echo off (Ctrl-C cancels); -ENOTTY when standard input
+ *         is not a terminal (a secret piped in is not read unless @path
+ *         is "-", and would otherwise be ignored for the terminal's).
  * Returns 0, or -errno: -ENOENT, -EACCES, ... from the file; -EMSGSIZE
- * longer than @max; -ENODATA empty; -ENXIO no terminal; -ECANCELED
- * cancelled at the prompt.  On error nothing is left in memory.
+ * longer than @max; -ENODATA empty; -ENOTTY see above; -ENXIO no
+ * terminal; -ECANCELED cancelled at the prompt.  On error nothing is left
+ * in memory.
  */
 int secret_read(struct cpns_secret *s, const char *path, const char *prompt,
 		size_t max, unsigned int flags);
+
+/*
+ * secret_read() with its failure told on stderr, naming @what ("password")
+ * and, for -ENOTTY, the option @opt ("--password-file") that reads it
+ * from standard input.  0, or the exit code: CPNSCTL_EXIT_USAGE for a
+ * secret too long, empty or piped without "@opt -", else CPNSCTL_EXIT_IO.
+ */
+int secret_read_told(struct cpns_secret *s, const char *path,
+		     const char *prompt, size_t max, unsigned int flags,
+		     const char *what, const char *opt);
 
 /* Wipe and free; @s is then empty and may be freed again. */
 void secret_free(struct cpns_secret *s);

@@ -211,14 +211,20 @@ int srv_store_open(const char *db, struct store **st)
 {
 	int err = store_open(db, st);
 
-	if (err) {
+	if (!err)
+		return 0;
+	if (err == -ENOENT)
+		warn("store `%s': %s: create it with: cpnsctl server init --db %s",
+		     db, *st && *store_errmsg(*st) ? store_errmsg(*st) :
+		     "no cpns schema", db);
+	else
 		warn("store `%s': %s%s%s", db, strerror(-err),
-		     *st ? ": " : "", *st ? store_errmsg(*st) : "");
-		store_close(*st);
-		*st = NULL;
-		return CPNSCTL_EXIT_IO;
-	}
-	return 0;
+		     *st && *store_errmsg(*st) ? ": " : "",
+		     *st ? store_errmsg(*st) : "");
+	store_close(*st);
+	*st = NULL;
+	return err == -ENOENT || err == -EINVAL || err == -EPROTONOSUPPORT ?
+	       CPNSCTL_EXIT_USAGE : CPNSCTL_EXIT_IO;
 }
 
 void srv_store_warn(struct store *st, const char *what, int err)
@@ -327,15 +333,10 @@ static int seal_user(const struct srv_opts *o, const char *user,
 	if (ret)
 		return ret;
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
-	err = secret_read(&pw, o->password_file, prompt, CPNS_PASSWORD_MAX_LEN,
-			  SECRET_TEXT);
-	if (err) {
-		warn("password%s%s%s: %s", o->password_file ? " `" : "",
-		     o->password_file ? o->password_file : "",
-		     o->password_file ? "'" : "", strerror(-err));
-		ret = err == -EMSGSIZE || err == -ENODATA ? CPNSCTL_EXIT_USAGE :
-		      CPNSCTL_EXIT_IO;
-	} else {
+	ret = secret_read_told(&pw, o->password_file, prompt,
+			       CPNS_PASSWORD_MAX_LEN, SECRET_TEXT, "password",
+			       "--password-file");
+	if (!ret) {
 		struct cpns_srv_seal_user_in in = {
 			.keyring = o->keyring, .master = o->master,
 			.user_id = user, .password = pw.buf,

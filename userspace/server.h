@@ -37,7 +37,12 @@ struct srv_opts {
 
 /* The store of --db into *st: 0, or an exit code (told). */
 int srv_store_connect(const struct srv_opts *o, struct store **st);
-/* store_open() of @db, the failure told on stderr: 0 or CPNSCTL_EXIT_IO. */
+/*
+ * store_open() of @db (never creating it: `server init' does), the
+ * failure told on stderr: 0, CPNSCTL_EXIT_USAGE for a store that is not
+ * there (with how to create it), a bad URI or a schema version this tool
+ * does not serve, else CPNSCTL_EXIT_IO.
+ */
 int srv_store_open(const char *db, struct store **st);
 /* "cpnsctl: store: <what>: <strerror> (<the store's message>)". */
 void srv_store_warn(struct store *st, const char *what, int err);

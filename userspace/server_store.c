@@ -66,18 +66,15 @@ int server_migrate(const struct srv_opts *o)
 {
 	const char *from = o->from, *to = o->to;
 	struct store *src = NULL, *dst = NULL;
-	int err, ret = CPNSCTL_EXIT_IO;
+	int err, ret;
 
-	err = store_open(from, &src);
-	if (err) {
-		say_err(from, src, err);
+	ret = srv_store_open(from, &src);
+	if (ret)
 		goto out;
-	}
-	err = store_open(to, &dst);
-	if (err) {
-		say_err(to, dst, err);
+	ret = srv_store_open(to, &dst);
+	if (ret)
 		goto out;
-	}
+	ret = CPNSCTL_EXIT_IO;
 	printf("copying %s (%s) to %s (%s), sealed records unchanged:\n",
 	       from, store_backend(src), to, store_backend(dst));
 	err = store_migrate(src, dst, report, NULL);
@@ -126,12 +123,9 @@ int server_stats(const struct srv_opts *o)
 	struct store *st = NULL;
 	int err;
 
-	err = store_open(db, &st);
-	if (err) {
-		say_err(db, st, err);
-		store_close(st);
-		return CPNSCTL_EXIT_IO;
-	}
+	err = srv_store_open(db, &st);
+	if (err)
+		return err;
 	if (json)
 		printf("{\"backend\": \"%s\", \"responses\": {", store_backend(st));
 	else

@@ -336,16 +336,22 @@ static int show_set_opt(void *ctx, int key, const char *name, const char *val)
 	return 0;
 }
 
-/* The module's info into @info (which also loads it): 0 or an exit code. */
-static int module_info(struct cpns_info *info)
+/*
+ * The module's info into @info (which also loads it): 0 or an exit code;
+ * *denied when the module is there but the caller may not ask it (EPERM:
+ * no CAP_NET_ADMIN).
+ */
+static int module_info(struct cpns_info *info, bool *denied)
 {
 	struct cpns_nl *nl;
 	int ret = cpns_client_connect(&nl);
 
+	*denied = ret == CPNSCTL_EXIT_PERM;
 	if (ret)
 		return ret;
 	ret = cpns_get_info(nl, info);
 	cpns_nl_close(nl);
+	*denied = ret == -EPERM || ret == -EACCES;
 	return ret ? cpnsctl_exit_errno(ret) : 0;
 }
 
@@ -374,10 +380,17 @@ static void collect_keys(struct walk *w, int32_t only, int32_t *roots)
 	read_proc_keys(w);
 }
 
-static void print_module(const struct cpns_info *info, bool json)
+#define SHOW_DENIED "the module's version and counters need CAP_NET_ADMIN"
+
+static void print_module(const struct cpns_info *info, bool denied, bool json)
 {
 	size_t i;
 
+	if (!info && denied) {
+		printf(json ? "{\"error\": \"" SHOW_DENIED "\"}" :
+		       "module: loaded; " SHOW_DENIED "\n");
+		return;
+	}
 	if (!info) {
 		printf(json ? "null" : "module: unavailable\n");
 		return;
@@ -448,6 +461,7 @@ int show_main(int argc, char *argv[])
 	};
 	struct cpns_info *info = malloc(sizeof(*info));
 	struct walk w = { 0 };
+	bool denied = false;
 	int ret;
 	size_t k;
 
@@ -457,14 +471,14 @@ int show_main(int argc, char *argv[])
 		return usage(ret > 0 ? stdout : stderr, argv[0]);
 	}
 	/* The module's info first: it also loads the module. */
-	ret = info ? module_info(info) : CPNSCTL_EXIT_IO;
+	ret = info ? module_info(info, &denied) : CPNSCTL_EXIT_IO;
 	collect_keys(&w, o.only, roots);
 	if (o.json) {
 		printf("{\"cpnsctl\": ");
 		json_str(stdout, CPNSCTL_VERSION);
 		printf(", \"module\": ");
 	}
-	print_module(ret ? NULL : info, o.json);
+	print_module(ret ? NULL : info, denied, o.json);
 	if (o.json)
 		printf(", \"keys\": [");
 	for (k = 0; k < w.nkeys; k++)

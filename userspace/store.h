@@ -40,9 +40,10 @@
  *
  * The schema is versioned (STORE_SCHEMA_VERSION; SQLite: PRAGMA
  * user_version; PostgreSQL: the table cpns_schema).  store_init() creates
- * it or migrates an older one; store_open() of an SQLite file that does
- * not exist yet creates it too (as always), but a PostgreSQL database
- * must have been made by store_init() (`cpnsctl server init`).
+ * it or migrates an older one, and is the only way to create a store:
+ * store_open() refuses one that is not there (an SQLite file missing or
+ * without the schema, a PostgreSQL database without it) with -ENOENT and
+ * creates nothing (`cpnsctl server init`).
  *
  * Functions returning int return 0 or a negative errno unless stated:
  *   -ENOENT   no such row          -EEXIST   the row exists already
@@ -80,15 +81,17 @@ int store_parse_uri(const char *uri, const struct store_ops **ops,
 		    const char **target);
 
 /*
- * Open the store at @uri.  SQLite: creating the file (mode 0600) and its
- * schema if needed.  -EPROTONOSUPPORT for a schema version other than
- * STORE_SCHEMA_VERSION (an older one: store_init() migrates it), -ENOENT
- * for a PostgreSQL database without the schema.  On an error, *stp may
- * still be set so that store_errmsg() can say why: store_close() it.
+ * Open the store at @uri, never creating it.  -ENOENT for a store that
+ * is not there (store_errmsg(): "no such file", "no cpns schema in this
+ * file", "no cpns schema in this database"), -EPROTONOSUPPORT for a
+ * schema version other than STORE_SCHEMA_VERSION (an older one:
+ * store_init() migrates it).  On an error, *stp may still be set so that
+ * store_errmsg() can say why: store_close() it.
  */
 int store_open(const char *uri, struct store **stp);
 /*
- * Open the store at @uri, creating its schema or migrating it to
+ * Open the store at @uri, creating it (SQLite: the file, mode 0600) and
+ * its schema, or migrating it to
  * STORE_SCHEMA_VERSION, in one transaction; *from: the version found (0:
  * none).  Version 1 is refused as by store_open().
  */

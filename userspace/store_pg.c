@@ -337,7 +337,7 @@ static int check_version(struct store *st, int64_t v, bool init)
 {
 	if (!v && !init) {
 		snprintf(st->err, sizeof(st->err),
-			 "no cpns schema in this database: `cpnsctl server init --db URI' creates it");
+			 "no cpns schema in this database");
 		return -ENOENT;
 	}
 	if (v == 1) {

@@ -178,13 +178,17 @@ static int schema_step(struct store *st, int64_t to)
 
 static int check_version(struct store *st, int64_t v, bool init)
 {
+	if (!v && !init) {
+		snprintf(st->err, sizeof(st->err), "no cpns schema in this file");
+		return -ENOENT;
+	}
 	if (v == 1) {
 		snprintf(st->err, sizeof(st->err),
 			 "database schema version 1 keeps owners and epochs unsealed: "
 			 "create a new store and import the list again");
 		return -EPROTONOSUPPORT;
 	}
-	if (v > STORE_SCHEMA_VERSION || (!init && v && v < STORE_SCHEMA_VERSION)) {
+	if (v > STORE_SCHEMA_VERSION || (!init && v < STORE_SCHEMA_VERSION)) {
 		snprintf(st->err, sizeof(st->err),
 			 "database schema version %lld, this cpnsctl knows %d%s",
 			 (long long)v, STORE_SCHEMA_VERSION,
@@ -211,10 +215,16 @@ static int sq_open(struct store *st, const char *path, bool init)
 	int64_t v = 0;
 	int rc, fd;
 
-	/* The file is created private; SQLite's WAL files inherit this mode. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	/*
+	 * Only store_init() creates the file, private (SQLite's WAL files
+	 * inherit its mode): a mistyped path is refused, not a new store.
+	 */
+	fd = open(path, O_RDWR | O_CLOEXEC | (init ? O_CREAT : 0), 0600);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			snprintf(st->err, sizeof(st->err), "no such file");
 		return -errno;
+	}
 	close(fd);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_FULLMUTEX, NULL);
@@ -222,6 +232,14 @@ static int sq_open(struct store *st, const char *path, bool init)
 	if (rc != SQLITE_OK)
 		return db ? sql_err(st, rc) : -ENOMEM;
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* A file that is not a store is refused before anything is written. */
+	if (!init) {
+		rc = user_version(st, &v);
+		if (!rc)
+			rc = check_version(st, v, init);
+		if (rc)
+			return rc;
+	}
 	rc = exec(st, "PRAGMA journal_mode = WAL");
 	if (!rc)
 		rc = exec(st, "PRAGMA synchronous = FULL");
@@ -229,18 +247,7 @@ static int sq_open(struct store *st, const char *path, bool init)
 		rc = exec(st, "PRAGMA foreign_keys = ON");
 	if (!rc)
 		rc = exec(st, "PRAGMA secure_delete = ON");
-	if (rc)
-		return rc;
-	rc = sq_begin(st);
-	if (rc)
-		return rc;
-	rc = user_version(st, &v);
-	if (!rc)
-		rc = check_version(st, v, init);
-	/* A new file gets the schema now, unless store_init() will make it. */
-	if (!rc && v == 0 && !init)
-		rc = upgrade(st, 0);
-	return store_tx_end(st, true, rc);
+	return rc;
 }
 
 static int sq_init(struct store *st, int64_t *from)

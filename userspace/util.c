@@ -176,3 +176,93 @@ void json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+void json_key(FILE *f, bool pretty, bool *first, const char *key)
+{
+	if (*first)
+		fputs(pretty ? "{\n    " : "{", f);
+	else
+		fputs(pretty ? ",\n    " : ", ", f);
+	*first = false;
+	json_str(f, key);
+	fputs(": ", f);
+}
+
+/* The members json_kv() writes as numbers and as booleans, by name. */
+static const char *const json_number_keys[] = {
+	"epoch", "index", "n", "key", "psk_key", "delivered", "grace",
+	"devices_released", "uid", "count",
+};
+static const char *const json_bool_keys[] = {
+	"verified", "stored", "confirmed",
+};
+
+static bool json_key_in(const char *key, const char *const *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+static bool json_is_int(const char *v)
+{
+	if (*v == '-')
+		v++;
+	return *v && strspn(v, "0123456789") == strlen(v) &&
+	       (v[0] != '0' || !v[1]);
+}
+
+static void json_value(FILE *f, const char *key, const char *v)
+{
+	if (!strcmp(v, "-"))
+		fputs("null", f);
+	else if (json_key_in(key, json_number_keys,
+			     ARRAY_SIZE(json_number_keys)) && json_is_int(v))
+		fputs(v, f);
+	else if (json_key_in(key, json_bool_keys, ARRAY_SIZE(json_bool_keys)) &&
+		 (!strcmp(v, "true") || !strcmp(v, "false")))
+		fputs(v, f);
+	else
+		json_str(f, v);
+}
+
+void json_kv(FILE *f, bool pretty, bool *first, const char *kv)
+{
+	const char *p = kv, *end, *eq;
+	char word[256];
+	size_t len;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if (!*p)
+			break;
+		end = p + strcspn(p, " ");
+		len = (size_t)(end - p);
+		if (len >= sizeof(word))
+			len = sizeof(word) - 1;
+		memcpy(word, p, len);
+		word[len] = '\0';
+		p = end;
+		eq = strchr(word, '=');
+		if (!eq) {
+			json_key(f, pretty, first, word);
+			fputs("true", f);
+			continue;
+		}
+		word[eq - word] = '\0';
+		json_key(f, pretty, first, word);
+		json_value(f, word, eq + 1);
+	}
+}
+
+void json_end(FILE *f, bool pretty, bool first)
+{
+	if (first)
+		fputs("{}\n", f);
+	else
+		fputs(pretty ? "\n}\n" : "}\n", f);
+	fflush(f);
+}

@@ -58,4 +58,20 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Write @s as a JSON string, quotes included, escaping as needed. */
 void json_str(FILE *f, const char *s);
 
+/*
+ * The one writer of cpnsctl's one-line JSON objects (-j; -p pretty, one
+ * member a line as ip -j -p): *first true before the first member.
+ *   json_key()  `"key": ' (opening the object before the first member);
+ *   json_kv()   the words of @kv as members: "key=value" null for "-",
+ *               a number for the keys that are counts (epoch, index, n,
+ *               key, delivered, ...: json_number_keys), true/false for
+ *               verified, stored, confirmed, else a string (so an
+ *               identifier is always a string); a word without '=' is
+ *               "word": true.  These are the same words as the text line;
+ *   json_end()  closes the object, a newline, and flushes @f.
+ */
+void json_key(FILE *f, bool pretty, bool *first, const char *key);
+void json_kv(FILE *f, bool pretty, bool *first, const char *kv);
+void json_end(FILE *f, bool pretty, bool first);
+
 #endif /* CPNS_UTIL_H */

@@ -27,7 +27,8 @@ for k in $(seq $C); do
 	[ "$(assign $((1 + k % 2)) 1 alice b-$k --claim-code-file "$D/claim")" = OK ] ||
 		{ echo "# cpns bench cluster: FAILED: claim of b-$k"; exit 1; }
 done
-cpnsctl server migrate --from "$PG_URI" --to "sqlite:$D/copy.db" >"$D/mig" 2>&1 ||
+cpnsctl server init --db "sqlite:$D/copy.db" >"$D/mig" 2>&1 &&
+	cpnsctl server migrate --from "$PG_URI" --to "sqlite:$D/copy.db" >>"$D/mig" 2>&1 ||
 	{ sed 's/^/#   /' "$D/mig"; exit 1; }
 (ip netns exec s1 setsid bash -c '
 	keyctl session - bash -c "

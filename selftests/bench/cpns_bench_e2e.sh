@@ -53,6 +53,7 @@ setup() {
 	done
 	chown "${TOPO_UID[server]}:${TOPO_UID[server]}" "$f"
 	chmod 0600 "$f"
+	on_q server cpnsctl server init --db "$DB" >/dev/null || return 1
 	on_q server cpnsctl server import "$f" --db "$DB" >/dev/null || return 1
 	rm -f "$f" "$TOPO_DIR/tk.bin"
 	head -c 32 /dev/urandom >"$TOPO_DIR/psk.bin"

@@ -124,6 +124,7 @@ setup() {
 		echo "pne-$e $(od -An -tx1 -v "$TOPO_DIR/tk$e.bin" | tr -d ' \n') CLAIM-CODE-000$e"
 	done | node_file server list)
 	LIST=$f
+	on server cpnsctl server init --db "$DB" >/dev/null || return 1
 	on server cpnsctl server import "$f" --db "$DB" >/dev/null || return 1
 	for e in 1 2 3; do
 		on pne keyctl padd cpns tk:pne-$e @u <"$TOPO_DIR/tk$e.bin" >/dev/null || return 1

@@ -193,6 +193,7 @@ provision() {
 	head -c 32 /dev/urandom >"$LOG/psk"
 	head -c 20 /dev/urandom >"$LOG/tk"
 	echo "pne-1 $(od -An -tx1 -v "$LOG/tk" | tr -d ' \n') CLAIM-CODE-0001" >"$LOG/list"
+	on srv cpnsctl server init --db $M/srv/cpns.db >/dev/null || why "server init"
 	on srv cpnsctl server import "$LOG/list" --db $M/srv/cpns.db --keyring "$(ring srv)" >/dev/null ||
 		why "server import"
 	out=$(on srv cpnsctl server add-gw gw-1 --db $M/srv/cpns.db --psk-file "$LOG/psk" \

@@ -80,6 +80,23 @@ roles_enabled() {
 		enabled_is cpns-pne.service disabled
 }
 journal_has() { journalctl -b -u "$1" --no-pager -o cat | grep -E -- "$2"; }
+# cpns-server.service on a store `server init' has not made: it exits 2
+# naming the store and how to create it, is not restarted (exit 2 is a
+# configuration error: RestartPreventExitStatus=2), and creates nothing.
+server_refuses_missing_store() {
+	local db=/var/lib/cpns/server.db i
+	systemctl start cpns-server.service
+	for i in $(seq 60); do
+		[ "$(systemctl is-failed cpns-server.service)" = failed ] && break
+		sleep 1
+	done
+	systemctl status --no-pager cpns-server.service
+	[ "$(systemctl is-failed cpns-server.service)" = failed ] &&
+		[ "$(systemctl show -P ExecMainStatus cpns-server.service)" = 2 ] &&
+		[ "$(systemctl show -P NRestarts cpns-server.service)" = 0 ] &&
+		journal_has cpns-server.service "^cpnsctl: store \`$db': no such file: create it with: cpnsctl server init --db $db\$" &&
+		gone "$db" && systemctl reset-failed cpns-server.service
+}
 no_secret_in_journal() {
 	local s
 	for s in "$@"; do
@@ -116,7 +133,10 @@ phase1() {
 	fi
 	check "the module is loaded (key type cpns)" sh -c 'grep -q "^cpns " /proc/modules'
 
-	# The CPNS Server's store, from cpns.conf's [server] db.
+	# The CPNS Server's store, from cpns.conf's [server] db: made by
+	# `server init' only.
+	check "cpns-server.service before server init: exit 2, not restarted, the journal says how to create the store" \
+		server_refuses_missing_store
 	head -c 32 /dev/urandom >"$STATE/master.bin"
 	head -c 32 /dev/urandom >"$STATE/tk1.bin"
 	head -c 32 /dev/urandom >"$STATE/tk2.bin"
@@ -125,8 +145,9 @@ phase1() {
 	TK2=$(od -An -tx1 -v "$STATE/tk2.bin" | tr -d ' \n')
 	PSKX=$(od -An -tx1 -v "$STATE/psk.bin" | tr -d ' \n')
 	printf '%s\n' "$TK1" "$TK2" "$PSKX" >"$STATE/secrets"
-	check "server: master:store, import, add-gw, add-user (db from cpns.conf)" sh -ec "
+	check "server: master:store, server init, import, add-gw, add-user (db from cpns.conf)" sh -ec "
 		keyctl padd cpns master:store @u <$STATE/master.bin >/dev/null
+		cpnsctl server init
 		printf '%s %s %s\n%s %s %s\n' $ENTITY $TK1 $CLAIM $ENTITY2 $TK2 $CLAIM2 >$STATE/list
 		cpnsctl server import $STATE/list
 		cpnsctl server add-gw $GW_ID --psk-file - <$STATE/psk.bin
@@ -148,6 +169,15 @@ phase1() {
 	check "cpns-pne.service is active" active cpns-pne.service
 	check "the server listens on its default port 4710, the PNE on 4711" \
 		sh -c 'ss -Hltn | grep -q ":4710 " && ss -Hltn | grep -q ":4711 "'
+	check "cpns-server@b.service (/etc/cpns/b.conf: the same store, port 4712) is active and listens on 4712" sh -ec '
+		printf "[server]\ndb = /var/lib/cpns/server.db\n[server run]\nlisten = [::]:4712\n" >/etc/cpns/b.conf
+		systemctl start cpns-server@b.service
+		sleep 2
+		systemctl status --no-pager cpns-server@b.service
+		[ "$(systemctl is-active cpns-server@b.service)" = active ]
+		ss -Hltn | grep -q ":4712 "
+		systemctl stop cpns-server@b.service
+		rm /etc/cpns/b.conf'
 
 	check "gw assign $ENTITY from the server at $ADDR:4710" sh -ec "
 		printf '%s' '$CLAIM' >$STATE/claim

@@ -20,8 +20,11 @@ static struct nl_msg *event(int type)
 	return msg;
 }
 
-/* The line cpns_event_print() writes for @msg, or "(bad)". */
-static char *line(struct nl_msg *msg)
+/*
+ * What cpns_event_print() (@json 0), cpns_event_json() (1) or the same
+ * pretty-printed (2) writes for @msg, or "(bad)".
+ */
+static char *out(struct nl_msg *msg, int json)
 {
 	struct nlattr *tb[CPNS_A_MAX + 1];
 	char *buf = NULL;
@@ -33,26 +36,31 @@ static char *line(struct nl_msg *msg)
 		return strdup("(bad)");
 	}
 	f = open_memstream(&buf, &len);
-	cpns_event_print(f, tb);
+	if (json)
+		cpns_event_json(f, tb, json == 2);
+	else
+		cpns_event_print(f, tb);
 	fclose(f);
 	nlmsg_free(msg);
 	return buf;
 }
 
-#define CHECK_LINE(msg, want, name) do {				\
-	char *__l = line(msg);						\
+#define line(msg) out(msg, 0)
+#define CHECK_OUT(msg, json, want, name) do {				\
+	char *__l = out(msg, json);					\
 	KTAP_CHECK(!strcmp(__l, want), "%s", name);			\
 	if (strcmp(__l, want))						\
 		printf("# got:  %s# want: %s", __l, want);		\
 	free(__l);							\
 } while (0)
+#define CHECK_LINE(msg, want, name) CHECK_OUT(msg, 0, want, name)
 
 int main(void)
 {
 	uint8_t chain[CPNS_CHAIN_ID_LEN];
 	struct nl_msg *m;
 
-	KTAP_BEGIN(6);
+	KTAP_BEGIN(9);
 	memset(chain, 0xab, sizeof(chain));
 
 	m = event(CPNS_EVENT_RESPONSE);
@@ -89,6 +97,37 @@ int main(void)
 	nla_put_u8(m, CPNS_A_CODE, CPNS_REJECT_LINK);
 	CHECK_LINE(m, "REJECTED entity=pne-1 epoch=1 index=3 code=REJECT_LINK\n",
 		   "rejected, with its code");
+
+	m = event(CPNS_EVENT_RESPONSE);
+	nla_put(m, CPNS_A_GW_ID, 3, "gw1");
+	nla_put(m, CPNS_A_USER_ID, 5, "alice");
+	nla_put(m, CPNS_A_ENTITY_ID, 5, "pne-1");
+	nla_put_u8(m, CPNS_A_STATUS, CPNS_STALE);
+	CHECK_OUT(m, 1, "{\"event\": \"RESPONSE\", \"entity\": \"pne-1\", \"gw\": \"gw1\", "
+		  "\"user\": \"alice\", \"status\": \"STALE\", \"unverified\": true}\n",
+		  "-j: unverified response, its flag true");
+
+	m = event(CPNS_EVENT_ACCEPTED);
+	nla_put(m, CPNS_A_ENTITY_ID, 4, "0001");
+	nla_put(m, CPNS_A_CHAIN_ID, sizeof(chain), chain);
+	nla_put_u32(m, CPNS_A_EPOCH, 2);
+	nla_put_u16(m, CPNS_A_INDEX, 1);
+	nla_put_u16(m, CPNS_A_N, 100);
+	nla_put_u8(m, CPNS_A_ACCEPT_KIND, CPNS_ACCEPT_NEW_EPOCH);
+	nla_put_s32(m, CPNS_A_KEY_SERIAL, 123456);
+	CHECK_OUT(m, 1, "{\"event\": \"ACCEPTED\", \"entity\": \"0001\", \"epoch\": 2, "
+		  "\"index\": 1, \"n\": 100, \"kind\": \"NEW_EPOCH\", "
+		  "\"chain\": \"abababababababababababababababab\", \"key\": 123456}\n",
+		  "-j: counts are numbers, an all-digit EntityID and the chain id strings");
+
+	m = event(CPNS_EVENT_REJECTED);
+	nla_put(m, CPNS_A_ENTITY_ID, 5, "pne-1");
+	nla_put_u32(m, CPNS_A_EPOCH, 1);
+	nla_put_u16(m, CPNS_A_INDEX, 3);
+	nla_put_u8(m, CPNS_A_CODE, CPNS_REJECT_LINK);
+	CHECK_OUT(m, 2, "{\n    \"event\": \"REJECTED\",\n    \"entity\": \"pne-1\",\n"
+		  "    \"epoch\": 1,\n    \"index\": 3,\n    \"code\": \"REJECT_LINK\"\n}\n",
+		  "-p: one member a line");
 
 	m = event(77);
 	nla_put_u8(m, CPNS_A_CODE, 99);

@@ -4,7 +4,9 @@
  * gw and pne): `--opt=VALUE' is `--opt VALUE', options and arguments in
  * any order, and every usage error refused with its message and exit
  * code 2 (cpnsctl.8, EXIT STATUS) before anything is done.  Only the
- * paths that need no module run here: `server list' on a fresh store.
+ * paths that need no module run here: a store that `server init' has not
+ * created refused by `server list' and `server run', then `server list'
+ * on a fresh store.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,18 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cpnsctl.h"
 #include "ktap.h"
 
 static char err_text[1024];
+static char out_text[1024];	/* its stdout */
 static char err_line[1024];	/* the same on one line, for a test's name */
 
-/* Run @main on the NULL-terminated words; its stderr into err_text, its stdout dropped. */
+/* Run @main on the NULL-terminated words; its stderr into err_text, its stdout into out_text. */
 static int run(int (*main_fn)(int, char **), ...)
 {
 	char *argv[16];
-	int argc = 0, rc, saved, saved_out, fd, null;
+	int argc = 0, rc, saved, saved_out, fd, out;
 	va_list ap;
 	ssize_t n;
 
@@ -38,11 +42,11 @@ static int run(int (*main_fn)(int, char **), ...)
 	fflush(stdout);
 	fflush(stderr);
 	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
-	null = open("/dev/null", O_WRONLY);
+	out = open("/tmp", O_TMPFILE | O_RDWR, 0600);
 	saved = dup(2);
 	saved_out = dup(1);
 	dup2(fd, 2);
-	dup2(null, 1);
+	dup2(out, 1);
 	rc = main_fn(argc, argv);
 	fflush(stderr);
 	fflush(stdout);
@@ -50,7 +54,9 @@ static int run(int (*main_fn)(int, char **), ...)
 	dup2(saved_out, 1);
 	close(saved);
 	close(saved_out);
-	close(null);
+	n = pread(out, out_text, sizeof(out_text) - 1, 0);
+	out_text[n > 0 ? n : 0] = '\0';
+	close(out);
 	n = pread(fd, err_text, sizeof(err_text) - 1, 0);
 	err_text[n > 0 ? n : 0] = '\0';
 	close(fd);
@@ -70,10 +76,31 @@ int main(void)
 	char db[] = "/tmp/cpns-test-opts-XXXXXX", dbopt[64];
 	int fd = mkstemp(db), rc;
 
-	KTAP_BEGIN(15);
+	char want[256];
+	struct stat sb;
+
+	KTAP_BEGIN(20);
 	close(fd);
-	unlink(db);	/* the store creates it */
+	unlink(db);	/* `server init' creates it, nothing else */
 	snprintf(dbopt, sizeof(dbopt), "--db=%s", db);
+	snprintf(want, sizeof(want),
+		 "cpnsctl: store `%s': no such file: create it with: cpnsctl server init --db %s\n",
+		 db, db);
+
+	rc = run(server_main, "server", "list", dbopt, NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE && !strcmp(err_text, want) &&
+		   stat(db, &sb) == -1 && errno == ENOENT,
+		   "server list --db MISSING: refused, exit %d, nothing created: %s",
+		   rc, err_line);
+	rc = run(server_main, "server", "run", "--listen", "127.0.0.1:1", dbopt,
+		 NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE && !strcmp(err_text, want) &&
+		   stat(db, &sb) == -1 && errno == ENOENT,
+		   "server run --db MISSING: refused, exit %d, nothing created: %s",
+		   rc, err_line);
+	rc = run(server_main, "server", "init", dbopt, NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_OK && !err_text[0] && stat(db, &sb) == 0,
+		   "server init --db FILE: created, exit %d: %s", rc, err_line);
 
 	rc = run(server_main, "server", "list", dbopt, NULL);
 	KTAP_CHECK(rc == CPNSCTL_EXIT_OK && !err_text[0],
@@ -140,6 +167,15 @@ int main(void)
 	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
 		   said("cpnsctl: Invalid --max-per-source: `0' (1..4096)\n"),
 		   "pne listen --max-per-source 0: refused, exit %d: %s", rc, err_line);
+	/* No module on this host: -j still says which version this is. */
+	rc = run(version_main, "version", "-j", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_UNAVAILABLE &&
+		   !strcmp(out_text, "{\"cpnsctl\": \"" CPNSCTL_VERSION "\", \"module\": null, \"profile\": null}\n"),
+		   "version -j without the module: exit %d", rc);
+	rc = run(version_main, "version", "-p", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_UNAVAILABLE &&
+		   !strcmp(out_text, "{\n    \"cpnsctl\": \"" CPNSCTL_VERSION "\",\n    \"module\": null,\n    \"profile\": null\n}\n"),
+		   "version -p without the module: exit %d", rc);
 	unlink(db);
 	return KTAP_END();
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cpnsctl.h"
 #include "secret.h"
 #include "ktap.h"
 
@@ -48,6 +49,41 @@ static int from_stdin(struct cpns_secret *s, const char *data, size_t len,
 	return err;
 }
 
+/*
+ * secret_read_told(s, NULL, ...) (the terminal) with "pw\n" piped on
+ * stdin: its exit code, its stderr into @err, and what is left unread in
+ * the pipe into @left.
+ */
+static int piped_without_dash(struct cpns_secret *s, char *err, size_t errlen,
+			      char *left, size_t leftlen)
+{
+	int p[2], saved_in, saved_err, fd, ret;
+	ssize_t n;
+
+	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0 || pipe(p) || write(p[1], "pw\n", 3) != 3)
+		abort();
+	close(p[1]);
+	saved_in = dup(STDIN_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(p[0], STDIN_FILENO);
+	dup2(fd, STDERR_FILENO);
+	ret = secret_read_told(s, NULL, "Password: ", 64, SECRET_TEXT,
+			       "password", "--password-file");
+	fflush(stderr);
+	dup2(saved_in, STDIN_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_in);
+	close(saved_err);
+	n = pread(fd, err, errlen - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(fd);
+	n = read(p[0], left, leftlen - 1);
+	left[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	return ret;
+}
+
 int main(void)
 {
 	struct cpns_secret s = { 0 };
@@ -55,7 +91,9 @@ int main(void)
 	char big[40];
 	int err, i;
 
-	KTAP_BEGIN(12);
+	char msg[256], left[16];
+
+	KTAP_BEGIN(13);
 	if (!mkdtemp(dir))
 		abort();
 
@@ -102,6 +140,14 @@ int main(void)
 	err = secret_read(&s, file("loose", "pw\n", 3, 0644), NULL, 64, SECRET_TEXT);
 	KTAP_CHECK(!err && s.len == 2, "group/world-readable file still read (with a warning)");
 	secret_free(&s);
+
+	err = piped_without_dash(&s, msg, sizeof(msg), left, sizeof(left));
+	KTAP_CHECK(err == CPNSCTL_EXIT_USAGE && !s.buf &&
+		   !strcmp(msg, "cpnsctl: password: standard input is not a terminal: "
+			   "to read the password from it (a pipe), give --password-file -\n") &&
+		   !strcmp(left, "pw\n"),
+		   "a secret piped without \"-\": refused (exit %d), saying to give \"-\", the pipe unread",
+		   err);
 
 	err = secret_alloc(&s, 100);
 	KTAP_CHECK(!err && s.cap >= 100 && s.cap % 4096 == 0 && !s.len,

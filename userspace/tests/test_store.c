@@ -10,6 +10,7 @@
  * are SQLite's only and say SKIP there.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,52 @@ static void test_schema_version(struct store **stp)
 	ktap_result(ok, "schema_version_and_garbage_refused");
 }
 
+/*
+ * Only store_init() creates a store: store_open() of a store that is not
+ * there is -ENOENT with the reason, and leaves nothing behind (SQLite: no
+ * file made, an empty file not written to; PostgreSQL: no schema made).
+ */
+static void test_open_creates_nothing(void)
+{
+	char empty[300];
+	struct store *st = NULL;
+	struct stat sb;
+	int64_t from = -1;
+	bool ok = true;
+	int fd;
+
+	CHECK(store_open(uri, &st) == -ENOENT);
+	CHECK(st && !strcmp(store_errmsg(st), pg ?
+			    "no cpns schema in this database" : "no such file"));
+	store_close(st);
+	st = NULL;
+	/* Refused again: the first refusal created nothing. */
+	CHECK(store_open(uri, &st) == -ENOENT);
+	store_close(st);
+	st = NULL;
+	if (!pg) {
+		CHECK(stat(path, &sb) == -1 && errno == ENOENT);
+		snprintf(empty, sizeof(empty), "%s/empty.db", dir);
+		fd = open(empty, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		CHECK(store_open(empty, &st) == -ENOENT);
+		CHECK(st && !strcmp(store_errmsg(st), "no cpns schema in this file"));
+		store_close(st);
+		st = NULL;
+		CHECK(stat(empty, &sb) == 0 && sb.st_size == 0);
+		/* server init makes a store of it. */
+		CHECK(store_init(empty, &st, &from) == 0 && from == 0);
+		store_close(st);
+		st = NULL;
+		CHECK(store_open(empty, &st) == 0);
+		store_close(st);
+		unlink(empty);
+	}
+	ktap_result(ok, "open_refuses_missing_store_and_creates_nothing");
+}
+
 /* Version 2 (no counters) migrates to 3, keeping every row. */
 static void test_schema_migration(void)
 {
@@ -435,7 +482,7 @@ static void test_schema_migration(void)
 		return;
 	}
 	snprintf(p2, sizeof(p2), "%s/v2.db", dir);
-	CHECK(store_open(p2, &st) == 0);
+	CHECK(store_init(p2, &st, &from) == 0 && from == 0);
 	CHECK(store_import(st, &(struct store_import_entry){
 				"pne:v2", (const uint8_t *)"ERV2", 4 }, 1, NOW,
 			   NULL) == 0);
@@ -561,7 +608,7 @@ static void test_migrate(struct store *st)
 	bool ok = true;
 
 	snprintf(p2, sizeof(p2), "sqlite:%s/copy.db", dir);
-	CHECK(store_open(p2, &dst) == 0);
+	CHECK(store_init(p2, &dst, NULL) == 0);
 	CHECK(dst && store_migrate(st, dst, mig_cb, &mc) == 0);
 	CHECK(mc.tables == 7 && mc.rows > 10);
 	CHECK(dst && store_get_entity(st, "pne:public-0001", &a) == 0 &&
@@ -591,7 +638,9 @@ static void test_migrate(struct store *st)
 	snprintf(p2, sizeof(p2), "%s/copy.db", dir);
 	CHECK(store_open(p2, &dst) == 0);
 	snprintf(p2, sizeof(p2), "%s/copy2.db", dir);
-	CHECK(store_open(p2, &again) == 0);
+	CHECK(store_open(p2, &again) == -ENOENT);
+	store_close(again);
+	CHECK(store_init(p2, &again, NULL) == 0);
 	CHECK(dst && again && store_migrate(dst, again, NULL, NULL) == 0);
 	CHECK(again && store_get_entity(again, "pne:public-0001", &b) == 0 &&
 	      a.record_len == b.record_len &&
@@ -773,19 +822,12 @@ int main(void)
 	if (env && *env) {
 		uri = env;
 		pg = true;
-		rc = store_open(uri, &st);
-		/* An empty database: no schema until store_init(). */
-		ktap_result(rc == -ENOENT, "pg_no_schema_until_init");
-		store_close(st);
-		st = NULL;
-		rc = store_init(uri, &st, &from);
-		ktap_result(!rc && from == 0, "pg_init_creates");
-		store_close(st);
-		st = NULL;
-	} else {
-		KTAP_SKIP("pg_no_schema_until_init (PostgreSQL only)");
-		KTAP_SKIP("pg_init_creates (PostgreSQL only)");
 	}
+	test_open_creates_nothing();
+	rc = store_init(uri, &st, &from);
+	ktap_result(!rc && from == 0, "init_creates");
+	store_close(st);
+	st = NULL;
 	rc = store_open(uri, &st);
 	if (rc) {
 		printf("Bail out! store_open: %s (%s)\n", strerror(-rc),
