@@ -8,7 +8,7 @@
  *   pne reset   the operator's factory reset: drop the held euk:<EntityID>
  *               (CPNS_CMD_PNE_RESET, CAP_SYS_ADMIN), logged by the kernel
  *
- * Several connections at once, each in its own process (listener.c), at
+ * Several connections at once, each in a worker process (listener.c), at
  * most --max-conns and --max-per-source from one address: a slow or
  * silent peer holds only its own connection until its deadline.  The
  * kernel serialises the accepts themselves (CPNS_CMD_PNE_ACCEPT opens,
@@ -49,6 +49,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
+"                          [--workers N]\n"
 "       cpnsctl pne reset ENTITY\n"
 "       cpnsctl pne show [ENTITY] [-j]\n"
 "\n"
@@ -58,10 +59,11 @@ static int usage(FILE *f)
 "euk:ENTITY, held in the module's store of this network namespace.  Each\n"
 "outcome is printed by its profile name.  --count N exits after N\n"
 "deliveries have been answered; SIGTERM/SIGINT stop it.\n"
-"Each connection is served in its own process, at most --max-conns (16) at\n"
-"once and --max-per-source (4) from one address (IPv6: the first\n"
-"--source-prefix6 (128) bits), others answered ERROR BUSY; a frame's header\n"
-"within --header-timeout (2) seconds.\n"
+"At most --max-conns (16) connections at once and --max-per-source (4) from\n"
+"one address (IPv6: the first --source-prefix6 (128) bits), others answered\n"
+"ERROR BUSY; a frame's header within --header-timeout (2) seconds.  Each\n"
+"connection is served by one of --workers (the CPU count) long-lived\n"
+"processes, or by one of its own when all are busy (0: always).\n"
 "\n"
 "reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
 "judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
@@ -127,7 +129,17 @@ struct pne_opts {
 	struct pne_ctx ctx;
 };
 
-/* One connection, in its own process: PNE_ANSWERED or PNE_NOT_ANSWERED. */
+/* A worker's netlink socket, kept from one connection to the next. */
+static struct cpns_nl *pne_nl;
+
+static void pne_cleanup(void *arg)
+{
+	(void)arg;
+	cpns_nl_close(pne_nl);
+	pne_nl = NULL;
+}
+
+/* One connection, in a worker: PNE_ANSWERED or PNE_NOT_ANSWERED. */
 static int pne_conn(int fd, const char *peer, void *arg)
 {
 	const struct pne_ctx *c = arg;
@@ -137,7 +149,6 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		.timeout_s = c->timeout,
 	};
 	struct cpns_wire_msg *m, *ack;
-	struct cpns_nl *nl = NULL;
 	char log[200] = "";
 	int err, werr;
 
@@ -153,13 +164,15 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		err = -EPROTO;
 		goto out;
 	}
-	if (cpns_nl_open(&nl)) {
+	if (!pne_nl && cpns_nl_open(&pne_nl)) {
 		snprintf(log, sizeof(log), "cpns module unavailable");
 		werr = CPNS_WERR_INTERNAL;
 	} else {
-		werr = pne_judge(nl, c->keyring, &m->u.del, ack, log,
+		werr = pne_judge(pne_nl, c->keyring, &m->u.del, ack, log,
 				 sizeof(log)) ? 0 : CPNS_WERR_INTERNAL;
 	}
+	if (werr)
+		pne_cleanup(NULL);	/* the next connection starts afresh */
 	printf("%s: DELIVERY entity=", peer);
 	role_print_id(stdout, m->u.del.entity_id, m->u.del.entity_id_len);
 	printf(" E=%u i=%u n=%u -> %s\n", m->u.del.epoch, m->u.del.index,
@@ -176,7 +189,6 @@ out:
 		explicit_bzero(ack, sizeof(*ack));
 	free(m);
 	free(ack);
-	cpns_nl_close(nl);
 	cpns_wire_close(fd);
 	return err ? PNE_NOT_ANSWERED : PNE_ANSWERED;
 }
@@ -194,7 +206,8 @@ static bool pne_conn_done(int status, void *arg)
 static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 {
 	struct cpns_listener l = {
-		.serve = pne_conn, .done = pne_conn_done, .arg = c,
+		.serve = pne_conn, .cleanup = pne_cleanup,
+		.done = pne_conn_done, .arg = c,
 	};
 	struct cpns_nl *nl;
 	char addr[80];
@@ -209,11 +222,12 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 	if (ret)
 		return ret;
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
-	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address)\n",
+	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address, %u workers)\n",
 	       addr, c->timeout,
 	       c->limits.header_timeout < c->timeout ?
 	       c->limits.header_timeout : c->timeout,
-	       c->limits.max_conns, c->limits.max_per_source);
+	       c->limits.max_conns, c->limits.max_per_source,
+	       c->limits.workers);
 
 	l.limits = c->limits;
 	ret = CPNSCTL_EXIT_OK;
@@ -280,6 +294,7 @@ static const struct opt_def pne_opt_defs[] = {
 	{ "max-conns", OPT_LIMIT, true, PNE_LISTEN },
 	{ "max-per-source", OPT_LIMIT, true, PNE_LISTEN },
 	{ "source-prefix6", OPT_LIMIT, true, PNE_LISTEN },
+	{ "workers", OPT_LIMIT, true, PNE_LISTEN },
 	{ NULL, 0, false, 0 },
 };
 

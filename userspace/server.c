@@ -45,7 +45,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl server run --listen ADDR:PORT --db URI [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
 "                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
-"                          [--source-prefix6 LEN]\n"
+"                          [--source-prefix6 LEN] [--workers N]\n"
 "       cpnsctl server add-gw GWID --db URI [--psk-file FILE|-] [--keyring KEYRING]\n"
 "       cpnsctl server add-user USER --db URI [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
@@ -65,10 +65,12 @@ static int usage(FILE *f)
 "KEYRING (default @u); PSK1 of each GW is the key psk:GWID there.\n"
 "\n"
 "  run       serve Key Assignment Requests on ADDR:PORT until SIGTERM/SIGINT;\n"
-"            each connection in its own process, at most --max-conns (256) at\n"
-"            once and --max-per-source (32) from one address (IPv6: one\n"
-"            --source-prefix6 (/64) network), others answered ERROR BUSY; a\n"
-"            frame's header within --header-timeout (2) seconds\n"
+"            at most --max-conns (256) connections at once and --max-per-source\n"
+"            (32) from one address (IPv6: one --source-prefix6 (/64) network),\n"
+"            others answered ERROR BUSY; a frame's header within\n"
+"            --header-timeout (2) seconds; each connection served by one of\n"
+"            --workers (the CPU count) long-lived processes, or by one of its\n"
+"            own when all are busy (0: always)\n"
 "  add-gw    record GWID; with --psk-file, load its 32-byte PSK1 (raw bytes,\n"
 "            `-' for stdin) as psk:GWID (else load it with keyctl padd)\n"
 "  add-user  register USER; the password is read from the terminal, from\n"
@@ -126,6 +128,7 @@ static const struct opt_def srv_opt_defs[] = {
 	{ "max-conns", OPT_LIMIT, true, SRV_RUN },
 	{ "max-per-source", OPT_LIMIT, true, SRV_RUN },
 	{ "source-prefix6", OPT_LIMIT, true, SRV_RUN },
+	{ "workers", OPT_LIMIT, true, SRV_RUN },
 	{ "psk-file", OPT_PSK_FILE, true, SRV_ADD_GW },
 	{ "password-file", OPT_PASSWORD_FILE, true, SRV_ADD_USER },
 	{ "replace", OPT_REPLACE, false, SRV_ADD_USER },

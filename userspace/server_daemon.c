@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpnsctl server run: the CPNS Server's daemon.  One REQUEST per TCP
- * connection, each connection in its own process (listener.c); profile 2's
+ * connection, each served by a worker process (listener.c) that keeps its
+ * store and netlink socket open from one connection to the next; profile 2's
  * checks 1 to 9 for each request, the kernel deciding every check that
  * needs a secret (client.h: SRV_OPEN_REQUEST, SRV_RESPOND), the store
  * holding the replay cache, the failures and the chains.
@@ -45,6 +46,22 @@ static void log_append(struct srv_req *h, const char *what)
 	size_t l = strlen(h->log);
 
 	snprintf(h->log + l, h->loglen - l, "%s%s", l ? ": " : "", what);
+}
+
+/*
+ * What a worker keeps open between connections (listener.h); closed after
+ * a request that failed, so that the next one starts afresh.
+ */
+static struct cpns_nl *srv_nl;
+static struct store *srv_st;
+
+static void srv_cleanup(void *arg)
+{
+	(void)arg;
+	store_close(srv_st);
+	srv_st = NULL;
+	cpns_nl_close(srv_nl);
+	srv_nl = NULL;
 }
 
 /* A status decided here (MALFORMED, REPLAY, RATE_LIMITED, INTERNAL), sealed. */
@@ -202,10 +219,11 @@ static int srv_checks_3_to_9(struct srv_req *h)
 {
 	int rep;
 
-	if (srv_store_connect(h->o, &h->st)) {
+	if (!srv_st && srv_store_connect(h->o, &srv_st)) {
 		snprintf(h->log, h->loglen, "store unavailable");
 		return -1;
 	}
+	h->st = srv_st;
 	h->n = h->o->chain_length ? h->o->chain_length :
 	       (uint16_t)srv_setting(h->st, "chain_length",
 				     STORE_DEF_CHAIN_LENGTH);
@@ -249,10 +267,11 @@ static bool srv_handle(const struct srv_opts *o,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (cpns_nl_open(&h.nl)) {
+	if (!srv_nl && cpns_nl_open(&srv_nl)) {
 		snprintf(log, loglen, "cpns module unavailable");
 		return false;
 	}
+	h.nl = srv_nl;
 	err = cpns_srv_open_request(h.nl, o->keyring, q, &h.ids);
 	if (err) {
 		snprintf(log, loglen, "open request: %s", strerror(-err));
@@ -271,8 +290,8 @@ static bool srv_handle(const struct srv_opts *o,
 	if (h.st)
 		store_add_stat(h.st, made ? out->resp.status : STORE_STAT_ERROR,
 			       h.now);
-	store_close(h.st);
-	cpns_nl_close(h.nl);
+	if (!made || out->resp.status == CPNS_INTERNAL)
+		srv_cleanup(NULL);
 	return made;
 }
 
@@ -319,7 +338,9 @@ static int serve_conn(int fd, const char *peer, void *arg)
 
 int server_run(const struct srv_opts *o)
 {
-	struct cpns_listener l = { .serve = serve_conn, .arg = (void *)o };
+	struct cpns_listener l = {
+		.serve = serve_conn, .cleanup = srv_cleanup, .arg = (void *)o,
+	};
 	struct cpns_nl *nl;
 	struct store *st;
 	char addr[80];
@@ -342,11 +363,12 @@ int server_run(const struct srv_opts *o)
 	if (ret)
 		return ret;
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
-	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s, header %d s, at most %u connections, %u per address)\n",
+	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s, header %d s, at most %u connections, %u per address, %u workers)\n",
 	       addr, o->db, o->master, o->timeout,
 	       o->limits.header_timeout < o->timeout ?
 	       o->limits.header_timeout : o->timeout,
-	       o->limits.max_conns, o->limits.max_per_source);
+	       o->limits.max_conns, o->limits.max_per_source,
+	       o->limits.workers);
 
 	l.limits = o->limits;
 	if (cpns_listener_run(lfd, &l, &role_stop))
