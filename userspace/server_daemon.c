@@ -219,6 +219,10 @@ static int srv_checks_3_to_9(struct srv_req *h)
 {
 	int rep;
 
+	if (srv_st && !store_alive(srv_st)) {
+		store_close(srv_st);	/* PostgreSQL restarted: connect again */
+		srv_st = NULL;
+	}
 	if (!srv_st && srv_store_connect(h->o, &srv_st)) {
 		snprintf(h->log, h->loglen, "store unavailable");
 		return -1;
