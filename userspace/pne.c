@@ -116,6 +116,7 @@ static bool pne_judge(struct cpns_nl *nl, int32_t keyring,
 }
 
 struct pne_ctx {
+	const char *listen;
 	int32_t keyring;
 	int timeout;
 	struct cpns_limits limits;
@@ -203,11 +204,14 @@ static bool pne_conn_done(int status, void *arg)
 	return c->count <= 0 || c->done < c->count;
 }
 
+static bool pne_reload(struct cpns_limits *lim, void *arg);
+
 static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 {
 	struct cpns_listener l = {
 		.serve = pne_conn, .cleanup = pne_cleanup,
-		.done = pne_conn_done, .arg = c,
+		.done = pne_conn_done, .reload = pne_reload,
+		.reload_flag = &role_reload, .arg = c,
 	};
 	struct cpns_nl *nl;
 	char addr[80];
@@ -273,6 +277,7 @@ static int pne_listen_main(struct pne_opts *o)
 	if (role_parse_timeout(o->timeout_str, &o->ctx.timeout) ||
 	    cpns_limits_check(&o->ctx.limits))
 		return CPNSCTL_EXIT_USAGE;
+	o->ctx.listen = o->listen;
 	return pne_listen(o->listen, &o->ctx);
 }
 
@@ -344,19 +349,68 @@ static const struct opt_sub pne_subs[] = {
 	{ "reset", PNE_RESET, 1, "one ENTITY", pne_run_reset },
 };
 
+static const struct pne_opts pne_defaults = {
+	.ctx = {
+		.keyring = KEY_SPEC_USER_KEYRING,
+		.limits = {
+			.max_conns = PNE_MAX_CONNS,
+			.max_per_source = PNE_MAX_PER_SOURCE,
+			.source_prefix6 = PNE_SOURCE_PREFIX6,
+			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+		},
+	},
+};
+
+static void pne_keep(const char *what, bool changed, const char *path)
+{
+	if (changed)
+		printf("cpns pne: reload: %s changed in %s: needs a restart, running with the old one\n",
+		       what, path);
+}
+
+/*
+ * SIGHUP: the limits and timeouts of the config file now, for the
+ * connections accepted from now on; --listen, --keyring, --count need a
+ * restart.
+ */
+static bool pne_reload(struct cpns_limits *lim, void *arg)
+{
+	struct pne_ctx *c = arg;
+	struct pne_opts n = pne_defaults;
+	struct opt_cmd cmd = {
+		.family = "pne", .sub = "listen", .sub_bit = PNE_LISTEN,
+		.defs = pne_opt_defs, .set = pne_set_opt, .ctx = &n,
+	};
+	const char *path = "";
+	char err[512], **argv;
+	int argc;
+
+	argc = cpnsctl_config_reread(&argv, &path, err, sizeof(err));
+	if (argc < 0)
+		warn("%s", err);
+	if (argc < 2 || opts_parse(&cmd, argc - 1, argv + 1, NULL) ||
+	    role_parse_timeout(n.timeout_str, &n.ctx.timeout) ||
+	    cpns_limits_check(&n.ctx.limits)) {
+		printf("cpns pne: reload of %s failed (the error above): running as before\n",
+		       *path ? path : "the command line");
+		return false;
+	}
+	pne_keep("--listen", !n.listen || strcmp(n.listen, c->listen), path);
+	pne_keep("--keyring", n.ctx.keyring != c->keyring, path);
+	pne_keep("--count", n.ctx.count != c->count, path);
+	c->timeout = n.ctx.timeout;
+	c->limits = n.ctx.limits;
+	*lim = n.ctx.limits;
+	printf("cpns pne: reloaded %s: timeout %d s, header %d s, at most %u connections, %u per address, %u workers\n",
+	       *path ? path : "(no config file)", c->timeout,
+	       lim->header_timeout < c->timeout ? lim->header_timeout :
+	       c->timeout, lim->max_conns, lim->max_per_source, lim->workers);
+	return true;
+}
+
 int pne_main(int argc, char *argv[])
 {
-	struct pne_opts o = {
-		.ctx = {
-			.keyring = KEY_SPEC_USER_KEYRING,
-			.limits = {
-				.max_conns = PNE_MAX_CONNS,
-				.max_per_source = PNE_MAX_PER_SOURCE,
-				.source_prefix6 = PNE_SOURCE_PREFIX6,
-				.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
-			},
-		},
-	};
+	struct pne_opts o = pne_defaults;
 	struct opt_cmd c = {
 		.family = "pne", .defs = pne_opt_defs, .set = pne_set_opt,
 		.ctx = &o,

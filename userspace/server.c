@@ -573,18 +573,41 @@ static const struct opt_sub srv_subs[] = {
 	{ "stats", SRV_STATS, 0, NULL, srv_stats },
 };
 
+static const struct srv_opts srv_defaults = {
+	.master = DEFAULT_MASTER,
+	.keyring = KEY_SPEC_USER_KEYRING,
+	.limits = {
+		.max_conns = SRV_MAX_CONNS,
+		.max_per_source = SRV_MAX_PER_SOURCE,
+		.source_prefix6 = SRV_SOURCE_PREFIX6,
+		.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+	},
+};
+
+int server_run_reread(struct srv_opts *o, const char **path)
+{
+	struct opt_cmd c = {
+		.family = "server", .sub = "run", .sub_bit = SRV_RUN,
+		.defs = srv_opt_defs, .set = srv_set_opt, .ctx = o,
+	};
+	char err[512], **argv;
+	int argc;
+
+	*o = srv_defaults;
+	argc = cpnsctl_config_reread(&argv, path, err, sizeof(err));
+	if (argc < 0) {
+		warn("%s", err);
+		return -1;
+	}
+	if (argc < 2 || opts_parse(&c, argc - 1, argv + 1, NULL) ||
+	    srv_ready(o))
+		return -1;
+	return 0;
+}
+
 int server_main(int argc, char *argv[])
 {
-	struct srv_opts o = {
-		.master = DEFAULT_MASTER,
-		.keyring = KEY_SPEC_USER_KEYRING,
-		.limits = {
-			.max_conns = SRV_MAX_CONNS,
-			.max_per_source = SRV_MAX_PER_SOURCE,
-			.source_prefix6 = SRV_SOURCE_PREFIX6,
-			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
-		},
-	};
+	struct srv_opts o = srv_defaults;
 	struct opt_cmd c = {
 		.family = "server", .defs = srv_opt_defs, .set = srv_set_opt,
 		.ctx = &o,

@@ -340,16 +340,64 @@ static int serve_conn(int fd, const char *peer, void *arg)
 	return 0;
 }
 
-int server_run(const struct srv_opts *o)
+static bool same(const char *a, const char *b)
 {
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* What SIGHUP cannot change: told, the running value kept. */
+static void srv_keep(const char *what, bool changed, const char *path)
+{
+	if (changed)
+		printf("cpns server: reload: %s changed in %s: needs a restart, running with the old one\n",
+		       what, path);
+}
+
+/*
+ * SIGHUP: the limits, timeouts and chain length of the config file now,
+ * for the connections accepted from now on (the listener replaces the
+ * workers); --listen, --db, --master, --keyring need a restart.
+ */
+static bool srv_reload(struct cpns_limits *lim, void *arg)
+{
+	struct srv_opts *o = arg, n;
+	const char *path = "";
+
+	if (server_run_reread(&n, &path)) {
+		printf("cpns server: reload of %s failed (the error above): running as before\n",
+		       *path ? path : "the command line");
+		return false;
+	}
+	srv_keep("--listen", !same(o->listen, n.listen), path);
+	srv_keep("--db", !same(o->db, n.db), path);
+	srv_keep("--master", !same(o->master, n.master), path);
+	srv_keep("--keyring", o->keyring != n.keyring, path);
+	o->timeout = n.timeout;
+	o->limits = n.limits;
+	o->chain_length = n.chain_length;
+	*lim = n.limits;
+	printf("cpns server: reloaded %s: timeout %d s, header %d s, at most %u connections, %u per address, %u workers, chain length %ld%s\n",
+	       *path ? path : "(no config file)", o->timeout,
+	       lim->header_timeout < o->timeout ? lim->header_timeout :
+	       o->timeout, lim->max_conns, lim->max_per_source, lim->workers,
+	       o->chain_length, o->chain_length ? "" : " (the store's)");
+	return true;
+}
+
+int server_run(const struct srv_opts *opts)
+{
+	static struct srv_opts run;	/* what SIGHUP may change */
+	const struct srv_opts *o = &run;
 	struct cpns_listener l = {
-		.serve = serve_conn, .cleanup = srv_cleanup, .arg = (void *)o,
+		.serve = serve_conn, .cleanup = srv_cleanup,
+		.reload = srv_reload, .reload_flag = &role_reload, .arg = &run,
 	};
 	struct cpns_nl *nl;
 	struct store *st;
 	char addr[80];
 	int lfd, ret;
 
+	run = *opts;
 	if (!o->listen) {
 		warn("server run: --listen ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
