@@ -20,6 +20,7 @@
 #
 # Prints KTAP; exit 0 when every case passed, 1 otherwise, 4 when the
 # tools needed are missing.
+# TEST_TIMEOUT=600
 cd "$(dirname "$0")"
 
 TOPO_PREFIX="# "
@@ -156,11 +157,13 @@ expect_line "server log" "cpns server: listening on 0\.0\.0\.0:$SERVER_PORT \(.*
 	"$(cat "$TOPO_DIR/server.log")"
 wait_children "$SPID" 2 || why "server: $(children "$SPID" | wc -l) children, expected its 2 workers"
 W=$(children "$SPID")
+pids=
 for k in 1 2 3 4; do
 	printf '%s' "$PW" | on_q gw cpnsctl gw assign --server "$SRV" --gw-id gw-1 --user alice \
 		--entity pne-$k --password-file - >"$TOPO_DIR/a$k" 2>&1 &
+	pids="$pids $!"
 done
-wait
+wait $pids	# not the daemons
 for k in 1 2 3 4; do
 	expect_line "concurrent assign of pne-$k" 'status: OK' "$(cat "$TOPO_DIR/a$k")"
 done
