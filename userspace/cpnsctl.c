@@ -4,7 +4,6 @@
  * secret held by the kernel.  A table of subcommands, each X_main() in
  * its own file.
  */
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,33 +38,6 @@ static void show_usage(FILE *f)
 		CONFIG_DEFAULT_PATH);
 }
 
-/* What with_config() read, for cpnsctl_config_reread(). */
-static struct {
-	const char *path;	/* "": none */
-	int must;
-	int argc;
-	char **argv;
-} given;
-
-int cpnsctl_config_reread(char ***out, const char **path, char *err,
-			  size_t errlen)
-{
-	struct config c = { 0 };
-	int n;
-
-	*path = given.path;
-	if (*given.path && config_load(given.path, given.must, &c, err, errlen))
-		return -1;
-	n = config_args(&c, given.argc, given.argv, out);
-	free(c.e);
-	if (n < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	(*out)++;
-	return n - 1;
-}
-
 /*
  * The configuration file's options appended to the command line (config.h):
  * --config FILE, else $CPNS_CONFIG (empty: none), else the default file
@@ -87,10 +59,7 @@ static int with_config(int argc, char *argv[], char ***out)
 	}
 	if (!path)
 		path = CONFIG_DEFAULT_PATH;
-	given.path = path;
-	given.must = must;
-	given.argc = argc;
-	given.argv = argv;
+	config_remember(path, must, argc, argv);
 	if (!*path) {
 		c.e = NULL;
 		c.n = 0;
