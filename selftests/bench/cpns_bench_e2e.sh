@@ -10,10 +10,7 @@
 #             server, the owner renewing its chain), and
 #   deliver   cpnsctl gw deliver (one delivery exchange with the PNE),
 # for BENCH_SECS seconds each; the rate is the exchanges finished over
-# the wall time until the last client stopped.  Each daemon runs twice, as
-# it ships (--workers: the CPU count) and with --workers 0 (a process
-# forked for each connection, as before the worker pool) on the next port;
-# the table gives both and their ratio, per c.  Beside them, the cost of
+# the wall time until the last client stopped.  Beside them, the cost of
 # one bare `cpnsctl version' spawn in the same node.  Rounds interleave
 # every c and both kinds; spreads are the lowest and highest per-round
 # rate.  Prints measurements, asserts nothing about time; exits 0 unless
@@ -32,8 +29,6 @@ N=256			# chain length: deliveries per chain before renewal
 DB=$TOPO_DIR/server/cpns.db
 SRV=$SERVER_ADDR:$SERVER_PORT
 PNE=$PNE_ADDR:$PNE_PORT
-SRV0=$SERVER_ADDR:$((SERVER_PORT + 1))	# --workers 0
-PNE0=$PNE_ADDR:$((PNE_PORT + 1))
 PW='bench: correct horse'
 
 die() {
@@ -67,28 +62,21 @@ setup() {
 	printf '%s' "$PW" | on_q server cpnsctl server add-user bench --db "$DB" --password-file - >>"$TOPO_LOG" || return 1
 	on_bg server server cpnsctl server run --listen "$SRV" --db "$DB" --chain-length $N --timeout 10
 	topo_wait_listen server "$SERVER_PORT" || return 1
-	on_bg server server0 cpnsctl server run --listen "$SRV0" --db "$DB" --chain-length $N --timeout 10 --workers 0
-	topo_wait_listen server $((SERVER_PORT + 1)) || return 1
 	on_bg pne pne cpnsctl pne listen --listen "$PNE" --timeout 10
 	topo_wait_listen pne "$PNE_PORT" || return 1
-	on_bg pne pne0 cpnsctl pne listen --listen "$PNE0" --timeout 10 --workers 0
-	topo_wait_listen pne $((PNE_PORT + 1)) || return 1
 	# The client loop runs inside the GW node: no nsenter per exchange.
 	cat >"$TOPO_DIR/client" <<-EOF
 		#!/bin/bash
 		# client KIND ENTITY SECS: exchanges until SECS have passed;
-		# prints "ok failed"; KIND assign, deliver (the daemons as they
-		# ship) or assign0, deliver0 (those with --workers 0)
+		# prints "ok failed"
 		end=\$(( \${EPOCHREALTIME/./} + \$3 * 1000000 ))
 		ok=0 bad=0
-		srv=$SRV pne=$PNE
-		case \$1 in *0) srv=$SRV0 pne=$PNE0 ;; esac
 		while [ \${EPOCHREALTIME/./} -lt \$end ]; do
-			if [ "\${1%0}" = assign ]; then
-				printf '%s' '$PW' | cpnsctl gw assign --server \$srv --gw-id gw-1 \\
+			if [ "\$1" = assign ]; then
+				printf '%s' '$PW' | cpnsctl gw assign --server $SRV --gw-id gw-1 \\
 					--user bench --entity "\$2" --password-file - --timeout 20 >/dev/null 2>&1
 			else
-				cpnsctl gw deliver --pne \$pne --entity "\$2" --timeout 20 >/dev/null 2>&1
+				cpnsctl gw deliver --pne $PNE --entity "\$2" --timeout 20 >/dev/null 2>&1
 			fi && ok=\$((ok + 1)) || bad=\$((bad + 1))
 		done
 		echo "\$ok \$bad"
@@ -133,14 +121,13 @@ spawn() {
 echo "# cpns bench e2e (P4)"
 setup || die "set-up"
 echo "# daemons: cpnsctl server run (chain length $N), cpnsctl pne listen; $(nproc) CPUs;"
-echo "# each twice: as shipped ($(grep -o '[0-9]* workers' "$TOPO_DIR/server.log")) and with --workers 0"
 echo "# each cell: c clients for ${SECS}s; $ROUNDS rounds interleaving every row"
 
 declare -A SUM BAD LO HI
 SP_SUM=0
 for r in $(seq "$ROUNDS"); do
 	for c in $CS; do
-		for kind in assign assign0 deliver deliver0; do
+		for kind in assign deliver; do
 			out=$(run $kind "$c")
 			rate=${out% *} bad=${out#* }
 			key=$kind.$c
@@ -156,27 +143,16 @@ for r in $(seq "$ROUNDS"); do
 	SP_HI=$(( ${SP_HI:-$us} > us ? ${SP_HI:-$us} : us ))
 done
 
-mean() { awk -v s="${SUM[$1]}" -v r="$ROUNDS" 'BEGIN { print s / r }'; }
 printf '\n## P4. end to end through the daemons (exchanges/s, mean of %d rounds)\n' "$ROUNDS"
 printf '  %-4s %12s %15s %8s %12s %15s %8s\n' c "assign/s" "spread" failed "deliver/s" "spread" failed
 for c in $CS; do
 	a=assign.$c d=deliver.$c
-	printf '  %-4s %12.2f %15s %8d %12.2f %15s %8d\n' "$c" "$(mean $a)" \
-		"${LO[$a]}-${HI[$a]}" "${BAD[$a]}" "$(mean $d)" \
+	printf '  %-4s %12.2f %15s %8d %12.2f %15s %8d\n' "$c" \
+		"$(awk -v s="${SUM[$a]}" -v r="$ROUNDS" 'BEGIN { print s / r }')" \
+		"${LO[$a]}-${HI[$a]}" "${BAD[$a]}" \
+		"$(awk -v s="${SUM[$d]}" -v r="$ROUNDS" 'BEGIN { print s / r }')" \
 		"${LO[$d]}-${HI[$d]}" "${BAD[$d]}"
 done
-printf '\n## P4b. the same daemons with --workers 0 (a process forked per connection)\n'
-printf '  %-4s %12s %15s %8s %12s %15s %8s %9s %9s\n' c "assign/s" "spread" failed \
-	"deliver/s" "spread" failed "assign x" "deliv. x"
-for c in $CS; do
-	a=assign0.$c d=deliver0.$c
-	printf '  %-4s %12.2f %15s %8d %12.2f %15s %8d %9.2f %9.2f\n' "$c" "$(mean $a)" \
-		"${LO[$a]}-${HI[$a]}" "${BAD[$a]}" "$(mean $d)" \
-		"${LO[$d]}-${HI[$d]}" "${BAD[$d]}" \
-		"$(awk -v w="$(mean assign.$c)" -v f="$(mean $a)" 'BEGIN { print f ? w / f : 0 }')" \
-		"$(awk -v w="$(mean deliver.$c)" -v f="$(mean $d)" 'BEGIN { print f ? w / f : 0 }')"
-done
-echo "  (assign x, deliv. x: the rate with workers over the rate with --workers 0)"
 sp=$((SP_SUM / ROUNDS))
 a1=$(awk -v s="${SUM[assign.1]}" -v r="$ROUNDS" 'BEGIN { print s / r }')
 d1=$(awk -v s="${SUM[deliver.1]}" -v r="$ROUNDS" 'BEGIN { print s / r }')
