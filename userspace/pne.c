@@ -288,6 +288,8 @@ enum {
 
 enum {
 	OPT_LISTEN = 256, OPT_COUNT, OPT_KEYRING, OPT_TIMEOUT, OPT_LIMIT,
+	OPT_LIMIT_CONNS, OPT_LIMIT_PER_SOURCE, OPT_LIMIT_PREFIX6,
+	OPT_LIMIT_WORKERS,
 };
 
 static const struct opt_def pne_opt_defs[] = {
@@ -296,10 +298,10 @@ static const struct opt_def pne_opt_defs[] = {
 	{ "keyring", OPT_KEYRING, true, PNE_LISTEN },
 	{ "timeout", OPT_TIMEOUT, true, PNE_LISTEN },
 	{ "header-timeout", OPT_LIMIT, true, PNE_LISTEN },
-	{ "max-conns", OPT_LIMIT, true, PNE_LISTEN },
-	{ "max-per-source", OPT_LIMIT, true, PNE_LISTEN },
-	{ "source-prefix6", OPT_LIMIT, true, PNE_LISTEN },
-	{ "workers", OPT_LIMIT, true, PNE_LISTEN },
+	{ "max-conns", OPT_LIMIT_CONNS, true, PNE_LISTEN },
+	{ "max-per-source", OPT_LIMIT_PER_SOURCE, true, PNE_LISTEN },
+	{ "source-prefix6", OPT_LIMIT_PREFIX6, true, PNE_LISTEN },
+	{ "workers", OPT_LIMIT_WORKERS, true, PNE_LISTEN },
 	{ NULL, 0, false, 0 },
 };
 
@@ -325,7 +327,11 @@ static int pne_set_opt(void *ctx, int key, const char *name, const char *val)
 		}
 		o->ctx.count = (long)v;
 		break;
-	case OPT_LIMIT:
+	case OPT_LIMIT:	/* one key each: the name is found by the key */
+	case OPT_LIMIT_CONNS:
+	case OPT_LIMIT_PER_SOURCE:
+	case OPT_LIMIT_PREFIX6:
+	case OPT_LIMIT_WORKERS:
 		snprintf(opt, sizeof(opt), "--%s", name);
 		return cpns_limits_opt(&o->ctx.limits, opt, val) < 0 ? -1 : 0;
 	}

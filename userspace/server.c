@@ -112,7 +112,8 @@ enum {
 enum {
 	OPT_LISTEN = 256, OPT_DB, OPT_MASTER, OPT_KEYRING, OPT_PSK_FILE,
 	OPT_PASSWORD_FILE, OPT_TIMEOUT, OPT_CHAIN_LENGTH, OPT_REPLACE,
-	OPT_LIMIT, OPT_FROM, OPT_TO, OPT_JSON = 'j',
+	OPT_LIMIT, OPT_LIMIT_CONNS, OPT_LIMIT_PER_SOURCE,
+	OPT_LIMIT_PREFIX6, OPT_LIMIT_WORKERS, OPT_FROM, OPT_TO, OPT_JSON = 'j',
 };
 
 static const struct opt_def srv_opt_defs[] = {
@@ -125,10 +126,10 @@ static const struct opt_def srv_opt_defs[] = {
 	{ "chain-length", OPT_CHAIN_LENGTH, true, SRV_RUN },
 	{ "timeout", OPT_TIMEOUT, true, SRV_RUN },
 	{ "header-timeout", OPT_LIMIT, true, SRV_RUN },
-	{ "max-conns", OPT_LIMIT, true, SRV_RUN },
-	{ "max-per-source", OPT_LIMIT, true, SRV_RUN },
-	{ "source-prefix6", OPT_LIMIT, true, SRV_RUN },
-	{ "workers", OPT_LIMIT, true, SRV_RUN },
+	{ "max-conns", OPT_LIMIT_CONNS, true, SRV_RUN },
+	{ "max-per-source", OPT_LIMIT_PER_SOURCE, true, SRV_RUN },
+	{ "source-prefix6", OPT_LIMIT_PREFIX6, true, SRV_RUN },
+	{ "workers", OPT_LIMIT_WORKERS, true, SRV_RUN },
 	{ "psk-file", OPT_PSK_FILE, true, SRV_ADD_GW },
 	{ "password-file", OPT_PASSWORD_FILE, true, SRV_ADD_USER },
 	{ "replace", OPT_REPLACE, false, SRV_ADD_USER },
@@ -160,7 +161,11 @@ static int srv_set_value(struct srv_opts *o, int key, const char *name,
 		}
 		o->chain_length = (long)n;
 		return 0;
-	case OPT_LIMIT:
+	case OPT_LIMIT:	/* one key each: the name is found by the key */
+	case OPT_LIMIT_CONNS:
+	case OPT_LIMIT_PER_SOURCE:
+	case OPT_LIMIT_PREFIX6:
+	case OPT_LIMIT_WORKERS:
 		snprintf(opt, sizeof(opt), "--%s", name);
 		return cpns_limits_opt(&o->limits, opt, val) < 0 ? -1 : 0;
 	}
