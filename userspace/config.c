@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cpnsctl.h"
 
 static char *trim(char *s)
 {
@@ -272,4 +273,39 @@ int config_args(const struct config *c, int argc, char *argv[], char ***out)
 	v[n] = NULL;
 	*out = v;
 	return n;
+}
+
+/* What main() read, for cpnsctl_config_reread(). */
+static struct {
+	const char *path;	/* "": none */
+	int must;
+	int argc;
+	char **argv;
+} remembered;
+
+void config_remember(const char *path, int must, int argc, char *argv[])
+{
+	remembered.path = path;
+	remembered.must = must;
+	remembered.argc = argc;
+	remembered.argv = argv;
+}
+
+int cpnsctl_config_reread(char ***out, const char **path, char *err,
+			  size_t errlen)
+{
+	struct config c = { 0 };
+	int n;
+
+	*path = remembered.path;
+	if (*remembered.path && config_load(remembered.path, remembered.must, &c, err, errlen))
+		return -1;
+	n = config_args(&c, remembered.argc, remembered.argv, out);
+	free(c.e);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	(*out)++;
+	return n - 1;
 }

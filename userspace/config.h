@@ -54,4 +54,10 @@ int config_args(const struct config *c, int argc, char *argv[], char ***out);
 
 void config_free(struct config *c);
 
+/*
+ * main(): the file read ("" for none), whether it had to exist, the
+ * command line before the file's options, for cpnsctl_config_reread().
+ */
+void config_remember(const char *path, int must, int argc, char *argv[]);
+
 #endif /* CPNS_CONFIG_H */

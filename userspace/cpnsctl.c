@@ -59,6 +59,7 @@ static int with_config(int argc, char *argv[], char ***out)
 	}
 	if (!path)
 		path = CONFIG_DEFAULT_PATH;
+	config_remember(path, must, argc, argv);
 	if (!*path) {
 		c.e = NULL;
 		c.n = 0;

@@ -53,6 +53,15 @@ void cpns_event_print(FILE *f, struct nlattr **tb);
 /* The same event as one JSON object (-j; @pretty: -p). */
 void cpns_event_json(FILE *f, struct nlattr **tb, bool pretty);
 
+/*
+ * For a daemon's SIGHUP: the command line as first given, with the
+ * configuration file's options read again (the file main() read, if any),
+ * into *@out (argv[0] the subcommand's family, as X_main() gets it).
+ * Returns its argc, or -1 with the reason in @err.  *@path: the file.
+ */
+int cpnsctl_config_reread(char ***out, const char **path, char *err,
+			  size_t errlen);
+
 /* Subcommands, in cpnsctl.c's table order. */
 int version_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);

@@ -8,7 +8,7 @@
  *   pne reset   the operator's factory reset: drop the held euk:<EntityID>
  *               (CPNS_CMD_PNE_RESET, CAP_SYS_ADMIN), logged by the kernel
  *
- * Several connections at once, each in its own process (listener.c), at
+ * Several connections at once, each in a worker process (listener.c), at
  * most --max-conns and --max-per-source from one address: a slow or
  * silent peer holds only its own connection until its deadline.  The
  * kernel serialises the accepts themselves (CPNS_CMD_PNE_ACCEPT opens,
@@ -49,6 +49,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
+"                          [--workers N]\n"
 "       cpnsctl pne reset ENTITY\n"
 "       cpnsctl pne show [ENTITY] [-j]\n"
 "\n"
@@ -58,10 +59,11 @@ static int usage(FILE *f)
 "euk:ENTITY, held in the module's store of this network namespace.  Each\n"
 "outcome is printed by its profile name.  --count N exits after N\n"
 "deliveries have been answered; SIGTERM/SIGINT stop it.\n"
-"Each connection is served in its own process, at most --max-conns (16) at\n"
-"once and --max-per-source (4) from one address (IPv6: the first\n"
-"--source-prefix6 (128) bits), others answered ERROR BUSY; a frame's header\n"
-"within --header-timeout (2) seconds.\n"
+"At most --max-conns (16) connections at once and --max-per-source (4) from\n"
+"one address (IPv6: the first --source-prefix6 (128) bits), others answered\n"
+"ERROR BUSY; a frame's header within --header-timeout (2) seconds.  Each\n"
+"connection is served by one of --workers (the CPU count) long-lived\n"
+"processes, or by one of its own when all are busy (0: always).\n"
 "\n"
 "reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
 "judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
@@ -114,6 +116,7 @@ static bool pne_judge(struct cpns_nl *nl, int32_t keyring,
 }
 
 struct pne_ctx {
+	const char *listen;
 	int32_t keyring;
 	int timeout;
 	struct cpns_limits limits;
@@ -127,7 +130,17 @@ struct pne_opts {
 	struct pne_ctx ctx;
 };
 
-/* One connection, in its own process: PNE_ANSWERED or PNE_NOT_ANSWERED. */
+/* A worker's netlink socket, kept from one connection to the next. */
+static struct cpns_nl *pne_nl;
+
+static void pne_cleanup(void *arg)
+{
+	(void)arg;
+	cpns_nl_close(pne_nl);
+	pne_nl = NULL;
+}
+
+/* One connection, in a worker: PNE_ANSWERED or PNE_NOT_ANSWERED. */
 static int pne_conn(int fd, const char *peer, void *arg)
 {
 	const struct pne_ctx *c = arg;
@@ -137,7 +150,6 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		.timeout_s = c->timeout,
 	};
 	struct cpns_wire_msg *m, *ack;
-	struct cpns_nl *nl = NULL;
 	char log[200] = "";
 	int err, werr;
 
@@ -153,13 +165,15 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		err = -EPROTO;
 		goto out;
 	}
-	if (cpns_nl_open(&nl)) {
+	if (!pne_nl && cpns_nl_open(&pne_nl)) {
 		snprintf(log, sizeof(log), "cpns module unavailable");
 		werr = CPNS_WERR_INTERNAL;
 	} else {
-		werr = pne_judge(nl, c->keyring, &m->u.del, ack, log,
+		werr = pne_judge(pne_nl, c->keyring, &m->u.del, ack, log,
 				 sizeof(log)) ? 0 : CPNS_WERR_INTERNAL;
 	}
+	if (werr)
+		pne_cleanup(NULL);	/* the next connection starts afresh */
 	printf("%s: DELIVERY entity=", peer);
 	role_print_id(stdout, m->u.del.entity_id, m->u.del.entity_id_len);
 	printf(" E=%u i=%u n=%u -> %s\n", m->u.del.epoch, m->u.del.index,
@@ -176,7 +190,6 @@ out:
 		explicit_bzero(ack, sizeof(*ack));
 	free(m);
 	free(ack);
-	cpns_nl_close(nl);
 	cpns_wire_close(fd);
 	return err ? PNE_NOT_ANSWERED : PNE_ANSWERED;
 }
@@ -191,10 +204,14 @@ static bool pne_conn_done(int status, void *arg)
 	return c->count <= 0 || c->done < c->count;
 }
 
+static bool pne_reload(struct cpns_limits *lim, void *arg);
+
 static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 {
 	struct cpns_listener l = {
-		.serve = pne_conn, .done = pne_conn_done, .arg = c,
+		.serve = pne_conn, .cleanup = pne_cleanup,
+		.done = pne_conn_done, .reload = pne_reload,
+		.reload_flag = &role_reload, .arg = c,
 	};
 	struct cpns_nl *nl;
 	char addr[80];
@@ -209,11 +226,12 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 	if (ret)
 		return ret;
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
-	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address)\n",
+	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address, %u workers)\n",
 	       addr, c->timeout,
 	       c->limits.header_timeout < c->timeout ?
 	       c->limits.header_timeout : c->timeout,
-	       c->limits.max_conns, c->limits.max_per_source);
+	       c->limits.max_conns, c->limits.max_per_source,
+	       c->limits.workers);
 
 	l.limits = c->limits;
 	ret = CPNSCTL_EXIT_OK;
@@ -259,6 +277,7 @@ static int pne_listen_main(struct pne_opts *o)
 	if (role_parse_timeout(o->timeout_str, &o->ctx.timeout) ||
 	    cpns_limits_check(&o->ctx.limits))
 		return CPNSCTL_EXIT_USAGE;
+	o->ctx.listen = o->listen;
 	return pne_listen(o->listen, &o->ctx);
 }
 
@@ -269,6 +288,8 @@ enum {
 
 enum {
 	OPT_LISTEN = 256, OPT_COUNT, OPT_KEYRING, OPT_TIMEOUT, OPT_LIMIT,
+	OPT_LIMIT_CONNS, OPT_LIMIT_PER_SOURCE, OPT_LIMIT_PREFIX6,
+	OPT_LIMIT_WORKERS,
 };
 
 static const struct opt_def pne_opt_defs[] = {
@@ -277,9 +298,10 @@ static const struct opt_def pne_opt_defs[] = {
 	{ "keyring", OPT_KEYRING, true, PNE_LISTEN },
 	{ "timeout", OPT_TIMEOUT, true, PNE_LISTEN },
 	{ "header-timeout", OPT_LIMIT, true, PNE_LISTEN },
-	{ "max-conns", OPT_LIMIT, true, PNE_LISTEN },
-	{ "max-per-source", OPT_LIMIT, true, PNE_LISTEN },
-	{ "source-prefix6", OPT_LIMIT, true, PNE_LISTEN },
+	{ "max-conns", OPT_LIMIT_CONNS, true, PNE_LISTEN },
+	{ "max-per-source", OPT_LIMIT_PER_SOURCE, true, PNE_LISTEN },
+	{ "source-prefix6", OPT_LIMIT_PREFIX6, true, PNE_LISTEN },
+	{ "workers", OPT_LIMIT_WORKERS, true, PNE_LISTEN },
 	{ NULL, 0, false, 0 },
 };
 
@@ -305,7 +327,11 @@ static int pne_set_opt(void *ctx, int key, const char *name, const char *val)
 		}
 		o->ctx.count = (long)v;
 		break;
-	case OPT_LIMIT:
+	case OPT_LIMIT:	/* one key each: the name is found by the key */
+	case OPT_LIMIT_CONNS:
+	case OPT_LIMIT_PER_SOURCE:
+	case OPT_LIMIT_PREFIX6:
+	case OPT_LIMIT_WORKERS:
 		snprintf(opt, sizeof(opt), "--%s", name);
 		return cpns_limits_opt(&o->ctx.limits, opt, val) < 0 ? -1 : 0;
 	}
@@ -329,19 +355,68 @@ static const struct opt_sub pne_subs[] = {
 	{ "reset", PNE_RESET, 1, "one ENTITY", pne_run_reset },
 };
 
+static const struct pne_opts pne_defaults = {
+	.ctx = {
+		.keyring = KEY_SPEC_USER_KEYRING,
+		.limits = {
+			.max_conns = PNE_MAX_CONNS,
+			.max_per_source = PNE_MAX_PER_SOURCE,
+			.source_prefix6 = PNE_SOURCE_PREFIX6,
+			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+		},
+	},
+};
+
+static void pne_keep(const char *what, bool changed, const char *path)
+{
+	if (changed)
+		printf("cpns pne: reload: %s changed in %s: needs a restart, running with the old one\n",
+		       what, path);
+}
+
+/*
+ * SIGHUP: the limits and timeouts of the config file now, for the
+ * connections accepted from now on; --listen, --keyring, --count need a
+ * restart.
+ */
+static bool pne_reload(struct cpns_limits *lim, void *arg)
+{
+	struct pne_ctx *c = arg;
+	struct pne_opts n = pne_defaults;
+	struct opt_cmd cmd = {
+		.family = "pne", .sub = "listen", .sub_bit = PNE_LISTEN,
+		.defs = pne_opt_defs, .set = pne_set_opt, .ctx = &n,
+	};
+	const char *path = "";
+	char err[512], **argv;
+	int argc;
+
+	argc = cpnsctl_config_reread(&argv, &path, err, sizeof(err));
+	if (argc < 0)
+		warn("%s", err);
+	if (argc < 2 || opts_parse(&cmd, argc - 1, argv + 1, NULL) ||
+	    role_parse_timeout(n.timeout_str, &n.ctx.timeout) ||
+	    cpns_limits_check(&n.ctx.limits)) {
+		printf("cpns pne: reload of %s failed (the error above): running as before\n",
+		       *path ? path : "the command line");
+		return false;
+	}
+	pne_keep("--listen", !n.listen || strcmp(n.listen, c->listen), path);
+	pne_keep("--keyring", n.ctx.keyring != c->keyring, path);
+	pne_keep("--count", n.ctx.count != c->count, path);
+	c->timeout = n.ctx.timeout;
+	c->limits = n.ctx.limits;
+	*lim = n.ctx.limits;
+	printf("cpns pne: reloaded %s: timeout %d s, header %d s, at most %u connections, %u per address, %u workers\n",
+	       *path ? path : "(no config file)", c->timeout,
+	       lim->header_timeout < c->timeout ? lim->header_timeout :
+	       c->timeout, lim->max_conns, lim->max_per_source, lim->workers);
+	return true;
+}
+
 int pne_main(int argc, char *argv[])
 {
-	struct pne_opts o = {
-		.ctx = {
-			.keyring = KEY_SPEC_USER_KEYRING,
-			.limits = {
-				.max_conns = PNE_MAX_CONNS,
-				.max_per_source = PNE_MAX_PER_SOURCE,
-				.source_prefix6 = PNE_SOURCE_PREFIX6,
-				.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
-			},
-		},
-	};
+	struct pne_opts o = pne_defaults;
 	struct opt_cmd c = {
 		.family = "pne", .defs = pne_opt_defs, .set = pne_set_opt,
 		.ctx = &o,

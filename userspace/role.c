@@ -128,12 +128,14 @@ void role_print_id(FILE *f, const char *p, size_t len)
 	fputc('\'', f);
 }
 
-volatile sig_atomic_t role_stop;
+volatile sig_atomic_t role_stop, role_reload;
 
 static void on_stop(int sig)
 {
-	(void)sig;
-	role_stop = 1;
+	if (sig == SIGHUP)
+		role_reload = 1;
+	else
+		role_stop = 1;
 }
 
 int role_daemon_start(const char *who, const char *addr, int *lfd)
@@ -158,6 +160,7 @@ int role_daemon_start(const char *who, const char *addr, int *lfd)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return 0;

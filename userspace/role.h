@@ -30,11 +30,13 @@ void role_print_id(FILE *f, const char *p, size_t len);
 
 /* Set by SIGTERM and SIGINT once role_daemon_start() ran. */
 extern volatile sig_atomic_t role_stop;
+/* Set by SIGHUP once role_daemon_start() ran: read the config file again. */
+extern volatile sig_atomic_t role_reload;
 
 /*
  * Listen on @addr for the daemon @who ("server run"): 0 with *lfd, or an
  * exit code (told): USAGE for a bad address, IO otherwise.  Then the
- * signals: SIGTERM/SIGINT set role_stop, SIGPIPE ignored; stdout line
+ * signals: SIGTERM/SIGINT set role_stop, SIGHUP role_reload, SIGPIPE ignored; stdout line
  * buffered (one log line per connection).
  */
 int role_daemon_start(const char *who, const char *addr, int *lfd);

@@ -45,7 +45,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl server run --listen ADDR:PORT --db URI [--master NAME]\n"
 "                          [--keyring KEYRING] [--chain-length N] [--timeout S]\n"
 "                          [--header-timeout S] [--max-conns N] [--max-per-source N]\n"
-"                          [--source-prefix6 LEN]\n"
+"                          [--source-prefix6 LEN] [--workers N]\n"
 "       cpnsctl server add-gw GWID --db URI [--psk-file FILE|-] [--keyring KEYRING]\n"
 "       cpnsctl server add-user USER --db URI [--password-file FILE|-] [--replace]\n"
 "                          [--master NAME] [--keyring KEYRING]\n"
@@ -65,10 +65,12 @@ static int usage(FILE *f)
 "KEYRING (default @u); PSK1 of each GW is the key psk:GWID there.\n"
 "\n"
 "  run       serve Key Assignment Requests on ADDR:PORT until SIGTERM/SIGINT;\n"
-"            each connection in its own process, at most --max-conns (256) at\n"
-"            once and --max-per-source (32) from one address (IPv6: one\n"
-"            --source-prefix6 (/64) network), others answered ERROR BUSY; a\n"
-"            frame's header within --header-timeout (2) seconds\n"
+"            at most --max-conns (256) connections at once and --max-per-source\n"
+"            (32) from one address (IPv6: one --source-prefix6 (/64) network),\n"
+"            others answered ERROR BUSY; a frame's header within\n"
+"            --header-timeout (2) seconds; each connection served by one of\n"
+"            --workers (the CPU count) long-lived processes, or by one of its\n"
+"            own when all are busy (0: always)\n"
 "  add-gw    record GWID; with --psk-file, load its 32-byte PSK1 (raw bytes,\n"
 "            `-' for stdin) as psk:GWID (else load it with keyctl padd)\n"
 "  add-user  register USER; the password is read from the terminal, from\n"
@@ -110,7 +112,8 @@ enum {
 enum {
 	OPT_LISTEN = 256, OPT_DB, OPT_MASTER, OPT_KEYRING, OPT_PSK_FILE,
 	OPT_PASSWORD_FILE, OPT_TIMEOUT, OPT_CHAIN_LENGTH, OPT_REPLACE,
-	OPT_LIMIT, OPT_FROM, OPT_TO, OPT_JSON = 'j',
+	OPT_LIMIT, OPT_LIMIT_CONNS, OPT_LIMIT_PER_SOURCE,
+	OPT_LIMIT_PREFIX6, OPT_LIMIT_WORKERS, OPT_FROM, OPT_TO, OPT_JSON = 'j',
 };
 
 static const struct opt_def srv_opt_defs[] = {
@@ -123,9 +126,10 @@ static const struct opt_def srv_opt_defs[] = {
 	{ "chain-length", OPT_CHAIN_LENGTH, true, SRV_RUN },
 	{ "timeout", OPT_TIMEOUT, true, SRV_RUN },
 	{ "header-timeout", OPT_LIMIT, true, SRV_RUN },
-	{ "max-conns", OPT_LIMIT, true, SRV_RUN },
-	{ "max-per-source", OPT_LIMIT, true, SRV_RUN },
-	{ "source-prefix6", OPT_LIMIT, true, SRV_RUN },
+	{ "max-conns", OPT_LIMIT_CONNS, true, SRV_RUN },
+	{ "max-per-source", OPT_LIMIT_PER_SOURCE, true, SRV_RUN },
+	{ "source-prefix6", OPT_LIMIT_PREFIX6, true, SRV_RUN },
+	{ "workers", OPT_LIMIT_WORKERS, true, SRV_RUN },
 	{ "psk-file", OPT_PSK_FILE, true, SRV_ADD_GW },
 	{ "password-file", OPT_PASSWORD_FILE, true, SRV_ADD_USER },
 	{ "replace", OPT_REPLACE, false, SRV_ADD_USER },
@@ -157,7 +161,11 @@ static int srv_set_value(struct srv_opts *o, int key, const char *name,
 		}
 		o->chain_length = (long)n;
 		return 0;
-	case OPT_LIMIT:
+	case OPT_LIMIT:	/* one key each: the name is found by the key */
+	case OPT_LIMIT_CONNS:
+	case OPT_LIMIT_PER_SOURCE:
+	case OPT_LIMIT_PREFIX6:
+	case OPT_LIMIT_WORKERS:
 		snprintf(opt, sizeof(opt), "--%s", name);
 		return cpns_limits_opt(&o->limits, opt, val) < 0 ? -1 : 0;
 	}
@@ -571,18 +579,41 @@ static const struct opt_sub srv_subs[] = {
 	{ "stats", SRV_STATS, 0, NULL, srv_stats },
 };
 
+static const struct srv_opts srv_defaults = {
+	.master = DEFAULT_MASTER,
+	.keyring = KEY_SPEC_USER_KEYRING,
+	.limits = {
+		.max_conns = SRV_MAX_CONNS,
+		.max_per_source = SRV_MAX_PER_SOURCE,
+		.source_prefix6 = SRV_SOURCE_PREFIX6,
+		.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
+	},
+};
+
+int server_run_reread(struct srv_opts *o, const char **path)
+{
+	struct opt_cmd c = {
+		.family = "server", .sub = "run", .sub_bit = SRV_RUN,
+		.defs = srv_opt_defs, .set = srv_set_opt, .ctx = o,
+	};
+	char err[512], **argv;
+	int argc;
+
+	*o = srv_defaults;
+	argc = cpnsctl_config_reread(&argv, path, err, sizeof(err));
+	if (argc < 0) {
+		warn("%s", err);
+		return -1;
+	}
+	if (argc < 2 || opts_parse(&c, argc - 1, argv + 1, NULL) ||
+	    srv_ready(o))
+		return -1;
+	return 0;
+}
+
 int server_main(int argc, char *argv[])
 {
-	struct srv_opts o = {
-		.master = DEFAULT_MASTER,
-		.keyring = KEY_SPEC_USER_KEYRING,
-		.limits = {
-			.max_conns = SRV_MAX_CONNS,
-			.max_per_source = SRV_MAX_PER_SOURCE,
-			.source_prefix6 = SRV_SOURCE_PREFIX6,
-			.header_timeout = CPNS_WIRE_HDR_TIMEOUT_DEFAULT,
-		},
-	};
+	struct srv_opts o = srv_defaults;
 	struct opt_cmd c = {
 		.family = "server", .defs = srv_opt_defs, .set = srv_set_opt,
 		.ctx = &o,

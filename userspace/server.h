@@ -50,6 +50,11 @@ void srv_store_warn(struct store *st, const char *what, int err);
 int64_t srv_setting(struct store *st, const char *name, int64_t def);
 
 int server_run(const struct srv_opts *o);
+/*
+ * For SIGHUP: server run's options into @o as the command line and the
+ * configuration file (*@path) give them now: 0, or -1 (told).
+ */
+int server_run_reread(struct srv_opts *o, const char **path);
 int server_import(const struct srv_opts *o, const char *file);
 
 #endif /* CPNS_SERVER_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpnsctl server run: the CPNS Server's daemon.  One REQUEST per TCP
- * connection, each connection in its own process (listener.c); profile 2's
+ * connection, each served by a worker process (listener.c) that keeps its
+ * store and netlink socket open from one connection to the next; profile 2's
  * checks 1 to 9 for each request, the kernel deciding every check that
  * needs a secret (client.h: SRV_OPEN_REQUEST, SRV_RESPOND), the store
  * holding the replay cache, the failures and the chains.
@@ -45,6 +46,22 @@ static void log_append(struct srv_req *h, const char *what)
 	size_t l = strlen(h->log);
 
 	snprintf(h->log + l, h->loglen - l, "%s%s", l ? ": " : "", what);
+}
+
+/*
+ * What a worker keeps open between connections (listener.h); closed after
+ * a request that failed, so that the next one starts afresh.
+ */
+static struct cpns_nl *srv_nl;
+static struct store *srv_st;
+
+static void srv_cleanup(void *arg)
+{
+	(void)arg;
+	store_close(srv_st);
+	srv_st = NULL;
+	cpns_nl_close(srv_nl);
+	srv_nl = NULL;
 }
 
 /* A status decided here (MALFORMED, REPLAY, RATE_LIMITED, INTERNAL), sealed. */
@@ -202,10 +219,15 @@ static int srv_checks_3_to_9(struct srv_req *h)
 {
 	int rep;
 
-	if (srv_store_connect(h->o, &h->st)) {
+	if (srv_st && !store_alive(srv_st)) {
+		store_close(srv_st);	/* PostgreSQL restarted: connect again */
+		srv_st = NULL;
+	}
+	if (!srv_st && srv_store_connect(h->o, &srv_st)) {
 		snprintf(h->log, h->loglen, "store unavailable");
 		return -1;
 	}
+	h->st = srv_st;
 	h->n = h->o->chain_length ? h->o->chain_length :
 	       (uint16_t)srv_setting(h->st, "chain_length",
 				     STORE_DEF_CHAIN_LENGTH);
@@ -249,10 +271,11 @@ static bool srv_handle(const struct srv_opts *o,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (cpns_nl_open(&h.nl)) {
+	if (!srv_nl && cpns_nl_open(&srv_nl)) {
 		snprintf(log, loglen, "cpns module unavailable");
 		return false;
 	}
+	h.nl = srv_nl;
 	err = cpns_srv_open_request(h.nl, o->keyring, q, &h.ids);
 	if (err) {
 		snprintf(log, loglen, "open request: %s", strerror(-err));
@@ -271,8 +294,8 @@ static bool srv_handle(const struct srv_opts *o,
 	if (h.st)
 		store_add_stat(h.st, made ? out->resp.status : STORE_STAT_ERROR,
 			       h.now);
-	store_close(h.st);
-	cpns_nl_close(h.nl);
+	if (!made || out->resp.status == CPNS_INTERNAL)
+		srv_cleanup(NULL);
 	return made;
 }
 
@@ -317,14 +340,64 @@ static int serve_conn(int fd, const char *peer, void *arg)
 	return 0;
 }
 
-int server_run(const struct srv_opts *o)
+static bool same(const char *a, const char *b)
 {
-	struct cpns_listener l = { .serve = serve_conn, .arg = (void *)o };
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* What SIGHUP cannot change: told, the running value kept. */
+static void srv_keep(const char *what, bool changed, const char *path)
+{
+	if (changed)
+		printf("cpns server: reload: %s changed in %s: needs a restart, running with the old one\n",
+		       what, path);
+}
+
+/*
+ * SIGHUP: the limits, timeouts and chain length of the config file now,
+ * for the connections accepted from now on (the listener replaces the
+ * workers); --listen, --db, --master, --keyring need a restart.
+ */
+static bool srv_reload(struct cpns_limits *lim, void *arg)
+{
+	struct srv_opts *o = arg, n;
+	const char *path = "";
+
+	if (server_run_reread(&n, &path)) {
+		printf("cpns server: reload of %s failed (the error above): running as before\n",
+		       *path ? path : "the command line");
+		return false;
+	}
+	srv_keep("--listen", !same(o->listen, n.listen), path);
+	srv_keep("--db", !same(o->db, n.db), path);
+	srv_keep("--master", !same(o->master, n.master), path);
+	srv_keep("--keyring", o->keyring != n.keyring, path);
+	o->timeout = n.timeout;
+	o->limits = n.limits;
+	o->chain_length = n.chain_length;
+	*lim = n.limits;
+	printf("cpns server: reloaded %s: timeout %d s, header %d s, at most %u connections, %u per address, %u workers, chain length %ld%s\n",
+	       *path ? path : "(no config file)", o->timeout,
+	       lim->header_timeout < o->timeout ? lim->header_timeout :
+	       o->timeout, lim->max_conns, lim->max_per_source, lim->workers,
+	       o->chain_length, o->chain_length ? "" : " (the store's)");
+	return true;
+}
+
+int server_run(const struct srv_opts *opts)
+{
+	static struct srv_opts run;	/* what SIGHUP may change */
+	const struct srv_opts *o = &run;
+	struct cpns_listener l = {
+		.serve = serve_conn, .cleanup = srv_cleanup,
+		.reload = srv_reload, .reload_flag = &role_reload, .arg = &run,
+	};
 	struct cpns_nl *nl;
 	struct store *st;
 	char addr[80];
 	int lfd, ret;
 
+	run = *opts;
 	if (!o->listen) {
 		warn("server run: --listen ADDR:PORT is required");
 		return CPNSCTL_EXIT_USAGE;
@@ -342,11 +415,12 @@ int server_run(const struct srv_opts *o)
 	if (ret)
 		return ret;
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
-	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s, header %d s, at most %u connections, %u per address)\n",
+	printf("cpns server: listening on %s (db %s, master:%s, timeout %d s, header %d s, at most %u connections, %u per address, %u workers)\n",
 	       addr, o->db, o->master, o->timeout,
 	       o->limits.header_timeout < o->timeout ?
 	       o->limits.header_timeout : o->timeout,
-	       o->limits.max_conns, o->limits.max_per_source);
+	       o->limits.max_conns, o->limits.max_per_source,
+	       o->limits.workers);
 
 	l.limits = o->limits;
 	if (cpns_listener_run(lfd, &l, &role_stop))

@@ -146,6 +146,11 @@ void store_close(struct store *st)
 	free(st);
 }
 
+bool store_alive(struct store *st)
+{
+	return st && st->db && (!st->ops->alive || st->ops->alive(st));
+}
+
 const char *store_errmsg(const struct store *st)
 {
 	return st ? st->err : "";

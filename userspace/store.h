@@ -97,6 +97,12 @@ int store_open(const char *uri, struct store **stp);
  */
 int store_init(const char *uri, struct store **stp, int64_t *from);
 void store_close(struct store *st);
+/*
+ * Whether a connection kept open still works, as far as can be told
+ * without a round trip (PostgreSQL: the server has not closed it, as it
+ * does when it restarts); SQLite: always.
+ */
+bool store_alive(struct store *st);
 /* The last database error message of @st, "" when none. */
 const char *store_errmsg(const struct store *st);
 /* "sqlite" or "postgresql". */

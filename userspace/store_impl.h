@@ -44,6 +44,7 @@ struct store_ops {
 	const char *name;		/* "sqlite", "postgresql" */
 	int (*open)(struct store *st, const char *target, bool create);
 	void (*close)(struct store *st);
+	bool (*alive)(struct store *st);	/* NULL: always */
 	int (*schema_version)(struct store *st, int64_t *v);	/* 0: none */
 	int (*init)(struct store *st, int64_t *from);
 	int (*begin)(struct store *st);

@@ -30,6 +30,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,6 +392,19 @@ static void pg_close(struct store *st)
 	pg_rollback(st);
 	PQfinish(conn(st));
 	st->db = NULL;
+}
+
+/*
+ * Between requests the server sends nothing unasked but its reason for
+ * ending the connection (a restart: FATAL, then the close): anything to
+ * read counts as an end.
+ */
+static bool pg_alive(struct store *st)
+{
+	struct pollfd pfd = { .fd = PQsocket(conn(st)), .events = POLLIN };
+
+	return PQstatus(conn(st)) == CONNECTION_OK && pfd.fd >= 0 &&
+	       poll(&pfd, 1, 0) == 0;
 }
 
 static int pg_init(struct store *st, int64_t *from)
@@ -899,6 +913,7 @@ const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
+	.alive = pg_alive,
 	.schema_version = pg_schema_version,
 	.init = pg_init,
 	.begin = pg_begin,

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sqlite3.h>
+#include <libpq-fe.h>
 
 #include "store.h"
 #include "store_impl.h"
@@ -371,6 +372,33 @@ static bool set_version(int v)
 	snprintf(sql, sizeof(sql), "psql -X -q '%s' -c 'UPDATE cpns_schema SET version = %d'",
 		 uri, v);
 	return system(sql) == 0;
+}
+
+/*
+ * A connection kept open (a server's worker keeps its own): alive, and
+ * on PostgreSQL no longer once the server has ended its backend (as a
+ * restart does), so that the worker connects again.
+ */
+static void test_alive(void)
+{
+	struct store *s2 = NULL;
+	char sql[700];
+	bool ok = true;
+
+	CHECK(!store_alive(NULL));
+	CHECK(store_open(uri, &s2) == 0);
+	CHECK(store_alive(s2));
+	if (pg && s2) {
+		snprintf(sql, sizeof(sql), "psql -X -q '%s' -c 'SELECT pg_terminate_backend(%d)' >/dev/null",
+			 uri, PQbackendPID(s2->db));
+		CHECK(system(sql) == 0);
+		usleep(200000);
+		CHECK(!store_alive(s2));
+	}
+	CHECK(store_alive(s2) == !pg);
+	store_close(s2);
+	ktap_result(ok, pg ? "alive_until_the_server_ends_the_connection" :
+		    "alive_sqlite_always");
 }
 
 static void test_schema_version(struct store **stp)
@@ -811,7 +839,7 @@ int main(void)
 	int64_t from;
 	int rc;
 
-	ktap_plan(19, env ? "store: the CPNS Server's store on PostgreSQL" :
+	ktap_plan(20, env ? "store: the CPNS Server's store on PostgreSQL" :
 		  "store: the CPNS Server's store on SQLite");
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
@@ -850,8 +878,9 @@ int main(void)
 	test_uri();
 	test_schema_migration();
 	test_schema_version(&st);
+	test_alive();
 	/* The last test counts the ones that ran. */
-	ktap_result(ktap_ran() == 18, "all_ran");
+	ktap_result(ktap_ran() == 19, "all_ran");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("# could not remove %s\n", dir);
