@@ -71,6 +71,29 @@ static bool said(const char *s)
 	return strstr(err_text, s) != NULL;
 }
 
+/* Options sharing one key (the limits) each reach their own setting. */
+static void check_limits(const char *dbopt)
+{
+	int rc;
+
+	rc = run(server_main, "server", "run", dbopt, "--listen", "127.0.0.1:1",
+		 "--max-conns", "2", "--max-per-source", "3", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
+		   said("cpnsctl: --max-per-source 3 is more than --max-conns 2\n"),
+		   "server run --max-conns 2 --max-per-source 3: refused, exit %d: %s",
+		   rc, err_line);
+	rc = run(server_main, "server", "run", dbopt, "--listen", "127.0.0.1:1",
+		 "--max-conns", "0", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
+		   said("cpnsctl: Invalid --max-conns: `0' (1..4096)\n"),
+		   "server run --max-conns 0: refused, exit %d: %s", rc, err_line);
+	rc = run(pne_main, "pne", "listen", "--listen", "127.0.0.1:1",
+		 "--max-per-source", "0", NULL);
+	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
+		   said("cpnsctl: Invalid --max-per-source: `0' (1..4096)\n"),
+		   "pne listen --max-per-source 0: refused, exit %d: %s", rc, err_line);
+}
+
 int main(void)
 {
 	char db[] = "/tmp/cpns-test-opts-XXXXXX", dbopt[64];
@@ -150,23 +173,7 @@ int main(void)
 	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
 		   said("cpnsctl: pne reset: one ENTITY expected\n"),
 		   "pne reset (no ENTITY): exit %d: %s", rc, err_line);
-	/* Options sharing one key (the limits) each reach their own setting. */
-	rc = run(server_main, "server", "run", dbopt, "--listen", "127.0.0.1:1",
-		 "--max-conns", "2", "--max-per-source", "3", NULL);
-	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
-		   said("cpnsctl: --max-per-source 3 is more than --max-conns 2\n"),
-		   "server run --max-conns 2 --max-per-source 3: refused, exit %d: %s",
-		   rc, err_line);
-	rc = run(server_main, "server", "run", dbopt, "--listen", "127.0.0.1:1",
-		 "--max-conns", "0", NULL);
-	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
-		   said("cpnsctl: Invalid --max-conns: `0' (1..4096)\n"),
-		   "server run --max-conns 0: refused, exit %d: %s", rc, err_line);
-	rc = run(pne_main, "pne", "listen", "--listen", "127.0.0.1:1",
-		 "--max-per-source", "0", NULL);
-	KTAP_CHECK(rc == CPNSCTL_EXIT_USAGE &&
-		   said("cpnsctl: Invalid --max-per-source: `0' (1..4096)\n"),
-		   "pne listen --max-per-source 0: refused, exit %d: %s", rc, err_line);
+	check_limits(dbopt);
 	/* No module on this host: -j still says which version this is. */
 	rc = run(version_main, "version", "-j", NULL);
 	KTAP_CHECK(rc == CPNSCTL_EXIT_UNAVAILABLE &&
