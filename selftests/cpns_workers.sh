@@ -113,6 +113,7 @@ setup() {
 	done
 	chown "${TOPO_UID[server]}:${TOPO_UID[server]}" "$f"
 	chmod 0600 "$f"
+	on server cpnsctl server init --db "$DB" >/dev/null || return 1
 	on server cpnsctl server import "$f" --db "$DB" || return 1
 	rm -f "$f" "$TOPO_DIR/tk.bin"
 	head -c 32 /dev/urandom >"$TOPO_DIR/psk.bin"
