@@ -183,7 +183,6 @@ badload() { # NAME CONTENT-FILE NODE: BOUT, BRC
 	BOUT=$(on "$3" cpnsctl keys load "$B" --keyring "$(ring "$3")" 2>&1)
 	BRC=$?
 }
-count0=$(cpns_key_count)
 g=$M/gw/keys/psk:gw-1
 blob=$(sed -n 's/^load //p' "$g")
 mk() { printf 'load %s\n' "$1" >"$LOG/f"; }
