@@ -111,7 +111,7 @@ if [ "$r" = OK ] && printf '%s\n' "$last" | grep -q -- '-> OK user=alice entity=
 	ok "gw assign --server A,B with A down: served by B"
 else
 	fail "gw assign --server A,B with A down: $r; s2 last: $last"
-	sed 's/^/#   /' "$(ls -t "$D"/out.* | head -n 1)"
+	sed 's/^/#   /' "$(last_out)"
 fi
 
 # ------------------------------------------- --server list, ERROR BUSY
@@ -164,7 +164,7 @@ t_held=$(date +%s)
 mark
 r=$(SERVER="$A,$B" assign 1 0 alice l-1)
 echo "# A held $(($(date +%s) - t_held)) s before the GW's assign ended; $(srv_conns 3) connection process(es) of A after it"
-out=$(ls -t "$D"/out.* | head -n 1)
+out=$(last_out)
 new=$(since)
 if [ -n "$held" ] && [ "$r" = OK ] &&
 	grep -qxF "server $A busy: trying $B" "$out" && grep -qxF "$BUSY_GW" "$out" &&
@@ -189,7 +189,7 @@ got=
 for list in "$A,$B" "$B,$A"; do
 	mark
 	r=$(SERVER="$list" assign 1 0 alice l-1)
-	out=$(ls -t "$D"/out.* | head -n 1)
+	out=$(last_out)
 	rc=$(cat "$D/rc.${out##*/out.}")
 	first=${list%%,*}
 	second=${list##*,}
@@ -217,7 +217,7 @@ fi
 # A freed again: the first listed serves.
 release 3 && release 2
 r=$(SERVER="$A,$B" assign 1 0 alice l-1)
-out=$(ls -t "$D"/out.* | head -n 1)
+out=$(last_out)
 last=$(grep ' -> ' "$D/s3.log" | tail -n 1)
 if [ "$r" = OK ] && ! grep -q 'busy: trying' "$out" &&
 	printf '%s\n' "$last" | grep -q -- "-> OK user=alice entity=l-1 E=$((e0 + 1)) "; then

@@ -128,12 +128,13 @@ srv_conns() {
 
 # assign G S USER ENTITY [--claim-code-file F] ...: one `gw assign` from
 # GW namespace gG (GW id gwG unless GWID is set) to instance sS; its
-# output in $D/out.XXXXXX (its exit code in $D/rc.XXXXXX), its status
-# word on stdout.
+# output in $D/out.XXXXXX (its exit code in $D/rc.XXXXXX, the file's name
+# in $D/last, read by last_out), its status word on stdout.
 assign() {
 	local g=$1 s=$2 u=$3 e=$4 out
 	shift 4
 	out=$(mktemp "$D/out.XXXXXX")
+	printf '%s\n' "$out" >"$D/last"
 	ip netns exec g$g cpnsctl gw assign --server "${SERVER:-$(ADDR g$g s$s):7000}" \
 		--gw-id "${GWID:-gw$g}" --user "$u" --entity "$e" \
 		--password-file "$D/pw-$u" --timeout 60 "$@" >"$out" 2>&1
@@ -141,6 +142,10 @@ assign() {
 	sed -n 's/^status: \([A-Z_]*\).*/\1/p' "$out" | head -n 1 | grep . ||
 		echo "none:$(tail -n 1 "$out" | tr ' ' _)"
 }
+
+# The output file of the last assign (not the newest by mtime: two files
+# written within one tick of the kernel's coarse clock have the same one).
+last_out() { cat "$D/last"; }
 
 setup() {
 	local i e
