@@ -258,8 +258,34 @@ else
 	comment <"$D/mon"
 	fail "monitor -j: the DELIVERY event as one JSON object"
 fi
-expect d2-json 0 '^{"op": "gw deliver", "pne": "127.0.0.1:7002", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "confirmed": true, "delivered": 2}$' -- \
-	cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -j
+# pne listen -j: every line of its log a JSON object, the delivery's with
+# the members of its text line.
+cpnsctl pne listen --listen 127.0.0.1:7003 --timeout 3 --count 1 -j >"$D/pnej.log" 2>&1 &
+PNEJ=$!
+sleep 1
+expect d2-json 0 '^{"op": "gw deliver", "pne": "127.0.0.1:7003", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "confirmed": true, "delivered": 2}$' -- \
+	cpnsctl gw deliver --pne 127.0.0.1:7003 --entity pne-0001 -j
+for i in $(seq 100); do	# --count 1: it exits by itself
+	kill -0 $PNEJ 2>/dev/null || break
+	sleep 0.1
+done
+pnej_alive=$(kill -0 $PNEJ 2>/dev/null && echo yes)
+[ -z "$pnej_alive" ] || kill -TERM $PNEJ
+wait $PNEJ
+euk=$(awk '$8 == "cpns" && $9 == "euk:pne-0001:" && $3 > 0 { print $1 }' /proc/keys)
+pnej_want="$(printf '%s\n' \
+	'{"op": "pne listen", "message": "cpns pne: listening on 127.0.0.1:7003 (timeout 3 s, header 2 s, at most 16 connections, 4 per address, W workers)"}' \
+	'{"op": "pne listen", "peer": "127.0.0.1:PORT", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "kind": "RENEWAL", "euk": "euk:pne-0001", "key": KEY}' \
+	'{"op": "pne listen", "message": "cpns pne: stopped after 1 deliveries"}')"
+pnej_got=$(sed -e 's/, [0-9][0-9]* workers)/, W workers)/' \
+	-e 's/"127\.0\.0\.1:[0-9][0-9]*", "entity"/"127.0.0.1:PORT", "entity"/' \
+	-e "s/\"key\": $((0x${euk:-0}))}\$/\"key\": KEY}/" "$D/pnej.log")
+if [ -z "$pnej_alive" ] && [ -n "$euk" ] && [ "$pnej_got" = "$pnej_want" ]; then
+	ok "pne listen -j: its log exactly: listening, the delivery (its key the held euk:), stopped"
+else
+	comment <"$D/pnej.log"
+	fail "pne listen -j: its log exactly (euk: ${euk:-none}${pnej_alive:+, still running after 10 s})"
+fi
 expect chain-exhausted-pretty 1 '^    "status": "CHAIN_EXHAUSTED",$' -- cpnsctl gw deliver --pne 127.0.0.1:7002 --entity pne-0001 -p
 expect version-json 0 '^{"cpnsctl": "[^"]*", "module": "[^"]*", "profile": "CPNS-KA v1"}$' -- cpnsctl version -j
 s4=$(status_of "$D/req.bin")

@@ -27,6 +27,7 @@
 #include "admin.h"
 #include "client.h"
 #include "cpnsctl.h"
+#include "jsonlog.h"
 #include "listener.h"
 #include "names.h"
 #include "opts.h"
@@ -49,7 +50,7 @@ static int usage(FILE *f)
 "Usage: cpnsctl pne listen --listen ADDR:PORT [--count N] [--keyring KEYRING]\n"
 "                          [--timeout S] [--header-timeout S] [--max-conns N]\n"
 "                          [--max-per-source N] [--source-prefix6 LEN]\n"
-"                          [--workers N]\n"
+"                          [--workers N] [-j|--json] [-p|--pretty]\n"
 "       cpnsctl pne reset ENTITY\n"
 "       cpnsctl pne show [ENTITY] [-j]\n"
 "\n"
@@ -64,6 +65,8 @@ static int usage(FILE *f)
 "ERROR BUSY; a frame's header within --header-timeout (2) seconds.  Each\n"
 "connection is served by one of --workers (the CPU count) long-lived\n"
 "processes, or by one of its own when all are busy (0: always).\n"
+"-j: every line a JSON object (-p: pretty-printed; see JSON OUTPUT in\n"
+"cpnsctl(8)).\n"
 "\n"
 "reset drops the held euk:ENTITY (a factory reset: the next delivery is\n"
 "judged as a first one, whatever its epoch).  Needs CAP_SYS_ADMIN in the\n"
@@ -72,13 +75,22 @@ static int usage(FILE *f)
 	return f == stdout ? CPNSCTL_EXIT_OK : CPNSCTL_EXIT_USAGE;
 }
 
+/* What came of one DELIVERY, for the daemon's line. */
+struct pne_outcome {
+	const char *code;	/* the ACK's code; NULL: no ACK (error) */
+	const char *kind;	/* ACCEPTED: FIRST, RENEWAL, ...; or NULL */
+	bool not_id;		/* the EntityID is not an identifier */
+	int32_t key;		/* ACCEPTED: the euk: key's serial, or 0 */
+	char error[120];	/* no ACK: why */
+};
+
 /*
  * Judge one DELIVERY: @ack filled and true, or false when no ACK can be
- * made (then an ERROR INTERNAL is answered).  @log gets the outcome.
+ * made (then an ERROR INTERNAL is answered).  @o gets the outcome.
  */
 static bool pne_judge(struct cpns_nl *nl, int32_t keyring,
 		      const struct cpns_wire_delivery *d,
-		      struct cpns_wire_msg *ack, char *log, size_t loglen)
+		      struct cpns_wire_msg *ack, struct pne_outcome *o)
 {
 	struct cpns_pne_accept_in in = { .keyring = keyring, .d = d };
 	struct cpns_pne_accept_out out;
@@ -88,29 +100,24 @@ static bool pne_judge(struct cpns_nl *nl, int32_t keyring,
 	/* Rule 1: an identifier that is not well-formed is not ours. */
 	if (!cpns_id_valid(d->entity_id, d->entity_id_len)) {
 		ack->u.ack.code = CPNS_REJECT_ENTITY;
-		snprintf(log, loglen, "%s (not an identifier)",
-			 cpns_code_str(CPNS_REJECT_ENTITY));
+		o->code = cpns_code_str(CPNS_REJECT_ENTITY);
+		o->not_id = true;
 		return true;
 	}
 	err = cpns_pne_accept(nl, &in, &out);
 	if (err) {
-		snprintf(log, loglen, "module: %s", err == -EPROTO ?
-			 "incomplete reply" : strerror(-err));
+		snprintf(o->error, sizeof(o->error), "module: %s",
+			 err == -EPROTO ? "incomplete reply" : strerror(-err));
 		return false;
 	}
 	ack->u.ack.code = out.code;
-	if (out.code != CPNS_ACCEPTED) {
-		snprintf(log, loglen, "%s", cpns_code_str(out.code));
+	o->code = cpns_code_str(out.code);
+	if (out.code != CPNS_ACCEPTED)
 		return true;
-	}
 	memcpy(ack->u.ack.confirm, out.confirm, CPNS_HASH_LEN);
 	explicit_bzero(out.confirm, sizeof(out.confirm));
-	snprintf(log, loglen, "ACCEPTED (%s), euk:%s",
-		 out.has_kind ? cpns_accept_kind_str(out.kind) : "?",
-		 d->entity_id);
-	if (out.key_serial)
-		snprintf(log + strlen(log), loglen - strlen(log), " key %d",
-			 out.key_serial);
+	o->kind = out.has_kind ? cpns_accept_kind_str(out.kind) : "?";
+	o->key = out.key_serial;
 	state_save(out.key_serial, "euk:", d->entity_id, d->entity_id_len);
 	return true;
 }
@@ -122,6 +129,7 @@ struct pne_ctx {
 	struct cpns_limits limits;
 	long count;		/* 0: no limit */
 	long done;		/* deliveries answered */
+	bool json, pretty;	/* -j, -p: every line a JSON object */
 };
 
 struct pne_opts {
@@ -140,6 +148,74 @@ static void pne_cleanup(void *arg)
 	pne_nl = NULL;
 }
 
+/* The daemon's line of one DELIVERY. */
+static void pne_line(const char *peer, const struct cpns_wire_delivery *d,
+		     const struct pne_outcome *o)
+{
+	printf("%s: DELIVERY entity=", peer);
+	role_print_id(stdout, d->entity_id, d->entity_id_len);
+	printf(" E=%u i=%u n=%u -> ", d->epoch, d->index, d->n);
+	if (!o->code)
+		printf("%s\n", o->error);
+	else if (o->not_id)
+		printf("%s (not an identifier)\n", o->code);
+	else if (!o->kind)
+		printf("%s\n", o->code);
+	else if (o->key)
+		printf("%s (%s), euk:%s key %d\n", o->code, o->kind,
+		       d->entity_id, o->key);
+	else
+		printf("%s (%s), euk:%s\n", o->code, o->kind, d->entity_id);
+}
+
+/* The same, -j: one object, the members of the line. */
+static void pne_line_json(const struct pne_ctx *c, const char *peer,
+			  const struct cpns_wire_delivery *d,
+			  const struct pne_outcome *o)
+{
+	char *buf, *id = NULL, kv[160];
+	size_t len, idlen;
+	bool first = true;
+	FILE *f = jsonlog_open(&buf, &len), *idf;
+
+	if (!f)
+		return;
+	json_key(f, c->pretty, &first, "op");
+	json_str(f, "pne listen");
+	json_key(f, c->pretty, &first, "peer");
+	json_str(f, peer);
+	/* the entity as the text line has it (escaped when not an id) */
+	idf = open_memstream(&id, &idlen);
+	if (idf) {
+		role_print_id(idf, d->entity_id, d->entity_id_len);
+		fclose(idf);
+	}
+	json_key(f, c->pretty, &first, "entity");
+	json_str(f, id ? id : "");
+	free(id);
+	snprintf(kv, sizeof(kv), "epoch=%u index=%u n=%u", d->epoch,
+		 d->index, d->n);
+	json_kv(f, c->pretty, &first, kv);
+	if (o->code) {
+		json_key(f, c->pretty, &first, "code");
+		json_str(f, o->code);
+	} else {
+		json_key(f, c->pretty, &first, "error");
+		json_str(f, o->error);
+	}
+	if (o->kind) {
+		snprintf(kv, sizeof(kv), "kind=%s euk=euk:%s", o->kind,
+			 d->entity_id);
+		json_kv(f, c->pretty, &first, kv);
+		if (o->key) {
+			snprintf(kv, sizeof(kv), "key=%d", o->key);
+			json_kv(f, c->pretty, &first, kv);
+		}
+	}
+	json_end(f, c->pretty, first);
+	jsonlog_object(f, &buf, &len);
+}
+
 /* One connection, in a worker: PNE_ANSWERED or PNE_NOT_ANSWERED. */
 static int pne_conn(int fd, const char *peer, void *arg)
 {
@@ -150,7 +226,7 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		.timeout_s = c->timeout,
 	};
 	struct cpns_wire_msg *m, *ack;
-	char log[200] = "";
+	struct pne_outcome oc = { 0 };
 	int err, werr;
 
 	m = calloc(1, sizeof(*m));
@@ -166,20 +242,20 @@ static int pne_conn(int fd, const char *peer, void *arg)
 		goto out;
 	}
 	if (!pne_nl && cpns_nl_open(&pne_nl)) {
-		snprintf(log, sizeof(log), "cpns module unavailable");
+		snprintf(oc.error, sizeof(oc.error), "cpns module unavailable");
 		werr = CPNS_WERR_INTERNAL;
 	} else {
-		werr = pne_judge(pne_nl, c->keyring, &m->u.del, ack, log,
-				 sizeof(log)) ? 0 : CPNS_WERR_INTERNAL;
+		werr = pne_judge(pne_nl, c->keyring, &m->u.del, ack, &oc) ?
+		       0 : CPNS_WERR_INTERNAL;
 	}
 	if (werr)
 		pne_cleanup(NULL);	/* the next connection starts afresh */
-	printf("%s: DELIVERY entity=", peer);
-	role_print_id(stdout, m->u.del.entity_id, m->u.del.entity_id_len);
-	printf(" E=%u i=%u n=%u -> %s\n", m->u.del.epoch, m->u.del.index,
-	       m->u.del.n, log);
+	if (c->json)
+		pne_line_json(c, peer, &m->u.del, &oc);
+	else
+		pne_line(peer, &m->u.del, &oc);
 	if (werr)
-		err = cpns_wire_send_error(fd, werr, log, c->timeout);
+		err = cpns_wire_send_error(fd, werr, oc.error, c->timeout);
 	else
 		err = cpns_wire_send(fd, ack, c->timeout);
 	if (err)
@@ -225,6 +301,13 @@ static int pne_listen(const char *listen_addr, struct pne_ctx *c)
 	ret = role_daemon_start("pne listen", listen_addr, &lfd);
 	if (ret)
 		return ret;
+	ret = c->json ? jsonlog_start("pne listen", c->pretty) : 0;
+	if (ret) {
+		warn("pne listen -j: cannot make the JSON log: %s",
+		     strerror(-ret));
+		close(lfd);
+		return CPNSCTL_EXIT_FAIL;
+	}
 	cpns_wire_sockname(lfd, false, addr, sizeof(addr));
 	printf("cpns pne: listening on %s (timeout %d s, header %d s, at most %u connections, %u per address, %u workers)\n",
 	       addr, c->timeout,
@@ -289,7 +372,7 @@ enum {
 enum {
 	OPT_LISTEN = 256, OPT_COUNT, OPT_KEYRING, OPT_TIMEOUT, OPT_LIMIT,
 	OPT_LIMIT_CONNS, OPT_LIMIT_PER_SOURCE, OPT_LIMIT_PREFIX6,
-	OPT_LIMIT_WORKERS,
+	OPT_LIMIT_WORKERS, OPT_JSON = 'j', OPT_PRETTY = 'p',
 };
 
 static const struct opt_def pne_opt_defs[] = {
@@ -302,6 +385,8 @@ static const struct opt_def pne_opt_defs[] = {
 	{ "max-per-source", OPT_LIMIT_PER_SOURCE, true, PNE_LISTEN },
 	{ "source-prefix6", OPT_LIMIT_PREFIX6, true, PNE_LISTEN },
 	{ "workers", OPT_LIMIT_WORKERS, true, PNE_LISTEN },
+	{ "json", OPT_JSON, false, PNE_LISTEN },
+	{ "pretty", OPT_PRETTY, false, PNE_LISTEN },
 	{ NULL, 0, false, 0 },
 };
 
@@ -326,6 +411,11 @@ static int pne_set_opt(void *ctx, int key, const char *name, const char *val)
 			return -1;
 		}
 		o->ctx.count = (long)v;
+		break;
+	case OPT_PRETTY:	/* -p is -j, pretty-printed */
+	case OPT_JSON:
+		o->ctx.pretty = o->ctx.pretty || key == OPT_PRETTY;
+		o->ctx.json = true;
 		break;
 	case OPT_LIMIT:	/* one key each: the name is found by the key */
 	case OPT_LIMIT_CONNS:
@@ -404,6 +494,8 @@ static bool pne_reload(struct cpns_limits *lim, void *arg)
 	pne_keep("--listen", !n.listen || strcmp(n.listen, c->listen), path);
 	pne_keep("--keyring", n.ctx.keyring != c->keyring, path);
 	pne_keep("--count", n.ctx.count != c->count, path);
+	pne_keep("-j/-p", n.ctx.json != c->json || n.ctx.pretty != c->pretty,
+		 path);
 	c->timeout = n.ctx.timeout;
 	c->limits = n.ctx.limits;
 	*lim = n.ctx.limits;
