@@ -23,6 +23,7 @@ set -u
 umask 077
 
 . "$(dirname "$0")/lib/ktap.sh"
+. "$(dirname "$0")/lib/held.sh"
 
 D=$(mktemp -d)
 SRV=
@@ -272,11 +273,7 @@ done
 pnej_alive=$(kill -0 $PNEJ 2>/dev/null && echo yes)
 [ -z "$pnej_alive" ] || kill -TERM $PNEJ
 wait $PNEJ
-# the held euk: of this network namespace's store (other tests' namespaces
-# may hold an euk:pne-0001 of their own)
-store=$(awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
-	'$8 == "keyring" && $9 == d && $3 > 0 { print $1 }' /proc/keys)
-euk=$(keyctl search "0x$store" cpns euk:pne-0001 2>/dev/null)
+euk=$(held_serial euk:pne-0001)
 pnej_want="$(printf '%s\n' \
 	'{"op": "pne listen", "message": "cpns pne: listening on 127.0.0.1:7003 (timeout 3 s, header 2 s, at most 16 connections, 4 per address, W workers)"}' \
 	'{"op": "pne listen", "peer": "127.0.0.1:PORT", "entity": "pne-0001", "epoch": 4, "index": 2, "n": 2, "code": "ACCEPTED", "kind": "RENEWAL", "euk": "euk:pne-0001", "key": KEY}' \

@@ -43,15 +43,21 @@ FILE *jsonlog_open(char **buf, size_t *len)
 	return open_memstream(buf, len);
 }
 
+/* @f's object (json_end() done) written out, @f closed and freed. */
+static void emit(FILE *f, char **buf, size_t *len)
+{
+	fclose(f);
+	write_fd1(*buf, *len);
+	free(*buf);
+	*buf = NULL;
+}
+
 void jsonlog_object(FILE *f, char **buf, size_t *len)
 {
 	if (!f)
 		return;
-	fclose(f);
 	fflush(stdout);		/* the lines before it first */
-	write_fd1(*buf, *len);
-	free(*buf);
-	*buf = NULL;
+	emit(f, buf, len);
 }
 
 /* One line printed: its object. */
@@ -71,9 +77,7 @@ static void jsonlog_line(void)
 	json_key(f, jl.pretty, &first, "message");
 	json_str(f, jl.line);
 	json_end(f, jl.pretty, first);
-	fclose(f);
-	write_fd1(buf, len);
-	free(buf);
+	emit(f, &buf, &len);	/* not jsonlog_object(): inside stdout's flush */
 }
 
 /* The stream's write: whole lines become objects; a longer one is cut. */

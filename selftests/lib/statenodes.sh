@@ -18,6 +18,8 @@ PNE=192.0.2.6:7100
 PW='alice: correct horse'
 
 . "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+HELD_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/held.sh
+. "$HELD_SH"
 
 # on NODE CMD...: CMD in NODE's network namespace with its state directory.
 on() {
@@ -29,13 +31,7 @@ ring() { cat "$LOG/ring-$1"; }
 # The held key DESC of NODE's store (its network namespace's).
 held_meta() {
 	local s
-	s=$(on "$1" sh -c 'awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
-		"\$8 == \"keyring\" && \$9 == d { print \$1 }" /proc/keys')
-	[ -n "$s" ] || {
-		echo none
-		return
-	}
-	s=$(on "$1" keyctl search "0x$s" cpns "$2" 2>/dev/null) || {
+	s=$(on "$1" sh -c '. "$0"; held_serial "$1"' "$HELD_SH" "$2") || {
 		echo none
 		return
 	}
