@@ -6,7 +6,7 @@
 # that /proc/keys shows (its live one: a store of usage 0 awaits the key
 # collector), not in @u; other namespaces may hold a key of the same name.
 # Exit status 1 when there is none.  Sourced by lib/statenodes.sh and
-# cpns_roles.sh (sh or bash).
+# cpns_roles.sh, and in a node by lib/topology.sh (sh or bash).
 held_serial() {
 	set -- "$1" "$(awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
 		'$8 == "keyring" && $9 == d && $3 > 0 { print $1 }' /proc/keys)"

@@ -117,11 +117,9 @@ on_q() {
 # module's store for NODE's network namespace, the keyring
 # ".cpns:net:[<inode>]" that /proc/keys shows, not in @u.
 topo_held_key() {
-	topo_enter "$1" sh -c '
-		s=$(awk -v d=".cpns:$(readlink /proc/self/ns/net):" \
-			"\$8 == \"keyring\" && \$9 == d { print \$1 }" /proc/keys)
-		[ -n "$s" ] && keyctl search "0x$s" cpns "$1"' sh "$2"
+	topo_enter "$1" sh -c '. "$0"; held_serial "$1"' "$TOPO_HELD_SH" "$2"
 }
+TOPO_HELD_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/held.sh
 
 on_bg() {
 	local node=$1 name=$2
