@@ -205,7 +205,11 @@ echo "# captured request of $(wc -c <"$D/req.bin") bytes answered $s1, then $s2"
 if [ "$s1" = 0 ] && [ "$s2" = 4 ]; then ok replay; else fail "replay ($s1, then $s2)"; fi
 # The same request with a byte of its sealed part changed: BAD_GW_AUTH, no seal.
 cp "$D/req.bin" "$D/bad.bin"
-printf '\x00' | dd of="$D/bad.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+# (flipped, not set: a byte that was 0 already left the request unchanged,
+# answered REPLAY, 1 run in 256)
+b=$(od -An -tu1 -j100 -N1 "$D/bad.bin" | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 0x01)))" | dd of="$D/bad.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+cmp -s "$D/req.bin" "$D/bad.bin" && echo "# the tampered request is unchanged"
 s3=$(nc -w 5 127.0.0.1 7001 <"$D/bad.bin" | od -An -tx1 -j12 | tr -d ' \n')
 if [ "$s3" = 030000 ]; then ok tampered-request; else fail "tampered-request ($s3)"; fi
 
